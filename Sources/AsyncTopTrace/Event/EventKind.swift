@@ -1,0 +1,131 @@
+/// What a `TraceEvent` records. A struct over `UInt16`, not an enum, so that a reader
+/// handed a kind from a newer vocabulary keeps it (and can show it as unknown) instead of trapping.
+///
+/// The vocabulary is versioned by `EventKind.vocabularyVersion`: adding kinds bumps the minor
+/// version, changing the meaning or layout of an existing one bumps the major.
+/// Comments give the meaning of `id` and `arg` for each kind; times are ticks.
+@frozen
+public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// (major, minor) of the vocabulary this build writes and understands.
+    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 0)
+
+    // Loop: 0x00xx
+    /// A loop started. id: loop thread id.
+    public static let loopStarted = EventKind(rawValue: 0x0001)
+    /// A loop stopped. id: items left unrun.
+    public static let loopStopped = EventKind(rawValue: 0x0002)
+    /// A loop turn began. arg: ticks slept in the poll that preceded it.
+    public static let tickBegan = EventKind(rawValue: 0x0003)
+    /// A loop turn ended. id: items run in the turn; arg: items still waiting.
+    public static let tickEnded = EventKind(rawValue: 0x0004)
+    /// A loop turn entered a phase. id: `LoopPhase` raw value.
+    public static let phase = EventKind(rawValue: 0x0005)
+
+    // Callbacks: 0x01xx
+    /// A callback was queued. id: callback id; name: call site.
+    public static let callbackEnqueued = EventKind(rawValue: 0x0101)
+    /// A callback started. id: callback id; arg: scheduling delay (run time − enqueue time).
+    public static let callbackBegan = EventKind(rawValue: 0x0102)
+    /// A callback returned. id: callback id.
+    public static let callbackEnded = EventKind(rawValue: 0x0103)
+    /// A callback threw. id: callback id; arg: NameID of the error's description.
+    public static let callbackFailed = EventKind(rawValue: 0x0104)
+
+    // Microtasks: 0x02xx
+    /// A microtask was queued. id: microtask id; name: call site.
+    public static let microtaskEnqueued = EventKind(rawValue: 0x0201)
+    /// A microtask started. id: microtask id; arg: scheduling delay.
+    public static let microtaskBegan = EventKind(rawValue: 0x0202)
+    /// A microtask returned. id: microtask id.
+    public static let microtaskEnded = EventKind(rawValue: 0x0203)
+
+    // Timers: 0x03xx
+    /// A timer was armed. id: timer id; arg: deadline (ticks since epoch); name: call site.
+    public static let timerArmed = EventKind(rawValue: 0x0301)
+    /// A timer fired. id: timer id; arg: lateness (run time − deadline).
+    public static let timerFired = EventKind(rawValue: 0x0302)
+    /// A timer was cancelled before firing. id: timer id.
+    public static let timerCancelled = EventKind(rawValue: 0x0303)
+
+    // Tasks: 0x04xx
+    /// A task was spawned. id: task id; arg: parent task id (0 = none); name: task name.
+    public static let taskSpawned = EventKind(rawValue: 0x0401)
+    /// A task was made ready to run. id: task id.
+    public static let taskWoken = EventKind(rawValue: 0x0402)
+    /// A poll (one job run) of a task began. id: task id; arg: scheduling delay.
+    public static let taskPollBegan = EventKind(rawValue: 0x0403)
+    /// A poll of a task ended. id: task id.
+    public static let taskPollEnded = EventKind(rawValue: 0x0404)
+    /// A task finished normally. id: task id.
+    public static let taskCompleted = EventKind(rawValue: 0x0405)
+    /// A task finished by throwing. id: task id; arg: NameID of the error's description.
+    public static let taskFailed = EventKind(rawValue: 0x0406)
+    /// A task finished cancelled. id: task id.
+    public static let taskCancelled = EventKind(rawValue: 0x0407)
+
+    // I/O: 0x05xx
+    /// A file descriptor was registered. id: fd; arg: interest bits.
+    public static let ioRegistered = EventKind(rawValue: 0x0501)
+    /// A file descriptor became ready. id: fd; arg: readiness bits.
+    public static let ioReady = EventKind(rawValue: 0x0502)
+    /// A file descriptor was unregistered. id: fd.
+    public static let ioUnregistered = EventKind(rawValue: 0x0503)
+
+    // User: 0x06xx
+    /// A user counter changed. name: counter name; id: counter id; arg: value.
+    public static let counter = EventKind(rawValue: 0x0601)
+    /// A user mark. name: label; id, arg: user-defined.
+    public static let mark = EventKind(rawValue: 0x0602)
+
+    /// Every kind of this vocabulary, with its display name.
+    public static let all: [(kind: EventKind, name: String)] = [
+        (.loopStarted, "loop_started"), (.loopStopped, "loop_stopped"), (.tickBegan, "tick_began"),
+        (.tickEnded, "tick_ended"), (.phase, "phase"),
+        (.callbackEnqueued, "callback_enqueued"), (.callbackBegan, "callback_began"),
+        (.callbackEnded, "callback_ended"), (.callbackFailed, "callback_failed"),
+        (.microtaskEnqueued, "microtask_enqueued"), (.microtaskBegan, "microtask_began"),
+        (.microtaskEnded, "microtask_ended"),
+        (.timerArmed, "timer_armed"), (.timerFired, "timer_fired"), (.timerCancelled, "timer_cancelled"),
+        (.taskSpawned, "task_spawned"), (.taskWoken, "task_woken"), (.taskPollBegan, "task_poll_began"),
+        (.taskPollEnded, "task_poll_ended"), (.taskCompleted, "task_completed"), (.taskFailed, "task_failed"),
+        (.taskCancelled, "task_cancelled"),
+        (.ioRegistered, "io_registered"), (.ioReady, "io_ready"), (.ioUnregistered, "io_unregistered"),
+        (.counter, "counter"), (.mark, "mark"),
+    ]
+
+    private static let namesByKind: [UInt16: String] = Dictionary(
+        uniqueKeysWithValues: all.map { ($0.kind.rawValue, $0.name) })
+
+    /// True for kinds this build's vocabulary defines.
+    public var isKnown: Bool { Self.namesByKind[rawValue] != nil }
+
+    /// The snake_case name, or `unknown_0xNNNN` for kinds from a newer vocabulary.
+    public var description: String {
+        Self.namesByKind[rawValue] ?? "unknown_0x" + String(rawValue, radix: 16)
+    }
+}
+
+/// The phases of a loop turn, carried in `EventKind.phase` events.
+public enum LoopPhase: UInt64, Sendable, CaseIterable {
+    case timers = 1
+    case callbacks = 2
+    case poll = 3
+    case io = 4
+}
+
+/// A vocabulary version: readers accept any minor of their major.
+public struct VocabularyVersion: Hashable, Sendable, CustomStringConvertible {
+    public var major: UInt16
+    public var minor: UInt16
+    public init(major: UInt16, minor: UInt16) {
+        self.major = major
+        self.minor = minor
+    }
+    /// Packed as `major << 16 | minor`, as region and file headers store it.
+    public var packed: UInt32 { UInt32(major) << 16 | UInt32(minor) }
+    public init(packed: UInt32) { self.init(major: UInt16(packed >> 16), minor: UInt16(packed & 0xFFFF)) }
+    public var description: String { "\(major).\(minor)" }
+}

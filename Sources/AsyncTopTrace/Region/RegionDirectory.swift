@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where published regions live — `$XDG_RUNTIME_DIR/asynctop/`, else `/tmp/asynctop-$UID/` — and which of
+/// them are live. The directory must be ours and 0700; anything else is refused, since a directory another
+/// user controls could feed us files.
+public enum RegionDirectory {
+    /// The directory this user's regions go in.
+    public static var defaultPath: String {
+        if let runtime = getenv("XDG_RUNTIME_DIR"), runtime.pointee != 0 {
+            return String(cString: runtime) + "/asynctop"
+        }
+        return "/tmp/asynctop-\(getuid())"
+    }
+
+    static func fileName(pid: Int32) -> String { "\(pid).region" }
+
+    /// The region file a process would publish.
+    public static func path(forPID pid: Int32, directory: String = defaultPath) -> String {
+        directory + "/" + fileName(pid: pid)
+    }
+
+    /// Creates the default directory (0700) if needed and checks it is ours and private.
+    static func ensureDefault() throws(RegionError) -> String {
+        let path = defaultPath
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .cannotCreate(path: path, errno: errno) }
+        try checkPrivate(path)
+        return path
+    }
+
+    static func checkPrivate(_ path: String) throws(RegionError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw .cannotOpen(path: path, errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw .unsafeDirectory(path: path, reason: "it is not a directory") }
+        guard info.st_uid == getuid() else { throw .unsafeDirectory(path: path, reason: "it belongs to uid \(info.st_uid)") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw .unsafeDirectory(path: path, reason: "others can access it (mode \(String(info.st_mode & 0o777, radix: 8)))")
+        }
+    }
+
+    /// A region file found in the directory.
+    public struct Entry: Hashable, Sendable {
+        public var pid: Int32
+        public var path: String
+        public var processName: String
+        /// True when the process that published it is gone (or its pid now names another process).
+        public var isStale: Bool
+    }
+
+    /// The region files in `directory`, live ones first. Files that are not regions are skipped.
+    public static func list(directory: String = defaultPath) -> [Entry] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var entries: [Entry] = []
+        while let item = readdir(dir) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasSuffix(".region"), let pid = Int32(name.dropLast(".region".count)) else { continue }
+            let path = directory + "/" + name
+            guard let source = try? AttachedSource(path: path) else { continue }
+            entries.append(Entry(pid: pid, path: path, processName: source.info.processName, isStale: !source.isProducerAlive))
+        }
+        return entries.sorted { ($0.isStale ? 1 : 0, $0.pid) < ($1.isStale ? 1 : 0, $1.pid) }
+    }
+}

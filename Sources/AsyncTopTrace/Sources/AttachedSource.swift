@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads another process's published region, read-only.
+///
+/// Nothing in the file is trusted: the header is validated (`RegionLayout(validatingHeaderAt:size:)`), ring
+/// and arena positions are derived from validated sizes and masked indices, names are bounds-checked, and the
+/// file's size is re-checked before each read so a producer that shrinks its file is refused instead of
+/// faulting us. A reader never writes to the mapping (it is mapped `PROT_READ`).
+public final class AttachedSource: Source, @unchecked Sendable {
+    public let path: String
+    public let info: SourceInfo
+    public let names: NameTableReader
+    private let view: RegionView
+    private let fd: Int32
+    private let mappedSize: Int
+    private var cursor = RegionCursor()
+
+    /// Attaches to the region published by `pid` in `directory`.
+    public convenience init(pid: Int32, directory: String = RegionDirectory.defaultPath) throws(RegionError) {
+        let path = RegionDirectory.path(forPID: pid, directory: directory)
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .noRegionForProcess(pid: pid, directory: directory) }
+        try self.init(path: path)
+    }
+
+    /// Attaches to a region file.
+    public init(path: String) throws(RegionError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            let e = errno
+            throw e == ENOENT ? .notFound(path: path) : .cannotOpen(path: path, errno: e)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let e = errno
+            close(fd)
+            throw .cannotOpen(path: path, errno: e)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw .notARegularFile(path: path)
+        }
+        guard info.st_uid == getuid() else {
+            close(fd)
+            throw .foreignOwner(path: path, uid: info.st_uid)
+        }
+        let size = Int(info.st_size)
+        guard size >= RegionLayout.headerSize else {
+            close(fd)
+            throw .truncated(size: size, needed: RegionLayout.headerSize)
+        }
+        let memory = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
+        guard let memory, memory != MAP_FAILED else {
+            let e = errno
+            close(fd)
+            throw .cannotMap(errno: e)
+        }
+        let layout: RegionLayout
+        do {
+            layout = try RegionLayout(validatingHeaderAt: UnsafeRawPointer(memory), size: size)
+        } catch {
+            munmap(memory, size)
+            close(fd)
+            throw error
+        }
+        self.path = path
+        self.fd = fd
+        self.mappedSize = size
+        self.view = RegionView(base: UnsafeRawPointer(memory), layout: layout)
+        self.info = view.info
+        self.names = view.makeNameReader()
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: view.base), mappedSize)
+        close(fd)
+    }
+
+    /// True while the producing process (same pid and start time) is running and has not closed the region.
+    public var isProducerAlive: Bool {
+        view.state != .closed && ProcessIdentity.isAlive(pid: info.pid, startTime: info.processStartTime)
+    }
+
+    /// The file still holds the whole region (a producer may have truncated it under us).
+    private var fileStillWhole: Bool {
+        var now = stat()
+        return fstat(fd, &now) == 0 && Int(now.st_size) >= view.layout.totalSize
+    }
+
+    public func read(into batch: inout EventBatch, limit: Int = .max) -> SourceStatus {
+        guard fileStillWhole else { return .ended(reason: "the region file was truncated by its producer") }
+        let alive = isProducerAlive
+        cursor.read(view, into: &batch, limit: limit)
+        if !alive {
+            return .ended(reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
+        }
+        return .live
+    }
+}

@@ -1,0 +1,94 @@
+import Atomics
+
+/// A read-only view of a validated region: header facts, ring readers and the name table.
+/// Shared by the in-process and attached sources, so both read exactly the same way.
+struct RegionView: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let layout: RegionLayout
+
+    private func u64(_ offset: Int) -> UInt64 { base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+    private func u32(_ offset: Int) -> UInt32 { base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+    private func atomic(_ offset: Int) -> UnsafeAtomic<UInt64> {
+        UnsafeAtomic(
+            at: UnsafeMutableRawPointer(mutating: base + offset).assumingMemoryBound(to: AtomicWordStorage.self))
+    }
+
+    var info: SourceInfo {
+        let nameBytes = UnsafeRawBufferPointer(
+            start: base + RegionLayout.Field.processName, count: RegionLayout.processNameCapacity)
+        return SourceInfo(
+            pid: Int32(bitPattern: u32(RegionLayout.Field.pid)),
+            processName: String(decoding: nameBytes.prefix(while: { $0 != 0 }), as: UTF8.self),
+            processStartTime: u64(RegionLayout.Field.processStartTime),
+            vocabulary: VocabularyVersion(packed: u32(RegionLayout.Field.vocabulary)),
+            calibration: ClockCalibration(
+                kind: TraceClock.Kind(rawValue: u32(RegionLayout.Field.clockKind)) ?? .monotonic,
+                nanosecondsPerTick: Double(bitPattern: u64(RegionLayout.Field.nanosecondsPerTick)),
+                epochTicks: u64(RegionLayout.Field.epochTicks),
+                epochMonotonicNanoseconds: u64(RegionLayout.Field.epochMonotonicNanoseconds),
+                epochUnixNanoseconds: u64(RegionLayout.Field.epochUnixNanoseconds)),
+            ringCount: layout.ringCount,
+            ringCapacity: layout.ringCapacity)
+    }
+
+    var state: RegionState? { RegionState(rawValue: atomic(RegionLayout.Field.state).load(ordering: .acquiring)) }
+
+    /// Rings handed out so far, clamped to the pool size whatever the header says.
+    var claimedRings: Int {
+        Int(min(atomic(RegionLayout.Field.ringsClaimed).load(ordering: .acquiring), UInt64(layout.ringCount)))
+    }
+
+    func ringHeader(_ index: Int) -> UnsafeRawPointer {
+        base + layout.ringsOffset + index * layout.ringStride
+    }
+
+    func ringIdentity(_ index: Int) -> RingIdentity {
+        let header = ringHeader(index)
+        return RingIdentity(
+            index: index,
+            threadID: header.loadUnaligned(fromByteOffset: RegionLayout.RingField.threadID, as: UInt64.self),
+            loop: UInt16(truncatingIfNeeded: header.loadUnaligned(fromByteOffset: RegionLayout.RingField.loopID, as: UInt64.self)))
+    }
+
+    func makeNameReader() -> NameTableReader {
+        NameTableReader(
+            arena: base + layout.namesOffset, capacity: layout.namesCapacity,
+            used: base + RegionLayout.Field.namesUsed)
+    }
+
+    /// Counts the producer itself reports: names it could not intern, tracers it could not give a ring.
+    var producerDrops: (names: UInt64, ringless: UInt64) {
+        (atomic(RegionLayout.Field.namesDropped).load(ordering: .relaxed),
+         atomic(RegionLayout.Field.ringlessEmits).load(ordering: .relaxed))
+    }
+}
+
+/// Reads every ring of a region view with one cursor per ring: the reading half that both sources share.
+struct RegionCursor {
+    private(set) var readers: [RingReader] = []
+    private(set) var identities: [RingIdentity] = []
+
+    mutating func read(_ view: RegionView, into batch: inout EventBatch, limit: Int) {
+        let claimed = view.claimedRings
+        while readers.count < claimed {
+            let index = readers.count
+            readers.append(RingReader(ringHeader: view.ringHeader(index), capacity: view.layout.ringCapacity))
+            identities.append(view.ringIdentity(index))
+            batch.missedByRing.append(0)
+        }
+        if batch.missedByRing.count < readers.count {
+            batch.missedByRing.append(contentsOf: repeatElement(0, count: readers.count - batch.missedByRing.count))
+        }
+        var remaining = limit
+        for index in readers.indices where remaining > 0 {
+            let start = batch.events.count
+            let (delivered, missed) = readers[index].read(into: &batch.events, limit: remaining)
+            remaining -= delivered
+            batch.missedByRing[index] += missed
+            if delivered > 0 {
+                batch.segments.append(EventBatch.Segment(ring: identities[index], range: start..<(start + delivered)))
+            }
+        }
+        batch.rings = identities
+    }
+}

@@ -1,0 +1,73 @@
+// Small C pieces of the trace core that Swift cannot express as cheaply.
+// Everything on the emit path is `static inline`, so Swift's clang importer
+// inlines it into the caller: reading the clock or the tracing switch costs
+// no call.
+#ifndef CASYNCTOP_SUPPORT_H
+#define CASYNCTOP_SUPPORT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Non-zero when tracing is on. Written rarely (by `Tracer.isEnabled`), read on
+/// every emit with a relaxed load: one predictable branch when off.
+extern int asynctop_tracing_flag;
+
+/// Non-zero when `asynctop_now_ticks` reads the TSC; zero means CLOCK_MONOTONIC
+/// nanoseconds. Decided once, by `asynctop_clock_select`, before any tick is read.
+extern int asynctop_clock_uses_tsc;
+
+static inline bool asynctop_tracing_enabled(void) {
+    return __atomic_load_n(&asynctop_tracing_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void asynctop_set_tracing_enabled(bool on) {
+    __atomic_store_n(&asynctop_tracing_flag, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t asynctop_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t asynctop_read_tsc(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return __rdtsc();
+#else
+    return asynctop_monotonic_ns();
+#endif
+}
+
+/// The trace clock: TSC ticks when the TSC is a usable clock, else CLOCK_MONOTONIC ns.
+static inline uint64_t asynctop_now_ticks(void) {
+    if (__builtin_expect(asynctop_clock_uses_tsc, 1)) {
+        return asynctop_read_tsc();
+    }
+    return asynctop_monotonic_ns();
+}
+
+/// Chooses the clock: 1 if the TSC is usable (x86, kernel clocksource `tsc`,
+/// CPU flags constant_tsc and nonstop_tsc), else 0. Idempotent.
+int asynctop_clock_select(void);
+
+/// The kernel thread id of the caller.
+uint64_t asynctop_thread_id(void);
+
+/// Unlinks `path` when the process exits normally (atexit), unless
+/// `asynctop_forget_unlink_at_exit` was called for it first. At most 8 paths.
+void asynctop_unlink_at_exit(const char *path);
+void asynctop_forget_unlink_at_exit(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
