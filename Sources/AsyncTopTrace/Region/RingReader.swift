@@ -5,7 +5,9 @@ import Atomics
 ///
 /// Overwrite detection is seqlock style: copy the slots, then re-read the head. Every event the producer may
 /// have overwritten during the copy is discarded and counted, so a reader receives only whole, untorn events
-/// and `delivered + missed` equals exactly what the producer wrote up to the reader's cursor.
+/// and `delivered + missed` equals exactly what the producer wrote up to the reader's cursor. The price is one
+/// slot: of a full ring a reader takes the newest `capacity - 1` events, since the oldest slot may be the one
+/// the producer is overwriting at that moment.
 public struct RingReader: @unchecked Sendable {
     let head: UnsafeAtomic<UInt64>
     let slots: UnsafeMutablePointer<AtomicWordStorage>

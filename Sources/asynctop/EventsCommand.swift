@@ -1,0 +1,79 @@
+import ArgumentParser
+import AsyncTopTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `asynctop events PID|FILE`: prints another process's events as they happen, one line each, until the
+/// process ends (or `--count` events), then a summary line on stderr. Names are made terminal-safe.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Print a traced process's events as they happen.",
+        discussion: "Ends when the process exits or closes its region; prints `events=N missed=M` on stderr.")
+
+    @Argument(help: "A pid, or the path of a region file.")
+    var target: String
+
+    @Option(help: "Stop after this many events.")
+    var count: UInt64?
+
+    @Flag(help: "Print numbers only: ring time_ticks kind loop name id arg.")
+    var raw = false
+
+    @Option(help: "Directory of region files, for a pid.")
+    var directory: String = RegionDirectory.defaultPath
+
+    func run() throws {
+        let source: AttachedSource
+        do {
+            if let pid = Int32(target) {
+                source = try AttachedSource(pid: pid, directory: directory)
+            } else {
+                source = try AttachedSource(path: target)
+            }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let calibration = source.info.calibration
+        var batch = EventBatch()
+        var printed: UInt64 = 0
+        var missed: UInt64 = 0
+        var endReason: String?
+        while endReason == nil {
+            batch.removeAll()
+            if case .ended(let reason) = source.read(into: &batch, limit: 1 << 16) {
+                // The producer is gone: one more read takes whatever it wrote last.
+                _ = source.read(into: &batch, limit: .max)
+                endReason = reason
+            }
+            missed += batch.missed
+            for segment in batch.segments {
+                for event in batch.events[segment.range] {
+                    if let count, printed >= count { break }
+                    print(line(for: event, ring: segment.ring.index, calibration: calibration, names: source.names))
+                    printed += 1
+                }
+            }
+            if let count, printed >= count { endReason = "printed \(count) events" }
+            if endReason == nil && batch.events.isEmpty { usleep(5_000) }
+        }
+        printToStandardError("events=\(printed) missed=\(missed) (\(endReason ?? ""))")
+    }
+
+    private func line(for event: TraceEvent, ring: Int, calibration: ClockCalibration, names: NameTableReader) -> String {
+        if raw {
+            return "\(ring) \(event.time) \(event.kind.rawValue) \(event.loop) \(event.name.rawValue) \(event.id) \(event.arg)"
+        }
+        let milliseconds = Double(calibration.nanoseconds(event.time)) / 1e6
+        let name = names.bytes(for: event.name).map { TerminalSafeText.make($0) } ?? "-"
+        return "\(String(format3(milliseconds))) ring=\(ring) loop=\(event.loop) \(event.kind) name=\(name) id=\(event.id) arg=\(event.arg)"
+    }
+
+    private func format3(_ value: Double) -> String {
+        let thousandths = Int((value * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)ms"
+    }
+}

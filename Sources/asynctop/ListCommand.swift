@@ -1,0 +1,24 @@
+import ArgumentParser
+import AsyncTopTrace
+
+/// `asynctop list`: the processes publishing an asynctop region for this user.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the processes that publish asynctop trace regions.")
+
+    @Option(help: "Directory to look in (default: $XDG_RUNTIME_DIR/asynctop, else /tmp/asynctop-$UID).")
+    var directory: String = RegionDirectory.defaultPath
+
+    func run() throws {
+        let entries = RegionDirectory.list(directory: directory)
+        if entries.isEmpty {
+            print("No process publishes an asynctop region in \(directory).")
+            return
+        }
+        print("PID      STATE  PROCESS")
+        for entry in entries {
+            let pid = String(entry.pid) + String(repeating: " ", count: max(0, 8 - String(entry.pid).count))
+            print("\(pid) \(entry.isStale ? "stale" : "live ")  \(TerminalSafeText.make(entry.processName))")
+        }
+    }
+}
