@@ -1,0 +1,102 @@
+import AsyncTopTrace
+import Foundation
+import MallocInterposerSwift
+
+/// Timing and allocation counting shared by the benchmarks.
+enum Measurement {
+    /// Nanoseconds taken by `body`, on CLOCK_MONOTONIC.
+    static func nanoseconds(_ body: () -> Void) -> Double {
+        let start = TraceClock.monotonicNanoseconds()
+        body()
+        return Double(TraceClock.monotonicNanoseconds() - start)
+    }
+
+    /// The median of `runs` measurements of nanoseconds per operation, after one warm-up run.
+    static func medianNanosecondsPerOperation(runs: Int = 5, operations: Int, _ body: () -> Void) -> Double {
+        body()
+        let samples = (0..<runs).map { _ in nanoseconds(body) / Double(operations) }.sorted()
+        return samples[samples.count / 2]
+    }
+
+    /// The best of `runs` measurements of operations per second, after one warm-up run.
+    static func bestOperationsPerSecond(runs: Int = 5, operations: Int, _ body: () -> Void) -> Double {
+        body()
+        let best = (0..<runs).map { _ in nanoseconds(body) }.min()!
+        return Double(operations) / best * 1e9
+    }
+
+    /// Heap allocations (malloc, calloc, realloc, posix_memalign) made by `body`, per operation. Needs the
+    /// interposer preloaded (see `AllocationCounter.ensurePreloaded`); nil when it is not.
+    static func allocationsPerOperation(operations: Int, _ body: () -> Void) -> Double? {
+        guard AllocationCounter.isActive else { return nil }
+        MallocInterposerSwift.initialize()
+        MallocInterposerSwift.hook()
+        body()
+        MallocInterposerSwift.unhook()
+        return Double(MallocInterposerSwift.getStatistics().mallocCount) / Double(operations)
+    }
+}
+
+/// Counting allocations needs malloc-interposer's library loaded before main (LD_PRELOAD). The benchmark
+/// re-executes itself with it preloaded when it was started without.
+enum AllocationCounter {
+    static let variable = "LD_PRELOAD"
+    static let library = "libMallocInterposerSwift.so"
+
+    static var isActive: Bool {
+        ProcessInfo.processInfo.environment[variable]?.contains(library) == true
+    }
+
+    /// Re-executes this program with the interposer preloaded, if it is not already and the library sits next
+    /// to the executable. Returns only if it did not re-execute.
+    static func ensurePreloaded() {
+        guard !isActive else { return }
+        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        let candidate = executable.deletingLastPathComponent().appendingPathComponent(library).path
+        guard FileManager.default.fileExists(atPath: candidate) else { return }
+        setenv(variable, candidate, 1)
+        var arguments = CommandLine.arguments.map { strdup($0) }
+        arguments.append(nil)
+        execv(executable.path, &arguments)
+    }
+}
+
+/// A benchmark's result: rows for the table and the same figures as a JSON object.
+struct BenchmarkReport {
+    struct Row {
+        var key: String
+        var value: Double?
+        var unit: String
+        var note: String
+    }
+    var title: String
+    var rows: [Row] = []
+
+    mutating func add(_ key: String, _ value: Double?, _ unit: String, _ note: String = "") {
+        rows.append(Row(key: key, value: value, unit: unit, note: note))
+    }
+
+    func print(json: Bool) {
+        if json {
+            let fields = rows.map { row in "\"\(row.key)\": \(row.value.map { formatJSON($0) } ?? "null")" }
+            Swift.print("{" + fields.joined(separator: ", ") + "}")
+            return
+        }
+        Swift.print(title)
+        let width = rows.map(\.key.count).max() ?? 0
+        for row in rows {
+            let key = row.key + String(repeating: " ", count: width - row.key.count)
+            let value = row.value.map { formatTable($0) } ?? "n/a"
+            let padded = String(repeating: " ", count: max(0, 14 - value.count)) + value
+            Swift.print("  \(key)  \(padded) \(row.unit)\(row.note.isEmpty ? "" : "   " + row.note)")
+        }
+    }
+
+    private func formatJSON(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.4g", value).replacingOccurrences(of: "e+", with: "e") : "null"
+    }
+
+    private func formatTable(_ value: Double) -> String {
+        value >= 1e6 ? String(format: "%.3gM", value / 1e6) : String(format: value < 10 ? "%.2f" : "%.1f", value)
+    }
+}
