@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Clock reads (TSC / CLOCK_MONOTONIC), the global tracing switch and other
@@ -23,6 +25,14 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        .target(
+            name: "AsyncTopModel",
+            dependencies: [
+                "AsyncTopTrace",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         .executableTarget(
             name: "asynctop",
             dependencies: [
@@ -31,6 +41,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "asynctop"]),
+        .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -62,7 +62,7 @@ struct EventsCommand: ParsableCommand {
         printToStandardError("events=\(printed) missed=\(missed) (\(endReason ?? ""))")
     }
 
-    private func line(for event: TraceEvent, ring: Int, calibration: ClockCalibration, names: NameTableReader) -> String {
+    private func line(for event: TraceEvent, ring: Int, calibration: ClockCalibration, names: any NameResolver) -> String {
         if raw {
             return "\(ring) \(event.time) \(event.kind.rawValue) \(event.loop) \(event.name.rawValue) \(event.id) \(event.arg)"
         }

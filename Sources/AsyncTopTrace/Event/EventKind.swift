@@ -65,6 +65,11 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let taskFailed = EventKind(rawValue: 0x0406)
     /// A task finished cancelled. id: task id.
     public static let taskCancelled = EventKind(rawValue: 0x0407)
+    /// Where a task was spawned. id: task id; name: call site (`file:line`). Follows `taskSpawned`.
+    public static let taskLocation = EventKind(rawValue: 0x0408)
+    /// A failure nobody observed: a failed task's result was released unawaited, or a callback threw.
+    /// id: task or callback id; arg: NameID of the error's description.
+    public static let failureUnobserved = EventKind(rawValue: 0x0409)
 
     // I/O: 0x05xx
     /// A file descriptor was registered. id: fd; arg: interest bits.
@@ -91,7 +96,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
         (.timerArmed, "timer_armed"), (.timerFired, "timer_fired"), (.timerCancelled, "timer_cancelled"),
         (.taskSpawned, "task_spawned"), (.taskWoken, "task_woken"), (.taskPollBegan, "task_poll_began"),
         (.taskPollEnded, "task_poll_ended"), (.taskCompleted, "task_completed"), (.taskFailed, "task_failed"),
-        (.taskCancelled, "task_cancelled"),
+        (.taskCancelled, "task_cancelled"), (.taskLocation, "task_location"),
+        (.failureUnobserved, "failure_unobserved"),
         (.ioRegistered, "io_registered"), (.ioReady, "io_ready"), (.ioUnregistered, "io_unregistered"),
         (.counter, "counter"), (.mark, "mark"),
     ]

@@ -108,11 +108,6 @@ public final class NameTableReader: @unchecked Sendable {
         return bytes
     }
 
-    /// The name decoded as UTF-8, with invalid sequences replaced (U+FFFD). Not sanitised for a terminal.
-    public func string(for id: NameID) -> String? {
-        bytes(for: id).map { String(decoding: $0, as: UTF8.self) }
-    }
-
     /// Every name published so far, in interning order.
     public func all() -> [(id: NameID, bytes: [UInt8])] {
         let used = Int(min(usedCounter.load(ordering: .acquiring), UInt64(capacity)))
@@ -125,5 +120,23 @@ public final class NameTableReader: @unchecked Sendable {
             offset += 4 + ((bytes.count + 3) & ~3)
         }
         return result
+    }
+}
+
+/// Anything that turns a `NameID` back into the bytes a producer interned: a live region's name table, or the
+/// name table of a recorded file.
+public protocol NameResolver: AnyObject {
+    /// The bytes interned as `id`, or nil if the id is unknown.
+    func bytes(for id: NameID) -> [UInt8]?
+    /// Every name known so far, in id order.
+    func all() -> [(id: NameID, bytes: [UInt8])]
+}
+
+extension NameTableReader: NameResolver {}
+
+extension NameResolver {
+    /// The name decoded as UTF-8, with invalid sequences replaced (U+FFFD). Not sanitised for a terminal.
+    public func string(for id: NameID) -> String? {
+        bytes(for: id).map { String(decoding: $0, as: UTF8.self) }
     }
 }

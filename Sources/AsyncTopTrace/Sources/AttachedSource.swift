@@ -11,7 +11,7 @@ import Glibc
 public final class AttachedSource: Source, @unchecked Sendable {
     public let path: String
     public let info: SourceInfo
-    public let names: NameTableReader
+    public let names: any NameResolver
     private let view: RegionView
     private let fd: Int32
     private let mappedSize: Int

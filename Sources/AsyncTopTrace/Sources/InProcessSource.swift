@@ -2,7 +2,7 @@
 public final class InProcessSource: Source, @unchecked Sendable {
     public let region: Region
     public let info: SourceInfo
-    public let names: NameTableReader
+    public let names: any NameResolver
     private let view: RegionView
     private var cursor = RegionCursor()
 

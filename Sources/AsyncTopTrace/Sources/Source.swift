@@ -4,7 +4,7 @@ public protocol Source: AnyObject {
     /// Facts from the producer's header.
     var info: SourceInfo { get }
     /// Resolves the names that events refer to.
-    var names: NameTableReader { get }
+    var names: any NameResolver { get }
     /// Appends up to `limit` new events to `batch` and adds what was missed. Never blocks.
     func read(into batch: inout EventBatch, limit: Int) -> SourceStatus
 }

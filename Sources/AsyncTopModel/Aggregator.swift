@@ -1,0 +1,375 @@
+import AsyncTopTrace
+import DequeModule
+
+/// Turns trace events into `RuntimeState`. Pure and deterministic: no clock, no I/O; the state depends only on
+/// the events ingested and the times `advance(to:)` was called with, so a replay rebuilds what a live monitor
+/// saw. Memory is bounded: finished tasks are dropped `retentionNanoseconds` after they end, per-task
+/// histograms stop being allocated past `taskHistogramBudget`, and recent lists are capped.
+///
+/// Cost: O(1) per event (a dictionary update or two); `advance` is O(live tasks + timers), meant for ~10 Hz.
+public struct Aggregator: Sendable {
+    public private(set) var state = RuntimeState()
+    public var thresholds: WarningThresholds
+    /// How long finished tasks stay visible.
+    public var retentionNanoseconds: UInt64
+    /// Most tasks that keep histograms at once (each ~3 KiB).
+    public var taskHistogramBudget = 20_000
+    /// Callbacks at least this long go in `RuntimeState.slowCallbacks`.
+    public var slowCallbackNanoseconds: UInt64 = 1_000_000
+    public var warningLimit = 1_000
+    static let recentEventLimit = 24
+    static let slowCallbackLimit = 100
+    static let firedTimerRetentionNanoseconds: UInt64 = 1_000_000_000
+
+    private let calibration: ClockCalibration
+    private var nameCache: [NameID: String] = [:]
+    private var taskHistograms = 0
+    private var counterGrowth: [String: GrowthTracker] = [:]
+    private var lastSampledSecond: UInt64?
+
+    public init(
+        calibration: ClockCalibration, thresholds: WarningThresholds = WarningThresholds(),
+        retentionNanoseconds: UInt64 = 10_000_000_000
+    ) {
+        self.calibration = calibration
+        self.thresholds = thresholds
+        self.retentionNanoseconds = retentionNanoseconds
+    }
+
+    /// Ingests a batch read from a source, ring by ring, then evaluates the time-based rules.
+    public mutating func ingest(_ batch: EventBatch, names: any NameResolver) {
+        state.totals.missed += batch.missed
+        for segment in batch.segments {
+            for event in batch.events[segment.range] { ingest(event, names: names) }
+        }
+        advance(to: state.nowNanoseconds)
+    }
+
+    /// Ingests one event.
+    public mutating func ingest(_ event: TraceEvent, names: any NameResolver) {
+        let time = calibration.nanoseconds(event.time)
+        if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
+        if time > state.nowNanoseconds { state.nowNanoseconds = time }
+        state.totals.events += 1
+        var loop = state.loops[event.loop] ?? LoopState(id: event.loop)
+        loop.events += 1
+        if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
+        let second = time / 1_000_000_000
+        loop.seconds.update(second: second) { $0.events += 1 }
+        apply(event, at: time, loop: &loop, names: names)
+        state.loops[event.loop] = loop
+    }
+
+    /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules
+    /// that depend on time passing: starvation, lost wake-ups, queue growth; and drops expired tasks.
+    public mutating func advance(to time: UInt64) {
+        if time > state.nowNanoseconds { state.nowNanoseconds = time }
+        let now = state.nowNanoseconds
+        sampleQueues(now: now)
+        var expired: [UInt64] = []
+        for (id, task) in state.tasks {
+            if let ended = task.endedNanoseconds {
+                if now - ended >= retentionNanoseconds { expired.append(id) }
+                continue
+            }
+            let inState = now - min(now, task.stateSinceNanoseconds)
+            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
+                state.tasks[id]?.warnedStarved = true
+                warn(.starved, at: now, loop: task.loop, subject: task.name, culprit: .task(id),
+                     detail: "ready for \(Format.duration(inState)) without being polled")
+            }
+            if task.state == .waiting, !task.warnedLostWake, inState >= thresholds.lostWakeNanoseconds {
+                state.tasks[id]?.warnedLostWake = true
+                warn(.lostWake, at: now, loop: task.loop, subject: task.name, culprit: .task(id),
+                     detail: "neither woken nor completed for \(Format.duration(inState))")
+            }
+        }
+        for id in expired {
+            if state.tasks[id]?.pollTimes != nil { taskHistograms -= 1 }
+            state.tasks[id] = nil
+        }
+        // A fired timer is kept a while in case it repeats (re-armed under the same id), then dropped.
+        let firedExpiry = Self.firedTimerRetentionNanoseconds
+        state.timers = state.timers.filter { _, timer in
+            timer.isPending || now - min(now, timer.lastFiredNanoseconds ?? now) < max(firedExpiry, 2 * (timer.intervalNanoseconds ?? 0))
+        }
+    }
+
+    private mutating func resolve(_ id: NameID, _ names: any NameResolver) -> String {
+        if id == .none { return "" }
+        if let cached = nameCache[id] { return cached }
+        let text = names.bytes(for: id).map { TerminalSafeText.make($0) } ?? "#\(id.rawValue)"
+        nameCache[id] = text
+        return text
+    }
+
+    private mutating func apply(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+        let second = time / 1_000_000_000
+        switch event.kind {
+        case .loopStarted:
+            loop.threadID = event.id
+            loop.startedNanoseconds = time
+        case .loopStopped:
+            loop.stoppedNanoseconds = time
+        case .tickBegan:
+            loop.tickStartedAt = time
+        case .tickEnded:
+            if let start = loop.tickStartedAt { addBusy(&loop, from: start, to: time) }
+            loop.tickStartedAt = nil
+            loop.ticks += 1
+            loop.callbackQueueDepth = Int(clamping: event.arg)
+            let depth = loop.callbackQueueDepth
+            loop.seconds.update(second: second) { $0.ticks += 1; $0.callbackQueueDepth = depth }
+        case .phase:
+            loop.phase = LoopPhase(rawValue: event.id)
+        case .callbackEnqueued:
+            loop.callbackQueueDepth += 1
+        case .microtaskEnqueued:
+            loop.microtaskQueueDepth += 1
+        case .callbackBegan, .microtaskBegan:
+            if event.kind == .callbackBegan {
+                loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
+            } else {
+                loop.microtaskQueueDepth = max(0, loop.microtaskQueueDepth - 1)
+            }
+            loop.running = (event.id, resolve(event.name, names), time)
+            recordLatency(&loop, calibration.nanoseconds(event.arg), second: second)
+        case .callbackEnded, .microtaskEnded, .callbackFailed:
+            finishCallback(event, at: time, loop: &loop, names: names)
+        case .timerArmed:
+            armTimer(event, at: time, loop: &loop, names: names)
+        case .timerFired:
+            let lateness = calibration.nanoseconds(event.arg)
+            recordLatency(&loop, lateness, second: second)
+            loop.pendingTimers = max(0, loop.pendingTimers - 1)
+            state.totals.timersFired += 1
+            state.totals.maxTimerLatenessNanoseconds = max(state.totals.maxTimerLatenessNanoseconds, lateness)
+            var timer = state.timers[event.id] ?? TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)
+            timer.timesFired += 1
+            timer.lastLatenessNanoseconds = lateness
+            timer.lastFiredNanoseconds = time
+            timer.isPending = false
+            state.timers[event.id] = timer
+            if lateness >= thresholds.lateTimerNanoseconds {
+                warn(.lateTimer, at: time, loop: event.loop, subject: timer.site.isEmpty ? "timer \(event.id)" : timer.site,
+                     culprit: .timer(event.id), detail: "fired \(Format.duration(lateness)) late")
+            }
+        case .timerCancelled:
+            loop.pendingTimers = max(0, loop.pendingTimers - 1)
+            state.totals.timersCancelled += 1
+            state.timers[event.id] = nil
+        case .taskSpawned, .taskLocation, .taskWoken, .taskPollBegan, .taskPollEnded, .taskCompleted, .taskFailed,
+            .taskCancelled, .failureUnobserved:
+            applyTaskEvent(event, at: time, loop: &loop, names: names)
+        case .ioRegistered:
+            loop.ioWatchers += 1
+        case .ioUnregistered:
+            loop.ioWatchers = max(0, loop.ioWatchers - 1)
+        case .counter:
+            state.counters[resolve(event.name, names)] = Int64(bitPattern: event.arg)
+        default:
+            break
+        }
+        let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
+        loop.seconds.update(second: second) {
+            $0.microtaskQueueDepth = depths.0
+            $0.pendingTimers = depths.1
+            $0.ioWatchers = depths.2
+        }
+    }
+
+    private mutating func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64, second: UInt64) {
+        loop.latency.record(nanoseconds)
+        loop.seconds.update(second: second) { $0.latency.record(nanoseconds) }
+    }
+
+    /// Adds busy time to the loop, split across the seconds the turn spans.
+    private func addBusy(_ loop: inout LoopState, from start: UInt64, to end: UInt64) {
+        guard end > start else { return }
+        loop.busyNanoseconds += end - start
+        var cursor = start
+        while cursor < end {
+            let second = cursor / 1_000_000_000
+            let boundary = min(end, (second + 1) * 1_000_000_000)
+            let share = boundary - cursor
+            loop.seconds.update(second: second) { $0.busyNanoseconds += share }
+            cursor = boundary
+        }
+    }
+
+    private mutating func finishCallback(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+        guard let running = loop.running, running.id == event.id else { return }
+        loop.running = nil
+        let duration = time - min(time, running.since)
+        let site = running.site.isEmpty ? (event.kind == .microtaskEnded ? "(microtask)" : "(callback)") : running.site
+        var stats = state.callSites[site] ?? CallSiteStats(site: site)
+        stats.count += 1
+        stats.totalNanoseconds += duration
+        stats.maxNanoseconds = max(stats.maxNanoseconds, duration)
+        state.totals.callbacks += 1
+        if event.kind == .callbackFailed {
+            stats.failures += 1
+            state.totals.callbacksFailed += 1
+            let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
+            state.totals.unobservedFailures += 1
+            warn(.unhandledFailure, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
+                 detail: "callback threw: \(error)")
+        }
+        state.callSites[site] = stats
+        if duration >= slowCallbackNanoseconds {
+            state.slowCallbacks.append(SlowCallback(site: site, loop: event.loop, atNanoseconds: running.since, durationNanoseconds: duration))
+            if state.slowCallbacks.count > Self.slowCallbackLimit { state.slowCallbacks.removeFirst() }
+        }
+        if duration >= thresholds.blockingNanoseconds {
+            warn(.blocking, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
+                 detail: "callback blocked the loop for \(Format.duration(duration))")
+        }
+    }
+
+    private mutating func armTimer(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+        let deadline = calibration.nanoseconds(event.arg)
+        loop.pendingTimers += 1
+        if var timer = state.timers[event.id] {
+            if timer.timesFired > 0, deadline > timer.deadlineNanoseconds {
+                timer.intervalNanoseconds = deadline - timer.deadlineNanoseconds
+            }
+            timer.deadlineNanoseconds = deadline
+            timer.isPending = true
+            state.timers[event.id] = timer
+        } else {
+            state.timers[event.id] = TimerState(
+                id: event.id, loop: event.loop, site: resolve(event.name, names), deadlineNanoseconds: deadline)
+        }
+    }
+
+    private mutating func applyTaskEvent(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+        if event.kind == .taskSpawned {
+            let name = resolve(event.name, names)
+            state.tasks[event.id] = TaskState(
+                id: event.id, name: name.isEmpty ? "task \(event.id)" : name, parent: event.arg, loop: event.loop, at: time)
+            state.totals.tasksSpawned += 1
+            record(event.kind, on: event.id, at: time)
+            return
+        }
+        guard var task = state.tasks[event.id] else {
+            if event.kind == .failureUnobserved { unobserved(event, subject: "task \(event.id)", at: time, names: names) }
+            return
+        }
+        let inState = time - min(time, task.stateSinceNanoseconds)
+        func enter(_ next: TaskRunState) {
+            task.state = next
+            task.stateSinceNanoseconds = time
+        }
+        switch event.kind {
+        case .taskLocation:
+            task.spawnSite = resolve(event.name, names)
+        case .taskWoken:
+            task.wakes += 1
+            task.warnedLostWake = false
+            if task.state == .waiting {
+                task.idleNanoseconds += inState
+                enter(.ready)
+            } else if task.state == .running {
+                task.wokenWhileRunning = true
+            }
+        case .taskPollBegan:
+            if task.state == .ready {
+                task.scheduledWaitNanoseconds += inState
+                if task.scheduledWaits == nil, taskHistograms < taskHistogramBudget {
+                    task.scheduledWaits = LatencyHistogram(.coarse)
+                    task.pollTimes = LatencyHistogram(.coarse)
+                    taskHistograms += 1
+                }
+                task.scheduledWaits?.record(inState)
+                if inState >= thresholds.starvedNanoseconds, !task.warnedStarved {
+                    warn(.starved, at: time, loop: event.loop, subject: task.name, culprit: .task(task.id),
+                         detail: "waited \(Format.duration(inState)) ready before it was polled")
+                }
+            } else if task.state == .waiting {
+                task.idleNanoseconds += inState
+            }
+            task.warnedStarved = false
+            task.polls += 1
+            recordLatency(&loop, calibration.nanoseconds(event.arg), second: time / 1_000_000_000)
+            enter(.running)
+        case .taskPollEnded:
+            if task.state == .running {
+                task.busyNanoseconds += inState
+                task.pollTimes?.record(inState)
+                if inState >= thresholds.blockingNanoseconds {
+                    warn(.blocking, at: time, loop: event.loop, subject: task.name, culprit: .task(task.id),
+                         detail: "poll blocked the loop for \(Format.duration(inState))")
+                }
+            }
+            enter(task.wokenWhileRunning ? .ready : .waiting)
+            task.wokenWhileRunning = false
+        case .taskCompleted, .taskFailed, .taskCancelled:
+            if task.state == .running { task.busyNanoseconds += inState }
+            let final: TaskRunState = event.kind == .taskCompleted ? .done : event.kind == .taskFailed ? .failed : .cancelled
+            enter(final)
+            task.endedNanoseconds = time
+            if final == .done { state.totals.tasksCompleted += 1 }
+            if final == .failed {
+                state.totals.tasksFailed += 1
+                task.error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
+            }
+            if final == .cancelled { state.totals.tasksCancelled += 1 }
+        case .failureUnobserved:
+            unobserved(event, subject: task.name, at: time, names: names)
+        default:
+            break
+        }
+        state.tasks[event.id] = task
+        record(event.kind, on: event.id, at: time)
+    }
+
+    private mutating func unobserved(_ event: TraceEvent, subject: String, at time: UInt64, names: any NameResolver) {
+        state.totals.unobservedFailures += 1
+        let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
+        warn(.unhandledFailure, at: time, loop: event.loop, subject: subject, culprit: .task(event.id),
+             detail: "failed and nobody observed it: \(error)")
+    }
+
+    private mutating func record(_ kind: EventKind, on task: UInt64, at time: UInt64) {
+        guard let state = self.state.tasks[task]?.state else { return }
+        self.state.tasks[task]?.recentEvents.append(TaskEvent(atNanoseconds: time, kind: kind, state: state))
+        if (self.state.tasks[task]?.recentEvents.count ?? 0) > Self.recentEventLimit {
+            self.state.tasks[task]?.recentEvents.removeFirst()
+        }
+    }
+
+    /// Samples queue depths once per second of trace time, for the queue-growth rule.
+    private mutating func sampleQueues(now: UInt64) {
+        let second = now / 1_000_000_000
+        guard lastSampledSecond != second else { return }
+        lastSampledSecond = second
+        for id in state.loops.keys {
+            guard var loop = state.loops[id] else { continue }
+            if let growing = loop.queueGrowth.record(Int64(loop.callbackQueueDepth), at: now),
+                growing >= thresholds.queueGrowthNanoseconds, !loop.queueGrowth.warned
+            {
+                loop.queueGrowth.warned = true
+                warn(.queueGrowth, at: now, loop: id, subject: "loop \(id) callbacks", culprit: .loop(id),
+                     detail: "callback queue grew for \(Format.duration(growing)) to \(loop.callbackQueueDepth)")
+            }
+            state.loops[id] = loop
+        }
+        for (name, value) in state.counters {
+            var tracker = counterGrowth[name] ?? GrowthTracker()
+            if let growing = tracker.record(value, at: now), growing >= thresholds.queueGrowthNanoseconds, !tracker.warned {
+                tracker.warned = true
+                warn(.queueGrowth, at: now, loop: 0, subject: name, culprit: .counter(name),
+                     detail: "\(name) grew for \(Format.duration(growing)) to \(value)")
+            }
+            counterGrowth[name] = tracker
+        }
+    }
+
+    private mutating func warn(
+        _ kind: Warning.Kind, at time: UInt64, loop: UInt16, subject: String, culprit: Warning.Culprit, detail: String
+    ) {
+        state.totals.warningsByKind[kind, default: 0] += 1
+        state.warnings.append(Warning(kind: kind, atNanoseconds: time, loop: loop, subject: subject, detail: detail, culprit: culprit))
+        if state.warnings.count > warningLimit { state.warnings.removeFirst() }
+    }
+}

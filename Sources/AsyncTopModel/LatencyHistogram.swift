@@ -1,0 +1,52 @@
+import Histogram
+
+/// A latency distribution in nanoseconds, of fixed and small size (hdrhistogram-swift, UInt32 counts).
+///
+/// Two precisions: `.fine` (2 significant digits, ~35 KiB) for loop-wide distributions, `.coarse` (1 digit,
+/// ~1.5 KiB) for per-task ones, of which there may be many. Values above an hour are clamped.
+public struct LatencyHistogram: Sendable {
+    public enum Precision: Sendable {
+        case fine
+        case coarse
+    }
+
+    private var histogram: Histogram<UInt32>
+    static let highestNanoseconds: UInt64 = 3_600_000_000_000
+
+    public init(_ precision: Precision = .fine) {
+        histogram = Histogram(
+            lowestDiscernibleValue: 1, highestTrackableValue: Self.highestNanoseconds,
+            numberOfSignificantValueDigits: precision == .fine ? .two : .one)
+    }
+
+    public mutating func record(_ nanoseconds: UInt64) {
+        _ = histogram.record(Swift.min(Swift.max(nanoseconds, 1), Self.highestNanoseconds))
+    }
+
+    public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+    public mutating func reset() { histogram.reset() }
+
+    public var count: UInt64 { histogram.totalCount }
+    public var max: UInt64 { count == 0 ? 0 : histogram.max }
+    public var min: UInt64 { count == 0 ? 0 : histogram.min }
+    public var mean: Double { count == 0 ? 0 : histogram.mean }
+
+    /// The value at `percentile` (0–100), or 0 when empty.
+    public func percentile(_ percentile: Double) -> UInt64 {
+        count == 0 ? 0 : histogram.valueAtPercentile(percentile)
+    }
+
+    /// Counts in `buckets` logarithmic bins from `lowest`, doubling each time (for drawing).
+    public func logBins(from lowest: UInt64, count buckets: Int) -> [(upTo: UInt64, count: UInt64)] {
+        var bins: [(UInt64, UInt64)] = []
+        var lower: UInt64 = 0
+        var upper = lowest
+        for index in 0..<buckets {
+            let top = index == buckets - 1 ? Self.highestNanoseconds : upper
+            bins.append((upper, histogram.count(within: lower...top)))
+            lower = upper + 1
+            upper *= 2
+        }
+        return bins
+    }
+}

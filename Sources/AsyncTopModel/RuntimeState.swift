@@ -1,0 +1,200 @@
+import AsyncTopTrace
+import DequeModule
+
+/// Everything the views and the summary show, built by `Aggregator` from events alone: the same events give
+/// the same state, live or replayed. All times are nanoseconds since the trace's epoch; all names are
+/// terminal-safe display strings.
+public struct RuntimeState: Sendable {
+    /// Latest trace time seen (or advanced to).
+    public var nowNanoseconds: UInt64 = 0
+    /// Trace time of the first event.
+    public var firstEventNanoseconds: UInt64?
+    public var loops: [UInt16: LoopState] = [:]
+    public var tasks: [UInt64: TaskState] = [:]
+    /// Timers not yet fired or cancelled, and repeating timers between firings.
+    public var timers: [UInt64: TimerState] = [:]
+    public var callSites: [String: CallSiteStats] = [:]
+    /// The most recent callbacks that ran for at least `Aggregator.slowCallbackNanoseconds`, newest last.
+    public var slowCallbacks: Deque<SlowCallback> = []
+    /// Warnings, oldest first (the newest `Aggregator.warningLimit` are kept).
+    public var warnings: Deque<Warning> = []
+    /// User counters by name: latest value.
+    public var counters: [String: Int64] = [:]
+    public var totals = Totals()
+
+    public init() {}
+
+    /// Trace time covered so far.
+    public var elapsedNanoseconds: UInt64 { nowNanoseconds - (firstEventNanoseconds ?? nowNanoseconds) }
+
+    /// Whole-trace counts.
+    public struct Totals: Hashable, Sendable {
+        public var events: UInt64 = 0
+        public var missed: UInt64 = 0
+        public var tasksSpawned: UInt64 = 0
+        public var tasksCompleted: UInt64 = 0
+        public var tasksFailed: UInt64 = 0
+        public var tasksCancelled: UInt64 = 0
+        public var callbacks: UInt64 = 0
+        public var callbacksFailed: UInt64 = 0
+        public var timersFired: UInt64 = 0
+        public var timersCancelled: UInt64 = 0
+        public var maxTimerLatenessNanoseconds: UInt64 = 0
+        public var unobservedFailures: UInt64 = 0
+        public var warningsByKind: [Warning.Kind: UInt64] = [:]
+        public var warnings: UInt64 { warningsByKind.values.reduce(0, +) }
+    }
+}
+
+/// One event loop's picture.
+public struct LoopState: Sendable {
+    public let id: UInt16
+    public var threadID: UInt64 = 0
+    public var startedNanoseconds: UInt64?
+    public var stoppedNanoseconds: UInt64?
+    public var ticks: UInt64 = 0
+    public var busyNanoseconds: UInt64 = 0
+    public var events: UInt64 = 0
+    /// Scheduling delay of every callback, microtask, poll and timer (run time − ready time).
+    public var latency = LatencyHistogram(.fine)
+    /// The last minute, second by second.
+    public var seconds = SecondBuckets(capacity: 64, empty: LoopSecond())
+    public var callbackQueueDepth = 0
+    public var microtaskQueueDepth = 0
+    public var pendingTimers = 0
+    public var ioWatchers = 0
+    public var phase: LoopPhase?
+    /// Start of the turn in progress.
+    var tickStartedAt: UInt64?
+    /// The callback or microtask running now.
+    var running: (id: UInt64, site: String, since: UInt64)?
+    var queueGrowth = GrowthTracker()
+
+    public init(id: UInt16) { self.id = id }
+
+    /// Busy share of the loop's life so far (0…1).
+    public func busyRatio(until now: UInt64) -> Double {
+        let start = startedNanoseconds ?? 0
+        guard now > start else { return 0 }
+        return min(1, Double(busyNanoseconds) / Double(now - start))
+    }
+}
+
+/// One second of one loop.
+public struct LoopSecond: Sendable {
+    public var busyNanoseconds: UInt64 = 0
+    public var ticks: UInt64 = 0
+    public var events: UInt64 = 0
+    public var latency = LatencyHistogram(.coarse)
+    public var callbackQueueDepth = 0
+    public var microtaskQueueDepth = 0
+    public var pendingTimers = 0
+    public var ioWatchers = 0
+    public init() {}
+}
+
+/// Lifecycle of a task as the views show it.
+public enum TaskRunState: String, Sendable, CaseIterable {
+    case running, ready, waiting, done, failed, cancelled
+    public var isFinished: Bool { self == .done || self == .failed || self == .cancelled }
+}
+
+/// One async task.
+public struct TaskState: Sendable {
+    public let id: UInt64
+    public var name: String
+    public var parent: UInt64
+    public var loop: UInt16
+    public var spawnSite: String = ""
+    public var state: TaskRunState = .ready
+    public var polls: UInt64 = 0
+    public var wakes: UInt64 = 0
+    public var busyNanoseconds: UInt64 = 0
+    public var scheduledWaitNanoseconds: UInt64 = 0
+    public var idleNanoseconds: UInt64 = 0
+    public var spawnedNanoseconds: UInt64
+    public var endedNanoseconds: UInt64?
+    /// When the current state began.
+    public var stateSinceNanoseconds: UInt64
+    public var error: String?
+    /// Poll durations and ready→poll waits; allocated on the first poll, while under the aggregator's budget.
+    public var pollTimes: LatencyHistogram?
+    public var scheduledWaits: LatencyHistogram?
+    /// The task's last events (state history and recent events), newest last.
+    public var recentEvents: Deque<TaskEvent> = []
+    var wokenWhileRunning = false
+    var warnedStarved = false
+    var warnedLostWake = false
+
+    init(id: UInt64, name: String, parent: UInt64, loop: UInt16, at time: UInt64) {
+        self.id = id
+        self.name = name
+        self.parent = parent
+        self.loop = loop
+        self.spawnedNanoseconds = time
+        self.stateSinceNanoseconds = time
+    }
+
+    /// Total lifetime so far.
+    public func totalNanoseconds(now: UInt64) -> UInt64 { (endedNanoseconds ?? now) - spawnedNanoseconds }
+}
+
+/// One of a task's recent events, for its detail view.
+public struct TaskEvent: Hashable, Sendable {
+    public var atNanoseconds: UInt64
+    public var kind: EventKind
+    public var state: TaskRunState
+}
+
+/// A timer, pending or repeating.
+public struct TimerState: Sendable {
+    public let id: UInt64
+    public var loop: UInt16
+    public var site: String
+    public var deadlineNanoseconds: UInt64
+    /// Time between its last two deadlines, for repeating timers.
+    public var intervalNanoseconds: UInt64?
+    public var timesFired: UInt64 = 0
+    public var lastLatenessNanoseconds: UInt64?
+    public var lastFiredNanoseconds: UInt64?
+    public var isPending = true
+}
+
+/// Totals for one callback call site.
+public struct CallSiteStats: Sendable {
+    public var site: String
+    public var count: UInt64 = 0
+    public var totalNanoseconds: UInt64 = 0
+    public var maxNanoseconds: UInt64 = 0
+    public var failures: UInt64 = 0
+}
+
+/// A callback that ran long.
+public struct SlowCallback: Hashable, Sendable {
+    public var site: String
+    public var loop: UInt16
+    public var atNanoseconds: UInt64
+    public var durationNanoseconds: UInt64
+}
+
+/// Watches a sampled queue depth second by second and says when it has grown for long enough: every
+/// sample no lower than the one before and the last above the first.
+struct GrowthTracker: Sendable {
+    private var since: UInt64?
+    private var startDepth: Int64 = 0
+    private var lastDepth: Int64 = 0
+    var warned = false
+
+    /// Records a depth at `time`; returns how long it has been growing, or nil if it is not.
+    mutating func record(_ depth: Int64, at time: UInt64) -> UInt64? {
+        defer { lastDepth = depth }
+        if since == nil || depth < lastDepth {
+            since = time
+            startDepth = depth
+            warned = false
+            return nil
+        }
+        guard depth > startDepth, let since else { return nil }
+        return time - since
+    }
+}

@@ -1,0 +1,45 @@
+/// Per-second buckets over a sliding window of trace time: the last `capacity` seconds, each a `Value`.
+/// Writing into a second reuses the slot of the second `capacity` earlier. Fixed memory; O(1) writes.
+public struct SecondBuckets<Value>: Sendable where Value: Sendable {
+    public struct Slot: Sendable {
+        public var second: UInt64
+        public var value: Value
+    }
+    private var slots: [Slot]
+    private let empty: Value
+    /// The latest second written.
+    public private(set) var latestSecond: UInt64 = 0
+
+    public init(capacity: Int, empty: Value) {
+        self.empty = empty
+        slots = Array(repeating: Slot(second: .max, value: empty), count: capacity)
+    }
+
+    public var capacity: Int { slots.count }
+
+    /// Mutates the bucket of `second`, clearing it first if it held an older second.
+    public mutating func update(second: UInt64, _ body: (inout Value) -> Void) {
+        let index = Int(second % UInt64(slots.count))
+        if slots[index].second != second {
+            guard slots[index].second == .max || second > slots[index].second else { return }
+            slots[index] = Slot(second: second, value: empty)
+        }
+        latestSecond = Swift.max(latestSecond, second)
+        body(&slots[index].value)
+    }
+
+    /// The value of `second`, or nil if it is not in the window (nothing was written in it).
+    public func value(second: UInt64) -> Value? {
+        let slot = slots[Int(second % UInt64(slots.count))]
+        return slot.second == second ? slot.value : nil
+    }
+
+    /// The `count` seconds ending at `last`, oldest first; seconds with no data give `nil`.
+    public func window(endingAt last: UInt64, count: Int) -> [Value?] {
+        let count = Swift.min(count, slots.count)
+        return (0..<count).map { offset in
+            let back = UInt64(count - 1 - offset)
+            return last >= back ? value(second: last - back) : nil
+        }
+    }
+}

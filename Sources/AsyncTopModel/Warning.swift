@@ -1,0 +1,30 @@
+/// Something wrong the aggregator saw, with what caused it.
+public struct Warning: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        case blocking
+        case starved
+        case lateTimer = "late-timer"
+        case queueGrowth = "queue-growth"
+        case lostWake = "lost-wake"
+        case unhandledFailure = "unhandled-failure"
+    }
+
+    /// What to show when the user jumps to the warning.
+    public enum Culprit: Hashable, Sendable {
+        case task(UInt64)
+        case callSite(String)
+        case timer(UInt64)
+        case loop(UInt16)
+        case counter(String)
+    }
+
+    public var kind: Kind
+    /// Trace time of the warning, ns since the epoch.
+    public var atNanoseconds: UInt64
+    public var loop: UInt16
+    /// Display name of the culprit (terminal-safe).
+    public var subject: String
+    /// One line saying what happened (terminal-safe).
+    public var detail: String
+    public var culprit: Culprit
+}

@@ -1,0 +1,127 @@
+import AsyncTopModel
+import AsyncTopTrace
+import Testing
+
+@Suite struct AggregatorTests {
+    @Test func taskLifecycleAccountsBusyWaitAndIdle() {
+        var trace = ScriptedTrace()
+        trace.at(0, .taskSpawned, name: "fetch", id: 1, arg: 0)
+        trace.at(0, .taskLocation, name: "main.swift:12", id: 1)
+        trace.at(2, .taskPollBegan, id: 1)  // 2 ms ready
+        trace.at(5, .taskPollEnded, id: 1)  // 3 ms busy
+        trace.at(15, .taskWoken, id: 1)  // 10 ms idle
+        trace.at(16, .taskPollBegan, id: 1)  // 1 ms ready
+        trace.at(17, .taskCompleted, id: 1)  // 1 ms busy
+        let task = try! #require(trace.state.tasks[1])
+        #expect(task.state == .done)
+        #expect(task.polls == 2 && task.wakes == 1)
+        #expect(task.busyNanoseconds == .ms(4))
+        #expect(task.scheduledWaitNanoseconds == .ms(3))
+        #expect(task.idleNanoseconds == .ms(10))
+        #expect(task.totalNanoseconds(now: .ms(100)) == .ms(17))
+        #expect(task.spawnSite == "main.swift:12")
+        #expect(task.recentEvents.map(\.state) == [.ready, .ready, .running, .waiting, .ready, .running, .done])
+        #expect(task.pollTimes?.count == 1 && task.scheduledWaits?.count == 2)
+        #expect(trace.state.totals.tasksSpawned == 1 && trace.state.totals.tasksCompleted == 1)
+    }
+
+    @Test func wakeDuringPollLeavesTaskReady() {
+        var trace = ScriptedTrace()
+        trace.at(0, .taskSpawned, id: 1)
+        trace.at(1, .taskPollBegan, id: 1)
+        trace.at(1.5, .taskWoken, id: 1)  // Task.yield(): re-enqueued while running
+        trace.at(2, .taskPollEnded, id: 1)
+        #expect(trace.state.tasks[1]?.state == .ready)
+    }
+
+    @Test func finishedTasksAreDroppedAfterRetentionAndLiveOnesKept() {
+        var trace = ScriptedTrace(retentionMilliseconds: 1000)
+        for id in 0..<1000 as Range<UInt64> {
+            trace.at(Double(id) * 0.001, .taskSpawned, id: id)
+            if id % 2 == 0 { trace.at(1, .taskCompleted, id: id) }
+        }
+        trace.advance(to: 500)
+        #expect(trace.state.tasks.count == 1000)
+        trace.advance(to: 1001)
+        #expect(trace.state.tasks.count == 500)
+        #expect(trace.state.tasks.values.allSatisfy { !$0.state.isFinished })
+        #expect(trace.state.totals.tasksSpawned == 1000)
+    }
+
+    @Test func histogramBudgetBoundsPerTaskMemory() {
+        var trace = ScriptedTrace()
+        trace.aggregator.taskHistogramBudget = 10
+        for id in 0..<50 as Range<UInt64> {
+            trace.at(0, .taskSpawned, id: id)
+            trace.at(1, .taskPollBegan, id: id)
+        }
+        #expect(trace.state.tasks.values.filter { $0.pollTimes != nil }.count == 10)
+    }
+
+    @Test func loopBusyTicksLatencyAndQueues() {
+        var trace = ScriptedTrace()
+        trace.at(0, .loopStarted, loop: 2, id: 77)
+        // Ten turns of 50 ms busy, 50 ms asleep: half busy.
+        for turn in 0..<10 {
+            let start = Double(turn) * 100
+            trace.at(start, .tickBegan, loop: 2)
+            trace.at(start + 1, .callbackBegan, loop: 2, name: "work", id: UInt64(turn), arg: .ms(Double(turn)))
+            trace.at(start + 50, .callbackEnded, loop: 2, id: UInt64(turn))
+            trace.at(start + 50, .tickEnded, loop: 2, id: 1, arg: 4)
+        }
+        trace.at(950, .timerArmed, loop: 2, id: 9, arg: .ms(2000))
+        trace.at(960, .ioRegistered, loop: 2, id: 5)
+        trace.advance(to: 1000)
+        let loop = try! #require(trace.state.loops[2])
+        #expect(loop.threadID == 77)
+        #expect(loop.ticks == 10)
+        #expect(loop.busyNanoseconds == .ms(500))
+        #expect(abs(loop.busyRatio(until: .ms(1000)) - 0.5) < 0.001)
+        #expect(loop.latency.count == 10)
+        #expect(loop.latency.max >= .ms(9) && loop.latency.max < .ms(9.2))
+        #expect(loop.callbackQueueDepth == 4 && loop.pendingTimers == 1 && loop.ioWatchers == 1)
+        #expect(trace.state.callSites["work"]?.count == 10)
+        #expect(trace.state.slowCallbacks.count == 10)
+        #expect(trace.state.timers[9]?.deadlineNanoseconds == .ms(2000))
+    }
+
+    @Test func repeatingTimerKeepsIntervalAndFiringCount() {
+        var trace = ScriptedTrace()
+        for firing in 0..<3 {
+            let deadline = Double(firing + 1) * 100
+            trace.at(deadline - 100, .timerArmed, name: "every 100ms", id: 4, arg: .ms(deadline))
+            trace.at(deadline + 2, .timerFired, id: 4, arg: .ms(2))
+        }
+        trace.at(300, .timerArmed, id: 4, arg: .ms(400))
+        let timer = try! #require(trace.state.timers[4])
+        #expect(timer.timesFired == 3)
+        #expect(timer.intervalNanoseconds == .ms(100))
+        #expect(timer.lastLatenessNanoseconds == .ms(2))
+        #expect(timer.isPending)
+    }
+
+    @Test func hostileNamesAreMadeSafeBeforeTheyReachTheState() {
+        var trace = ScriptedTrace()
+        let hostile = trace.names.id(bytes: Array("\u{1B}[2J\u{1B}]0;owned\u{07}".utf8) + [0xFF])
+        trace.aggregator.ingest(TraceEvent(time: 0, kind: .taskSpawned, loop: 0, name: hostile, id: 1), names: trace.names)
+        let name = trace.state.tasks[1]?.name ?? ""
+        #expect(!name.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    }
+
+    @Test func sameEventsGiveSameState() {
+        func run() -> RuntimeState {
+            var trace = ScriptedTrace()
+            for i in 0..<200 as Range<UInt64> {
+                trace.at(Double(i), .taskSpawned, name: "t\(i % 3)", id: i)
+                trace.at(Double(i) + 0.5, .taskPollBegan, id: i)
+                trace.at(Double(i) + 0.7, i % 5 == 0 ? .taskFailed : .taskCompleted, id: i)
+            }
+            trace.advance(to: 5000)
+            return trace.state
+        }
+        let a = run(), b = run()
+        #expect(a.totals == b.totals)
+        #expect(a.tasks.keys.sorted() == b.tasks.keys.sorted())
+        #expect(a.warnings == b.warnings)
+    }
+}
