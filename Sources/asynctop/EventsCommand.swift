@@ -34,7 +34,7 @@ struct EventsCommand: ParsableCommand {
                 source = try AttachedSource(path: target)
             }
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure(message: error.description)
         }
         let calibration = source.info.calibration
         var batch = EventBatch()

@@ -1,5 +1,6 @@
 import AsyncTopModel
 import AsyncTopTrace
+import AsyncTopTestSupport
 import Testing
 
 @Suite struct WarningRuleTests {

@@ -27,6 +27,11 @@ public enum TraceClock {
     @inlinable @inline(__always)
     public static func now() -> UInt64 { asynctop_now_ticks() }
 
+    /// Current ticks of a given clock kind: for reading another process's timebase on this machine.
+    public static func now(of kind: Kind) -> UInt64 {
+        kind == .tsc ? asynctop_read_tsc() : asynctop_monotonic_ns()
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds.
     @inlinable
     public static func monotonicNanoseconds() -> UInt64 { asynctop_monotonic_ns() }

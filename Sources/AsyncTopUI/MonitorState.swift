@@ -1,0 +1,91 @@
+import AsyncTopModel
+
+/// The views, numbered as their keys.
+public enum ViewID: Int, CaseIterable, Sendable {
+    case overview = 1, tasks, taskDetail, timers, callbacks, warnings
+
+    public var title: String {
+        switch self {
+        case .overview: return "Overview"
+        case .tasks: return "Tasks"
+        case .taskDetail: return "Task"
+        case .timers: return "Timers"
+        case .callbacks: return "Callbacks"
+        case .warnings: return "Warnings"
+        }
+    }
+}
+
+/// Columns of the tasks table, in display order; any can be the sort key.
+public enum TaskColumn: Int, CaseIterable, Sendable {
+    case id, name, state, polls, busy, scheduled, idle, total, site
+
+    public var title: String {
+        switch self {
+        case .id: return "ID"
+        case .name: return "NAME"
+        case .state: return "STATE"
+        case .polls: return "POLLS"
+        case .busy: return "BUSY"
+        case .scheduled: return "SCHED"
+        case .idle: return "IDLE"
+        case .total: return "TOTAL"
+        case .site: return "SPAWNED AT"
+        }
+    }
+}
+
+/// A narrative shown in a caption panel (the demos use it).
+public struct Caption: Sendable {
+    public var title: String
+    public var lines: [String]
+    public init(title: String, lines: [String]) {
+        self.title = title
+        self.lines = lines
+    }
+}
+
+/// Everything about the monitor's screen that is not the runtime's state: which view, what is selected,
+/// sorting, filtering, freezing, overlays. Pure data; `Keymap` changes it, `Screen` draws it.
+public struct MonitorState: Sendable {
+    public var view: ViewID = .overview
+    /// The view before the task detail, for Esc.
+    public var previousView: ViewID = .tasks
+    public var selectedRow: [ViewID: Int] = [:]
+    public var taskSort: TaskColumn = .id
+    public var sortDescending = false
+    public var taskFilter = ""
+    /// The filter being typed after `/`, or nil when not typing.
+    public var filterDraft: String?
+    public var treeMode = false
+    public var detailTaskID: UInt64?
+    /// The state shown while frozen (space): ingestion goes on underneath.
+    public var frozen: RuntimeState?
+    public var showHelp = false
+    public var caption: Caption?
+    public var showCaption = true
+    /// A line shown above the footer, e.g. when an attached process has exited.
+    public var banner: String?
+    /// Extra lines (a demo's step-mode report) shown in place of the caption while set.
+    public var stepReport: [String]?
+    /// What is being monitored, for the header.
+    public var sourceLabel: String
+    public var eventsPerSecond: Double = 0
+    public var glyphs: Glyphs
+    /// Extra keys the embedding app handles (e.g. `n` next demo), listed in the help overlay.
+    public var extraKeys: [(key: String, help: String)] = []
+    public var quitRequested = false
+    /// What each row of the current view's list shows, recorded by the last draw, for Enter.
+    public var visibleRows: [Warning.Culprit?] = []
+    /// A row to select on the next draw (after a jump from a warning).
+    public var pendingFocus: Warning.Culprit?
+    /// Rows of the current list that fit on screen, recorded by the last draw, for PgUp/PgDn.
+    public var pageSize = 10
+
+    public init(sourceLabel: String, glyphs: Glyphs = .unicode) {
+        self.sourceLabel = sourceLabel
+        self.glyphs = glyphs
+    }
+
+    public func selection(_ view: ViewID) -> Int { selectedRow[view] ?? 0 }
+}

@@ -1,0 +1,145 @@
+import AsyncTopModel
+
+/// Draws one frame: header bar, view tabs, the current view, caption or banner, footer, overlays.
+/// Pure apart from the canvas and the monitor's record of what it drew (rows for Enter, page size).
+public enum Screen {
+    public static let minimumRows = 12
+    public static let minimumColumns = 40
+
+    /// Where a view may draw.
+    public struct Area: Sendable {
+        public var top: Int
+        public var height: Int
+        public var width: Int
+    }
+
+    public static func draw(_ live: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas) {
+        canvas.clear()
+        guard canvas.rows >= minimumRows, canvas.columns >= minimumColumns else {
+            let message = "asynctop needs \(minimumColumns)x\(minimumRows); this is \(canvas.columns)x\(canvas.rows)"
+            canvas.put(row: 0, column: 0, TextWidth.truncate(message, to: canvas.columns), style: .warning)
+            return
+        }
+        let runtime = monitor.frozen ?? live
+        drawHeader(live, monitor, on: &canvas)
+        drawTabs(monitor, on: &canvas)
+        var bottom = canvas.rows - 1
+        let panel = bottomPanel(monitor, width: canvas.columns)
+        if !panel.isEmpty {
+            let height = min(panel.count, (canvas.rows - 4) / 3)
+            bottom -= height
+            for (index, line) in panel.prefix(height).enumerated() {
+                canvas.put(row: bottom + index, column: 0, TextWidth.pad(line.text, to: canvas.columns), style: line.style)
+            }
+        }
+        let area = Area(top: 2, height: bottom - 2, width: canvas.columns)
+        switch monitor.view {
+        case .overview: OverviewView.draw(runtime, &monitor, on: &canvas, area: area)
+        case .tasks: TasksView.draw(runtime, &monitor, on: &canvas, area: area)
+        case .taskDetail: TaskDetailView.draw(runtime, &monitor, on: &canvas, area: area)
+        case .timers: TimersView.draw(runtime, &monitor, on: &canvas, area: area)
+        case .callbacks: CallbacksView.draw(runtime, &monitor, on: &canvas, area: area)
+        case .warnings: WarningsView.draw(runtime, &monitor, on: &canvas, area: area)
+        }
+        drawFooter(monitor, on: &canvas)
+        if monitor.showHelp { drawHelp(monitor, on: &canvas) }
+    }
+
+    private static func drawHeader(_ runtime: RuntimeState, _ monitor: MonitorState, on canvas: inout some Canvas) {
+        canvas.fillRow(0, style: .header)
+        var column = 0
+        func add(_ text: String, _ style: Style = .header) {
+            guard column < canvas.columns else { return }
+            canvas.put(row: 0, column: column, text, style: style)
+            column += TextWidth.of(text)
+        }
+        add(" asynctop ", Style(color: .header, bold: true))
+        add(TextWidth.truncate(monitor.sourceLabel, to: max(8, canvas.columns / 3)) + "  ")
+        add(Format.clock(runtime.elapsedNanoseconds) + "  ")
+        add(Format.count(monitor.eventsPerSecond) + " ev/s  ")
+        let missed = runtime.totals.missed
+        add("missed \(Format.count(Double(missed)))", missed > 0 ? .warning : .header)
+        add("  ")
+        let warnings = runtime.totals.warnings
+        add("warnings \(warnings)", warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header)
+        if monitor.frozen != nil { add("  FROZEN", Style(color: .header, bold: true)) }
+    }
+
+    private static func drawTabs(_ monitor: MonitorState, on canvas: inout some Canvas) {
+        var column = 0
+        for view in ViewID.allCases {
+            if view == .taskDetail, monitor.detailTaskID == nil { continue }
+            let label = " \(view.rawValue) \(view.title) "
+            canvas.put(row: 1, column: column, label, style: view == monitor.view ? .selected : .plain)
+            column += TextWidth.of(label) + 1
+        }
+    }
+
+    private static func bottomPanel(_ monitor: MonitorState, width: Int) -> [(text: String, style: Style)] {
+        var lines: [(String, Style)] = []
+        if let banner = monitor.banner { lines.append((" " + banner, .warning)) }
+        if let report = monitor.stepReport {
+            lines.append((" STEP  " + (report.first ?? ""), Style(color: .yellow, bold: true)))
+            lines += report.dropFirst().map { ("   " + $0, .plain) }
+        } else if monitor.showCaption, let caption = monitor.caption {
+            lines.append((" " + caption.title + "   (c hides)", Style(color: .cyan, bold: true)))
+            for line in caption.lines { lines += wrap(line, width: width - 3).map { ("   " + $0, .plain) } }
+        }
+        return lines
+    }
+
+    /// Splits text into lines of at most `width` columns at spaces.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 4 else { return [text] }
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if TextWidth.of(candidate) > width, !current.isEmpty {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current = candidate
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    private static func drawFooter(_ monitor: MonitorState, on canvas: inout some Canvas) {
+        let row = canvas.rows - 1
+        if let draft = monitor.filterDraft {
+            canvas.fillRow(row, "/" + draft + "_   (Enter keeps, Esc cancels; state:ready, name:...)", style: .accent)
+            return
+        }
+        var hints = "q quit  ? help  1-6 views  space freeze"
+        if monitor.view == .tasks { hints += "  / filter  t tree  ←→ sort  i invert" }
+        for extra in monitor.extraKeys { hints += "  \(extra.key) \(extra.help)" }
+        if !monitor.taskFilter.isEmpty { hints = "filter: \(monitor.taskFilter)  " + hints }
+        canvas.fillRow(row, " " + hints, style: .dim)
+    }
+
+    private static func drawHelp(_ monitor: MonitorState, on canvas: inout some Canvas) {
+        let entries = Keymap.help + monitor.extraKeys
+        let width = min(canvas.columns - 2, 64)
+        let height = min(canvas.rows - 2, entries.count + 3)
+        let left = (canvas.columns - width) / 2
+        let top = max(1, (canvas.rows - height) / 2)
+        canvas.put(row: top, column: left, TextWidth.pad(" Keys  (any key closes)", to: width), style: .header)
+        for (index, entry) in entries.prefix(height - 2).enumerated() {
+            let line = " " + TextWidth.pad(entry.key, to: 12) + " " + entry.help
+            canvas.put(row: top + 1 + index, column: left, TextWidth.pad(line, to: width), style: .selected)
+        }
+        canvas.put(row: top + height - 1, column: left, TextWidth.pad("", to: width), style: .selected)
+    }
+}
+
+extension Format {
+    /// Elapsed time as "mm:ss" or "h:mm:ss".
+    static func clock(_ nanoseconds: UInt64) -> String {
+        let seconds = nanoseconds / 1_000_000_000
+        func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        if seconds >= 3600 { return "\(seconds / 3600):\(two(seconds / 60 % 60)):\(two(seconds % 60))" }
+        return "\(two(seconds / 60)):\(two(seconds % 60))"
+    }
+}

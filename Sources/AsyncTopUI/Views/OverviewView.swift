@@ -1,0 +1,86 @@
+import AsyncTopModel
+
+/// View 1: each loop at a glance — latency over the last seconds (sparkline of the per-second p99, and
+/// p50/p99/max over a sliding window), utilisation, ticks and events per second, and queue depths over time.
+enum OverviewView {
+    /// The sliding window for the percentiles, in seconds.
+    static let windowSeconds = 10
+
+    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+        monitor.visibleRows = []
+        let glyphs = monitor.glyphs
+        var row = area.top
+        let bottom = area.top + area.height
+        let loops = runtime.loops.values.sorted { $0.id < $1.id }
+        if loops.isEmpty {
+            canvas.put(row: row, column: 1, "Waiting for events…", style: .dim)
+            return
+        }
+        let nowSecond = runtime.nowNanoseconds / 1_000_000_000
+        let sparkWidth = max(10, min(60, area.width - 34))
+        for loop in loops {
+            guard row + 1 < bottom else { break }
+            let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
+            let window = loop.seconds.window(endingAt: nowSecond, count: windowSeconds)
+            var latency = LatencyHistogram(.coarse)
+            var busy: UInt64 = 0
+            var ticks: UInt64 = 0
+            var events: UInt64 = 0
+            // The current second is partial: rates use the completed seconds of the window.
+            let completed = window.dropLast()
+            for second in window.compactMap({ $0 }) { latency.add(second.latency) }
+            for second in completed.compactMap({ $0 }) {
+                busy += second.busyNanoseconds
+                ticks += second.ticks
+                events += second.events
+            }
+            let seconds = Double(max(1, completed.count))
+            let busyRatio = min(1, Double(busy) / (seconds * 1e9))
+            let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
+            canvas.put(row: row, column: 0, TextWidth.pad(
+                " loop \(loop.id)  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(ticks) / seconds))  events/s \(Format.count(Double(events) / seconds))",
+                to: area.width), style: .title)
+            row += 1
+            let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
+            if row < bottom {
+                canvas.put(row: row, column: 2, "busy     ")
+                canvas.put(row: row, column: 11, glyphs.bar(busyRatio, width: 20), style: busyStyle)
+                canvas.put(row: row, column: 32, " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%")
+                row += 1
+            }
+            if row < bottom {
+                let p99s = recent.map { $0.map { Double($0.latency.percentile(99)) } }
+                let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))  (\(windowSeconds)s)"
+                canvas.put(row: row, column: 2, "latency  ")
+                canvas.put(row: row, column: 11, glyphs.sparkline(p99s), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
+                canvas.put(row: row, column: 12 + sparkWidth, summary)
+                row += 1
+            }
+            let queues: [(String, (LoopSecond) -> Int, Int)] = [
+                ("callbacks", { $0.callbackQueueDepth }, loop.callbackQueueDepth),
+                ("microtasks", { $0.microtaskQueueDepth }, loop.microtaskQueueDepth),
+                ("timers", { $0.pendingTimers }, loop.pendingTimers),
+                ("io", { $0.ioWatchers }, loop.ioWatchers),
+            ]
+            for (name, depth, current) in queues where row < bottom {
+                let series = recent.map { $0.map { Double(depth($0)) } }
+                canvas.put(row: row, column: 2, TextWidth.pad(name, to: 9))
+                canvas.put(row: row, column: 11, glyphs.sparkline(series), style: .accent)
+                canvas.put(row: row, column: 12 + sparkWidth, "now \(current)  max \(Int(series.compactMap { $0 }.max() ?? 0))")
+                row += 1
+            }
+            row += 1
+        }
+        if row < bottom, !runtime.counters.isEmpty {
+            let counters = runtime.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  ")
+            canvas.put(row: row, column: 1, TextWidth.truncate("counters  " + counters, to: area.width - 2))
+            row += 1
+        }
+        if row < bottom {
+            let t = runtime.totals
+            canvas.put(row: row, column: 1, TextWidth.truncate(
+                "tasks \(t.tasksSpawned) spawned, \(t.tasksCompleted) done, \(t.tasksFailed) failed, \(t.tasksCancelled) cancelled   callbacks \(t.callbacks)   timers \(t.timersFired) fired",
+                to: area.width - 2), style: .dim)
+        }
+    }
+}

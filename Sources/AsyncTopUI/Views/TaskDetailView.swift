@@ -1,0 +1,74 @@
+import AsyncTopModel
+
+/// View 3: one task — its facts, poll-time and scheduled-wait histograms with percentiles, and its recent
+/// events (its state history).
+enum TaskDetailView {
+    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+        monitor.visibleRows = []
+        guard let id = monitor.detailTaskID else { return }
+        var row = area.top
+        let bottom = area.top + area.height
+        guard let task = runtime.tasks[id] else {
+            canvas.put(row: row, column: 1, "Task \(id) is gone (finished and past the retention time). Esc goes back.", style: .dim)
+            return
+        }
+        let now = runtime.nowNanoseconds
+        func line(_ text: String, _ style: Style = .plain) {
+            guard row < bottom else { return }
+            canvas.put(row: row, column: 1, TextWidth.truncate(text, to: area.width - 2), style: style)
+            row += 1
+        }
+        line("Task \(task.id)  \(task.name)", .title)
+        line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   loop \(task.loop)   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(task.spawnSite.isEmpty ? "-" : task.spawnSite)", TasksView.stateStyle(task.state))
+        line("polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds))   scheduled \(Format.duration(task.scheduledWaitNanoseconds))   idle \(Format.duration(task.idleNanoseconds))   total \(Format.duration(task.totalNanoseconds(now: now)))")
+        if let error = task.error { line("error: \(error)", .warning) }
+        row += 1
+        let histogramWidth = (area.width - 3) / 2
+        let histogramHeight = min(10, max(3, (bottom - row) / 2))
+        drawHistogram("poll time", task.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1, width: histogramWidth, height: histogramHeight)
+        drawHistogram("scheduled wait", task.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row, column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
+        row += histogramHeight + 1
+        line("recent events (newest last)", .title)
+        let start = task.spawnedNanoseconds
+        for event in task.recentEvents.suffix(max(0, bottom - row)) {
+            line("+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → \(event.state.rawValue)")
+        }
+    }
+
+    /// A histogram as horizontal bars over doubling bins, with p50/p90/p99/max on its title line.
+    static func drawHistogram(
+        _ title: String, _ histogram: LatencyHistogram?, glyphs: Glyphs, on canvas: inout some Canvas, row: Int,
+        column: Int, width: Int, height: Int
+    ) {
+        guard let histogram, histogram.count > 0 else {
+            canvas.put(row: row, column: column, TextWidth.truncate("\(title): no samples", to: width), style: .dim)
+            return
+        }
+        canvas.put(row: row, column: column, TextWidth.truncate(
+            "\(title)  p50 \(Format.duration(histogram.percentile(50)))  p90 \(Format.duration(histogram.percentile(90)))  p99 \(Format.duration(histogram.percentile(99)))  max \(Format.duration(histogram.max))",
+            to: width), style: .title)
+        let binCount = height - 1
+        guard binCount > 0 else { return }
+        // Bins doubling from a floor chosen so the top bin holds the maximum.
+        var lowest: UInt64 = 1_000
+        while lowest << UInt64(binCount - 1) < histogram.max, lowest < 1 << 40 { lowest *= 2 }
+        let bins = histogram.logBins(from: lowest, count: binCount)
+        let most = bins.map(\.count).max() ?? 1
+        let labelWidth = 9
+        let barWidth = max(1, width - labelWidth - 8)
+        for (index, bin) in bins.enumerated() {
+            let label = TextWidth.padLeft("≤" + Format.duration(bin.upTo), to: labelWidth - 1)
+            let fraction = Double(bin.count) / Double(max(most, 1))
+            let bar = String(repeating: glyphs.barFull, count: Int((fraction * Double(barWidth)).rounded()))
+            canvas.put(row: row + 1 + index, column: column, glyphs.barFull == "#" ? label.replacingOccurrences(of: "≤", with: "<") : label, style: .dim)
+            canvas.put(row: row + 1 + index, column: column + labelWidth, bar, style: .accent)
+            canvas.put(row: row + 1 + index, column: column + labelWidth + TextWidth.of(bar) + 1, String(bin.count), style: .dim)
+        }
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,51 @@
+import AsyncTopModel
+
+/// View 2: every task, sortable by any column, filterable, optionally as a tree by parent.
+enum TasksView {
+    static let columns: [ListDrawing.Column] = [
+        .init(title: "ID", width: 7, alignRight: true),
+        .init(title: "NAME", width: 16, flexible: true),
+        .init(title: "STATE", width: 9),
+        .init(title: "POLLS", width: 6, alignRight: true, priority: 3),
+        .init(title: "BUSY", width: 8, alignRight: true),
+        .init(title: "SCHED", width: 8, alignRight: true, priority: 2),
+        .init(title: "IDLE", width: 8, alignRight: true, priority: 4),
+        .init(title: "TOTAL", width: 8, alignRight: true, priority: 1),
+        .init(title: "SPAWNED AT", width: 18, flexible: true, priority: 5),
+    ]
+
+    static func stateStyle(_ state: TaskRunState) -> Style {
+        switch state {
+        case .running: return .good
+        case .ready: return .notice
+        case .waiting, .done: return .plain
+        case .failed: return .warning
+        case .cancelled: return .dim
+        }
+    }
+
+    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+        let rows = TaskTable.rows(
+            runtime, sort: monitor.taskSort, descending: monitor.sortDescending, filter: monitor.taskFilter,
+            tree: monitor.treeMode, glyphs: monitor.glyphs)
+        let widths = ListDrawing.layout(columns, width: area.width)
+        let arrow = monitor.sortDescending ? monitor.glyphs.down : monitor.glyphs.up
+        let titles = columns.enumerated().map { index, column in
+            index == monitor.taskSort.rawValue ? column.title + arrow : column.title
+        }
+        let now = runtime.nowNanoseconds
+        let lines = rows.map { row -> ListDrawing.Line in
+            let task = row.task
+            let cells = [
+                String(task.id), row.prefix + task.name, task.state.rawValue, String(task.polls),
+                Format.duration(task.busyNanoseconds), Format.duration(task.scheduledWaitNanoseconds),
+                Format.duration(task.idleNanoseconds), Format.duration(task.totalNanoseconds(now: now)), task.spawnSite,
+            ]
+            return ListDrawing.Line(
+                text: ListDrawing.row(cells, columns, widths: widths), style: stateStyle(task.state), target: .task(task.id))
+        }
+        var header = ListDrawing.row(titles, columns, widths: widths)
+        if monitor.treeMode { header = TextWidth.truncate(header, to: area.width - 8) + " (tree)" }
+        ListDrawing.draw(header: header, lines: lines, &monitor, on: &canvas, top: area.top, height: area.height, width: area.width)
+    }
+}

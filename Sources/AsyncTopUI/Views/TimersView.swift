@@ -1,0 +1,38 @@
+import AsyncTopModel
+
+/// View 4: pending timers by deadline, with a live countdown, interval, times fired and last lateness.
+enum TimersView {
+    static let columns: [ListDrawing.Column] = [
+        .init(title: "ID", width: 7, alignRight: true),
+        .init(title: "SET AT", width: 16, flexible: true),
+        .init(title: "FIRES IN", width: 12, alignRight: true),
+        .init(title: "EVERY", width: 8, alignRight: true, priority: 2),
+        .init(title: "FIRED", width: 6, alignRight: true, priority: 1),
+        .init(title: "LAST LATE", width: 9, alignRight: true),
+        .init(title: "LOOP", width: 4, alignRight: true, priority: 3),
+    ]
+
+    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+        let now = runtime.nowNanoseconds
+        let timers = runtime.timers.values.filter(\.isPending).sorted {
+            ($0.deadlineNanoseconds, $0.id) < ($1.deadlineNanoseconds, $1.id)
+        }
+        let widths = ListDrawing.layout(columns, width: area.width)
+        let lines = timers.map { timer -> ListDrawing.Line in
+            let countdown = timer.deadlineNanoseconds >= now
+                ? Format.duration(timer.deadlineNanoseconds - now)
+                : "overdue " + Format.duration(now - timer.deadlineNanoseconds)
+            let late = timer.lastLatenessNanoseconds ?? 0
+            let cells = [
+                String(timer.id), timer.site.isEmpty ? "-" : timer.site, countdown,
+                timer.intervalNanoseconds.map(Format.duration) ?? "once", String(timer.timesFired),
+                timer.lastLatenessNanoseconds.map(Format.duration) ?? "-", String(timer.loop),
+            ]
+            let style: Style = timer.deadlineNanoseconds < now ? .notice : late >= 10_000_000 ? .warning : .plain
+            return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(timer.id))
+        }
+        ListDrawing.draw(
+            header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
+            top: area.top, height: area.height, width: area.width)
+    }
+}

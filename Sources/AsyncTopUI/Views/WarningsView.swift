@@ -1,0 +1,27 @@
+import AsyncTopModel
+
+/// View 6: the warnings, newest first; Enter opens the culprit (task, call site, timer or loop).
+enum WarningsView {
+    static let columns: [ListDrawing.Column] = [
+        .init(title: "AT", width: 9, alignRight: true),
+        .init(title: "KIND", width: 17),
+        .init(title: "LOOP", width: 4, alignRight: true, priority: 2),
+        .init(title: "SUBJECT", width: 16, flexible: true),
+        .init(title: "WHAT HAPPENED", width: 30, flexible: true, priority: 1),
+    ]
+
+    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+        let start = runtime.firstEventNanoseconds ?? 0
+        let widths = ListDrawing.layout(columns, width: area.width)
+        let lines = runtime.warnings.reversed().map { warning -> ListDrawing.Line in
+            let cells = [
+                Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)), warning.kind.rawValue,
+                String(warning.loop), warning.subject, warning.detail,
+            ]
+            return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: .warning, target: warning.culprit)
+        }
+        ListDrawing.draw(
+            header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
+            top: area.top, height: area.height, width: area.width)
+    }
+}

@@ -1,0 +1,128 @@
+import AsyncTopModel
+import AsyncTopTestSupport
+import AsyncTopUI
+import Foundation
+import Testing
+
+/// Snapshot tests: every view drawn on the in-memory canvas at 120×40 and 40×12, compared with text files in
+/// Snapshots/. Run with ASYNCTOP_RECORD_SNAPSHOTS=1 to write them anew (then read them before committing).
+@Suite struct ScreenTests {
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    func render(_ view: ViewID, rows: Int, columns: Int, configure: (inout MonitorState) -> Void = { _ in }) -> MemoryCanvas {
+        let state = SampleRuntime.make().state
+        var monitor = MonitorState(sourceLabel: "demo sample")
+        monitor.eventsPerSecond = 12_345
+        monitor.view = view
+        monitor.detailTaskID = 2
+        configure(&monitor)
+        var canvas = MemoryCanvas(rows: rows, columns: columns)
+        Screen.draw(state, &monitor, on: &canvas)
+        return canvas
+    }
+
+    func assertSnapshot(_ canvas: MemoryCanvas, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = Self.snapshots.appendingPathComponent(name + ".txt")
+        if ProcessInfo.processInfo.environment["ASYNCTOP_RECORD_SNAPSHOTS"] != nil {
+            try FileManager.default.createDirectory(at: Self.snapshots, withIntermediateDirectories: true)
+            try (canvas.text + "\n").write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(canvas.text + "\n" == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: ViewID.allCases)
+    func everyViewAtFullSize(_ view: ViewID) throws {
+        try assertSnapshot(render(view, rows: 40, columns: 120), named: "\(view.title.lowercased())-120x40")
+    }
+
+    @Test(arguments: ViewID.allCases)
+    func everyViewAtMinimumSize(_ view: ViewID) throws {
+        let canvas = render(view, rows: 12, columns: 40)
+        try assertSnapshot(canvas, named: "\(view.title.lowercased())-40x12")
+        #expect(canvas.lines[0].contains("asynctop"))
+    }
+
+    @Test func headerShowsSourceRateMissedAndWarnings() {
+        let text = render(.overview, rows: 40, columns: 120).lines[0]
+        #expect(text.contains("demo sample"))
+        #expect(text.contains("12.3k ev/s"))
+        #expect(text.contains("missed 0"))
+        #expect(text.contains("warnings 4"))
+    }
+
+    @Test func tooSmallTerminalGetsOneLine() {
+        let canvas = render(.tasks, rows: 8, columns: 30)
+        #expect(canvas.lines[0].hasPrefix("asynctop needs 40x12; this is"))
+        #expect(canvas.lines.dropFirst().allSatisfy { $0.allSatisfy { $0 == " " } })
+    }
+
+    @Test func tasksSortFilterAndTree() {
+        let byBusy = render(.tasks, rows: 40, columns: 120) {
+            $0.taskSort = .busy
+            $0.sortDescending = true
+        }
+        #expect(byBusy.lines[3].contains("connection-7"))
+        let ready = render(.tasks, rows: 40, columns: 120) { $0.taskFilter = "state:ready" }.text
+        #expect(ready.contains("connection-7") && ready.contains("report") && !ready.contains("accept-loop"))
+        let named = render(.tasks, rows: 40, columns: 120) { $0.taskFilter = "name:conn" }.text
+        #expect(named.contains("connection-7") && !named.contains("flush"))
+        let tree = render(.tasks, rows: 40, columns: 120) { $0.treeMode = true }
+        let accept = tree.lines.firstIndex { $0.contains("accept-loop") }!
+        #expect(tree.lines[accept + 1].contains("├─ connection-7"))
+        #expect(tree.lines[accept + 2].contains("└─ flush"))
+    }
+
+    @Test func asciiModeDrawsNoUnicodeGlyphs() {
+        let canvas = render(.overview, rows: 40, columns: 120) { $0.glyphs = .ascii }
+        let glyphs = Set("▁▂▃▄▅▆▇█░├└│▲▼─")
+        #expect(!canvas.text.contains { glyphs.contains($0) })
+    }
+
+    @Test func frozenDisplayKeepsItsState() {
+        var trace = SampleRuntime.make()
+        var monitor = MonitorState(sourceLabel: "x")
+        monitor.view = .tasks
+        _ = Keymap.handle(.character(" "), &monitor, runtime: trace.state)
+        trace.at(3001, .taskSpawned, name: "late-arrival", id: 99)
+        var canvas = MemoryCanvas(rows: 40, columns: 120)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(!canvas.text.contains("late-arrival") && canvas.lines[0].contains("FROZEN"))
+        _ = Keymap.handle(.character(" "), &monitor, runtime: trace.state)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(canvas.text.contains("late-arrival"))
+    }
+
+    @Test func enterOnAWarningJumpsToItsCulprit() {
+        let state = SampleRuntime.make().state
+        var monitor = MonitorState(sourceLabel: "x")
+        monitor.view = .warnings
+        var canvas = MemoryCanvas(rows: 40, columns: 120)
+        Screen.draw(state, &monitor, on: &canvas)
+        let upload = monitor.visibleRows.firstIndex { $0 == .task(4) }!
+        monitor.selectedRow[.warnings] = upload
+        _ = Keymap.handle(.enter, &monitor, runtime: state)
+        #expect(monitor.view == .taskDetail && monitor.detailTaskID == 4)
+        _ = Keymap.handle(.escape, &monitor, runtime: state)
+        #expect(monitor.view == .warnings)
+        let blocking = monitor.visibleRows.firstIndex { $0 == .callSite("Server.swift:42") }!
+        monitor.selectedRow[.warnings] = blocking
+        _ = Keymap.handle(.enter, &monitor, runtime: state)
+        Screen.draw(state, &monitor, on: &canvas)
+        #expect(monitor.view == .callbacks)
+        #expect(canvas.lines[3 + monitor.selection(.callbacks)].contains("Server.swift:42"))
+    }
+
+    @Test func hostileNamesNeverReachTheCanvasAsControls() {
+        var trace = ScriptedTrace()
+        let hostile = trace.names.id(bytes: Array("\u{1B}]0;owned\u{07}\u{1B}[2J".utf8) + [0xC3, 0x28, 0x9B])
+        trace.aggregator.ingest(.init(time: 0, kind: .taskSpawned, loop: 0, name: hostile, id: 1), names: trace.names)
+        var monitor = MonitorState(sourceLabel: "\u{1B}[31mlabel")
+        monitor.view = .tasks
+        var canvas = MemoryCanvas(rows: 20, columns: 100)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(!canvas.text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
+        #expect(canvas.text.contains("\\x1B]0;owned"))
+    }
+}
