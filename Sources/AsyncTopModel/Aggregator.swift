@@ -150,6 +150,15 @@ public struct Aggregator: Sendable {
             timer.lastFiredNanoseconds = time
             timer.isPending = false
             state.timers[event.id] = timer
+            if !timer.site.isEmpty {
+                var site = state.timerSites[timer.site] ?? TimerSiteStats(site: timer.site)
+                if site.fired == 0 { site.firstFiredNanoseconds = time }
+                site.fired += 1
+                site.lastFiredNanoseconds = time
+                site.totalLatenessNanoseconds += lateness
+                site.maxLatenessNanoseconds = max(site.maxLatenessNanoseconds, lateness)
+                state.timerSites[timer.site] = site
+            }
             if lateness >= thresholds.lateTimerNanoseconds {
                 warn(.lateTimer, at: time, loop: event.loop, subject: timer.site.isEmpty ? "timer \(event.id)" : timer.site,
                      culprit: .timer(event.id), detail: "fired \(Format.duration(lateness)) late")
@@ -166,7 +175,10 @@ public struct Aggregator: Sendable {
         case .ioUnregistered:
             loop.ioWatchers = max(0, loop.ioWatchers - 1)
         case .counter:
-            state.counters[resolve(event.name, names)] = Int64(bitPattern: event.arg)
+            let name = resolve(event.name, names)
+            let value = Int64(bitPattern: event.arg)
+            state.counters[name] = value
+            state.counterPeaks[name] = max(state.counterPeaks[name] ?? value, value)
         default:
             break
         }
@@ -248,6 +260,8 @@ public struct Aggregator: Sendable {
             state.tasks[event.id] = TaskState(
                 id: event.id, name: name.isEmpty ? "task \(event.id)" : name, parent: event.arg, loop: event.loop, at: time)
             state.totals.tasksSpawned += 1
+            state.totals.liveTasks += 1
+            state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
             record(event.kind, on: event.id, at: time)
             return
         }
@@ -305,6 +319,7 @@ public struct Aggregator: Sendable {
             task.wokenWhileRunning = false
         case .taskCompleted, .taskFailed, .taskCancelled:
             if task.state == .running { task.busyNanoseconds += inState }
+            if !task.state.isFinished { state.totals.liveTasks -= 1 }
             let final: TaskRunState = event.kind == .taskCompleted ? .done : event.kind == .taskFailed ? .failed : .cancelled
             enter(final)
             task.endedNanoseconds = time

@@ -20,6 +20,10 @@ public struct RuntimeState: Sendable {
     public var warnings: Deque<Warning> = []
     /// User counters by name: latest value.
     public var counters: [String: Int64] = [:]
+    /// User counters by name: highest value seen.
+    public var counterPeaks: [String: Int64] = [:]
+    /// Timer firings by call site, over the whole trace.
+    public var timerSites: [String: TimerSiteStats] = [:]
     public var totals = Totals()
 
     public init() {}
@@ -41,6 +45,9 @@ public struct RuntimeState: Sendable {
         public var timersCancelled: UInt64 = 0
         public var maxTimerLatenessNanoseconds: UInt64 = 0
         public var unobservedFailures: UInt64 = 0
+        /// Tasks spawned and not finished, now and at most.
+        public var liveTasks: UInt64 = 0
+        public var maxLiveTasks: UInt64 = 0
         public var warningsByKind: [Warning.Kind: UInt64] = [:]
         public var warnings: UInt64 { warningsByKind.values.reduce(0, +) }
     }
@@ -158,6 +165,21 @@ public struct TimerState: Sendable {
     public var lastLatenessNanoseconds: UInt64?
     public var lastFiredNanoseconds: UInt64?
     public var isPending = true
+}
+
+/// Firings of the timers armed at one call site.
+public struct TimerSiteStats: Hashable, Sendable {
+    public var site: String
+    public var fired: UInt64 = 0
+    public var firstFiredNanoseconds: UInt64 = 0
+    public var lastFiredNanoseconds: UInt64 = 0
+    public var totalLatenessNanoseconds: UInt64 = 0
+    public var maxLatenessNanoseconds: UInt64 = 0
+
+    /// Mean time between firings (how a repeating timer's period drifts under load).
+    public var meanPeriodNanoseconds: UInt64 {
+        fired > 1 ? (lastFiredNanoseconds - firstFiredNanoseconds) / (fired - 1) : 0
+    }
 }
 
 /// Totals for one callback call site.

@@ -19,9 +19,10 @@ public struct Glyphs: Sendable {
         sparks: ["_", ".", "-", "=", "+", "*", "#", "@"], barFull: "#", barEmpty: ".", treeBranch: "|- ",
         treeLast: "`- ", treePipe: "|  ", up: "^", down: "v", separator: "|", horizontal: "-")
 
-    /// A sparkline of `values` scaled to their maximum (nil values draw as blanks).
-    public func sparkline(_ values: [Double?]) -> String {
-        let top = values.compactMap { $0 }.max() ?? 0
+    /// A sparkline of `values` scaled to their maximum, or to `floor` if that is higher (so that noise near
+    /// zero does not fill the line); nil values draw as blanks.
+    public func sparkline(_ values: [Double?], floor: Double = 0) -> String {
+        let top = max(values.compactMap { $0 }.max() ?? 0, floor)
         return values.map { value in
             guard let value else { return " " }
             guard top > 0 else { return sparks[0] }

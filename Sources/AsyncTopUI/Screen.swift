@@ -47,31 +47,38 @@ public enum Screen {
 
     private static func drawHeader(_ runtime: RuntimeState, _ monitor: MonitorState, on canvas: inout some Canvas) {
         canvas.fillRow(0, style: .header)
-        var column = 0
-        func add(_ text: String, _ style: Style = .header) {
-            guard column < canvas.columns else { return }
-            canvas.put(row: 0, column: column, text, style: style)
-            column += TextWidth.of(text)
-        }
-        add(" asynctop ", Style(color: .header, bold: true))
-        add(TextWidth.truncate(monitor.sourceLabel, to: max(8, canvas.columns / 3)) + "  ")
-        add(Format.clock(runtime.elapsedNanoseconds) + "  ")
-        add(Format.count(monitor.eventsPerSecond) + " ev/s  ")
         let missed = runtime.totals.missed
-        add("missed \(Format.count(Double(missed)))", missed > 0 ? .warning : .header)
-        add("  ")
         let warnings = runtime.totals.warnings
-        add("warnings \(warnings)", warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header)
-        if monitor.frozen != nil { add("  FROZEN", Style(color: .header, bold: true)) }
+        let narrow = canvas.columns < 80
+        // Most important last to go: name, missed, warnings, time, rate; the source label yields first.
+        var parts: [(text: String, style: Style)] = [
+            (" asynctop ", Style(color: .header, bold: true)),
+            (narrow ? "" : TextWidth.truncate(monitor.sourceLabel, to: max(8, canvas.columns / 3)) + "  ", .header),
+            (Format.clock(runtime.elapsedNanoseconds) + "  ", .header),
+            (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s  "), .header),
+            ((narrow ? "miss " : "missed ") + Format.count(Double(missed)), missed > 0 ? .warning : .header),
+            ("  ", .header),
+            ((narrow ? "warn " : "warnings ") + String(warnings), warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header),
+        ]
+        if monitor.frozen != nil { parts.append(("  FROZEN", Style(color: .header, bold: true))) }
+        var column = 0
+        for part in parts where !part.text.isEmpty {
+            guard column < canvas.columns else { break }
+            canvas.put(row: 0, column: column, part.text, style: part.style)
+            column += TextWidth.of(part.text)
+        }
     }
 
     private static func drawTabs(_ monitor: MonitorState, on canvas: inout some Canvas) {
+        let views = ViewID.allCases.filter { $0 != .taskDetail || monitor.detailTaskID != nil }
+        let full = views.map { " \($0.rawValue) \($0.title) " }
+        let fits = full.reduce(0) { $0 + TextWidth.of($1) + 1 } <= canvas.columns
         var column = 0
-        for view in ViewID.allCases {
-            if view == .taskDetail, monitor.detailTaskID == nil { continue }
-            let label = " \(view.rawValue) \(view.title) "
-            canvas.put(row: 1, column: column, label, style: view == monitor.view ? .selected : .plain)
-            column += TextWidth.of(label) + 1
+        for (view, label) in zip(views, full) {
+            // When all titles do not fit, only the current view keeps its title.
+            let text = fits || view == monitor.view ? label : " \(view.rawValue) "
+            canvas.put(row: 1, column: column, text, style: view == monitor.view ? .selected : .plain)
+            column += TextWidth.of(text) + 1
         }
     }
 

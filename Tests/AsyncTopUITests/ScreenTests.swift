@@ -49,7 +49,7 @@ import Testing
         #expect(text.contains("demo sample"))
         #expect(text.contains("12.3k ev/s"))
         #expect(text.contains("missed 0"))
-        #expect(text.contains("warnings 4"))
+        #expect(text.contains("warnings 6"))
     }
 
     @Test func tooSmallTerminalGetsOneLine() {

@@ -43,6 +43,10 @@ public struct EventBatch: Sendable {
     public struct Segment: Hashable, Sendable {
         public var ring: RingIdentity
         public var range: Range<Int>
+        public init(ring: RingIdentity, range: Range<Int>) {
+            self.ring = ring
+            self.range = range
+        }
     }
     public var events: [TraceEvent] = []
     public var segments: [Segment] = []

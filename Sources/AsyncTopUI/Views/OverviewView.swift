@@ -17,7 +17,7 @@ enum OverviewView {
             return
         }
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let sparkWidth = max(10, min(60, area.width - 34))
+        let sparkWidth = max(10, min(60, area.width - 36))
         for loop in loops {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
@@ -43,17 +43,17 @@ enum OverviewView {
             row += 1
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
             if row < bottom {
-                canvas.put(row: row, column: 2, "busy     ")
-                canvas.put(row: row, column: 11, glyphs.bar(busyRatio, width: 20), style: busyStyle)
-                canvas.put(row: row, column: 32, " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%")
+                canvas.put(row: row, column: 2, "busy")
+                canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
+                canvas.put(row: row, column: 34, " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%")
                 row += 1
             }
             if row < bottom {
                 let p99s = recent.map { $0.map { Double($0.latency.percentile(99)) } }
                 let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))  (\(windowSeconds)s)"
-                canvas.put(row: row, column: 2, "latency  ")
-                canvas.put(row: row, column: 11, glyphs.sparkline(p99s), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
-                canvas.put(row: row, column: 12 + sparkWidth, summary)
+                canvas.put(row: row, column: 2, "latency")
+                canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
+                canvas.put(row: row, column: 14 + sparkWidth, summary)
                 row += 1
             }
             let queues: [(String, (LoopSecond) -> Int, Int)] = [
@@ -64,9 +64,9 @@ enum OverviewView {
             ]
             for (name, depth, current) in queues where row < bottom {
                 let series = recent.map { $0.map { Double(depth($0)) } }
-                canvas.put(row: row, column: 2, TextWidth.pad(name, to: 9))
-                canvas.put(row: row, column: 11, glyphs.sparkline(series), style: .accent)
-                canvas.put(row: row, column: 12 + sparkWidth, "now \(current)  max \(Int(series.compactMap { $0 }.max() ?? 0))")
+                canvas.put(row: row, column: 2, TextWidth.pad(name, to: 10))
+                canvas.put(row: row, column: 13, glyphs.sparkline(series, floor: 4), style: .accent)
+                canvas.put(row: row, column: 14 + sparkWidth, "now \(current)  max \(Int(series.compactMap { $0 }.max() ?? 0))")
                 row += 1
             }
             row += 1

@@ -47,10 +47,13 @@ enum TaskDetailView {
         canvas.put(row: row, column: column, TextWidth.truncate(
             "\(title)  p50 \(Format.duration(histogram.percentile(50)))  p90 \(Format.duration(histogram.percentile(90)))  p99 \(Format.duration(histogram.percentile(99)))  max \(Format.duration(histogram.max))",
             to: width), style: .title)
-        let binCount = height - 1
-        guard binCount > 0 else { return }
-        // Bins doubling from a floor chosen so the top bin holds the maximum.
+        guard height > 1 else { return }
+        // Doubling bins from the power of two just under the minimum up to one holding the maximum.
         var lowest: UInt64 = 1_000
+        while lowest * 2 <= histogram.min, lowest < 1 << 40 { lowest *= 2 }
+        var needed = 1
+        while lowest << UInt64(needed - 1) < histogram.max, needed < 40 { needed += 1 }
+        let binCount = min(height - 1, needed)
         while lowest << UInt64(binCount - 1) < histogram.max, lowest < 1 << 40 { lowest *= 2 }
         let bins = histogram.logBins(from: lowest, count: binCount)
         let most = bins.map(\.count).max() ?? 1

@@ -13,7 +13,8 @@ enum WarningsView {
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
         let start = runtime.firstEventNanoseconds ?? 0
         let widths = ListDrawing.layout(columns, width: area.width)
-        let lines = runtime.warnings.reversed().map { warning -> ListDrawing.Line in
+        let newestFirst = runtime.warnings.sorted { $0.atNanoseconds > $1.atNanoseconds }
+        let lines = newestFirst.map { warning -> ListDrawing.Line in
             let cells = [
                 Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)), warning.kind.rawValue,
                 String(warning.loop), warning.subject, warning.detail,

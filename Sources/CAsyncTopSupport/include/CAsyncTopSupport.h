@@ -9,6 +9,12 @@
 #include <stdbool.h>
 #include <time.h>
 
+// The runtime's reactor (AsyncTopRuntime) needs these and Glibc's Swift module does not export them.
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 #endif
@@ -70,4 +76,12 @@ void asynctop_forget_unlink_at_exit(const char *path);
 #ifdef __cplusplus
 }
 #endif
+#endif
+
+#ifndef CASYNCTOP_CRC_H
+#define CASYNCTOP_CRC_H
+#include <stddef.h>
+/// CRC-32C (Castagnoli) of `length` bytes, continuing from `crc` (start with 0). Uses the SSE4.2 instruction
+/// when the CPU has it (~10 GB/s), else a table (~500 MB/s).
+uint32_t asynctop_crc32c(uint32_t crc, const void *bytes, size_t length);
 #endif

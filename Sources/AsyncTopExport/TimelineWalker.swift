@@ -1,0 +1,179 @@
+import AsyncTopTrace
+
+/// What a trace looks like on a timeline, in the terms every export format shares: thread slices (callbacks,
+/// microtasks, task polls) on each loop, one async slice per task's life, counters, instants, and flows
+/// from a wake to the poll it causes and from an enqueue to the run it causes.
+///
+/// Writers adopt this protocol; `TimelineWalker` calls them in trace order with slices already well nested
+/// (an end with no matching begin is dropped, and whatever is still open at the end is closed there), so
+/// no writer produces a slice of negative or unknown duration.
+public protocol TimelineSink {
+    /// A loop's thread, before any of its events.
+    mutating func thread(loop: UInt16, threadID: UInt64, name: String)
+    /// A counter track (loop queue depth, loop latency, pending timers, or a user counter), before its values.
+    mutating func counterTrack(_ track: CounterTrack, name: String)
+    mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?)
+    mutating func sliceEnd(loop: UInt16, at ns: UInt64)
+    /// A zero-length slice on a loop (a wake, an enqueue, a timer firing, a failure), optionally starting a flow.
+    mutating func instant(loop: UInt16, at ns: UInt64, name: NameID, label: InstantLabel, id: UInt64, flow: UInt64?)
+    mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64)
+    mutating func taskEnd(task: UInt64, at ns: UInt64, outcome: EventKind)
+    mutating func counter(_ track: CounterTrack, at ns: UInt64, value: Double)
+}
+
+/// Which kind of work a thread slice is.
+public enum SliceCategory: UInt8, Sendable {
+    case callback, microtask, poll
+    public var label: StaticString {
+        switch self {
+        case .callback: return "callback"
+        case .microtask: return "microtask"
+        case .poll: return "poll"
+        }
+    }
+}
+
+/// Fixed labels for instants, so writers need no per-event strings.
+public enum InstantLabel: UInt8, Sendable {
+    case wake, enqueue, timerFired, failure, mark
+    public var text: StaticString {
+        switch self {
+        case .wake: return "wake"
+        case .enqueue: return "enqueue"
+        case .timerFired: return "timer fired"
+        case .failure: return "failure"
+        case .mark: return "mark"
+        }
+    }
+}
+
+/// A counter track: per loop, or a user counter by name.
+public enum CounterTrack: Hashable, Sendable {
+    case queueDepth(loop: UInt16)
+    case latency(loop: UInt16)
+    case pendingTimers(loop: UInt16)
+    case user(NameID)
+}
+
+/// Drives a `TimelineSink` from events. One walker per export; feed it every event in file order, then
+/// `finish()`. A flow starts at a wake or an enqueue that happens inside a slice on its loop (the slice
+/// that caused it; work submitted from outside any slice has no cause to point from) and ends at the
+/// begin of the poll or run it caused. Flow ids are a per-export sequence.
+public struct TimelineWalker<Sink: TimelineSink> {
+    public var sink: Sink
+    private let calibration: ClockCalibration
+    private let names: any NameResolver
+    private var loopsSeen = Set<UInt16>()
+    private var countersSeen = Set<CounterTrack>()
+    private var openSlices: [UInt16: [UInt64]] = [:]
+    private var openTasks: [UInt64: UInt16] = [:]
+    private var pendingTimers: [UInt16: Int] = [:]
+    /// Flow waiting for the next poll of a task / the run of a callback.
+    private var pendingFlows: [UInt64: UInt64] = [:]
+    private var flowSequence: UInt64 = 0
+    private var threads: [UInt16: UInt64] = [:]
+    private var lastTime: UInt64 = 0
+    /// Flows completed (both ends written).
+    public private(set) var flows = 0
+
+    public init(sink: Sink, calibration: ClockCalibration, names: any NameResolver, rings: [RingIdentity]) {
+        self.sink = sink
+        self.calibration = calibration
+        self.names = names
+        for ring in rings { threads[ring.loop] = ring.threadID }
+    }
+
+    private mutating func ensureLoop(_ loop: UInt16) {
+        guard loopsSeen.insert(loop).inserted else { return }
+        sink.thread(loop: loop, threadID: threads[loop] ?? UInt64(loop) + 1, name: "loop \(loop)")
+    }
+
+    private mutating func counter(_ track: CounterTrack, at ns: UInt64, _ value: Double) {
+        if countersSeen.insert(track).inserted {
+            let name: String
+            switch track {
+            case .queueDepth(let loop): name = "loop \(loop) callbacks queued"
+            case .latency(let loop): name = "loop \(loop) latency (ms)"
+            case .pendingTimers(let loop): name = "loop \(loop) timers pending"
+            case .user(let id): name = names.string(for: id).map { TerminalSafeText.make($0) } ?? "counter \(id.rawValue)"
+            }
+            sink.counterTrack(track, name: name)
+        }
+        sink.counter(track, at: ns, value: value)
+    }
+
+    private mutating func newFlow() -> UInt64 {
+        flowSequence += 1
+        return flowSequence
+    }
+
+    private func insideSlice(_ loop: UInt16) -> Bool { !(openSlices[loop]?.isEmpty ?? true) }
+
+    public mutating func walk(_ event: TraceEvent) {
+        let ns = calibration.nanoseconds(event.time)
+        lastTime = max(lastTime, ns)
+        let loop = event.loop
+        ensureLoop(loop)
+        switch event.kind {
+        case .callbackEnqueued:
+            let flow = insideSlice(loop) ? newFlow() : nil
+            if let flow { pendingFlows[event.id << 1 | 1] = flow }
+            sink.instant(loop: loop, at: ns, name: event.name, label: .enqueue, id: event.id, flow: flow)
+        case .callbackBegan, .microtaskBegan, .taskPollBegan:
+            let category: SliceCategory = event.kind == .callbackBegan ? .callback : event.kind == .microtaskBegan ? .microtask : .poll
+            let flowKey = category == .poll ? event.id << 1 : event.id << 1 | 1
+            let flow = category == .microtask ? nil : pendingFlows.removeValue(forKey: flowKey)
+            if flow != nil { flows += 1 }
+            openSlices[loop, default: []].append(event.id)
+            sink.sliceBegin(loop: loop, at: ns, name: event.name, category: category, id: event.id, terminatingFlow: flow)
+            counter(.latency(loop: loop), at: ns, Double(calibration.nanoseconds(event.arg)) / 1e6)
+        case .callbackEnded, .microtaskEnded, .callbackFailed, .taskPollEnded:
+            guard let top = openSlices[loop]?.last, top == event.id else { break }
+            openSlices[loop]?.removeLast()
+            sink.sliceEnd(loop: loop, at: ns)
+            if event.kind == .callbackFailed {
+                sink.instant(loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure, id: event.id, flow: nil)
+            }
+        case .taskSpawned:
+            guard openTasks[event.id] == nil else { break }
+            openTasks[event.id] = loop
+            sink.taskBegin(task: event.id, at: ns, name: event.name, parent: event.arg)
+        case .taskCompleted, .taskFailed, .taskCancelled:
+            guard openTasks.removeValue(forKey: event.id) != nil else { break }
+            sink.taskEnd(task: event.id, at: ns, outcome: event.kind)
+        case .taskWoken:
+            let flow = insideSlice(loop) ? newFlow() : nil
+            if let flow { pendingFlows[event.id << 1] = flow }
+            sink.instant(loop: loop, at: ns, name: .none, label: .wake, id: event.id, flow: flow)
+        case .timerArmed:
+            pendingTimers[loop, default: 0] += 1
+            counter(.pendingTimers(loop: loop), at: ns, Double(pendingTimers[loop]!))
+        case .timerFired, .timerCancelled:
+            pendingTimers[loop] = max(0, (pendingTimers[loop] ?? 0) - 1)
+            counter(.pendingTimers(loop: loop), at: ns, Double(pendingTimers[loop]!))
+            if event.kind == .timerFired {
+                sink.instant(loop: loop, at: ns, name: .none, label: .timerFired, id: event.id, flow: nil)
+            }
+        case .tickEnded:
+            counter(.queueDepth(loop: loop), at: ns, Double(event.arg))
+        case .counter:
+            counter(.user(event.name), at: ns, Double(Int64(bitPattern: event.arg)))
+        case .failureUnobserved:
+            sink.instant(loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure, id: event.id, flow: nil)
+        case .mark:
+            sink.instant(loop: loop, at: ns, name: event.name, label: .mark, id: event.id, flow: nil)
+        default:
+            break
+        }
+    }
+
+    /// Closes every slice and task still open at the last timestamp seen.
+    public mutating func finish() {
+        for (loop, stack) in openSlices.sorted(by: { $0.key < $1.key }) {
+            for _ in stack { sink.sliceEnd(loop: loop, at: lastTime) }
+        }
+        openSlices.removeAll()
+        for (task, _) in openTasks.sorted(by: { $0.key < $1.key }) { sink.taskEnd(task: task, at: lastTime, outcome: .taskCancelled) }
+        openTasks.removeAll()
+    }
+}

@@ -1,0 +1,73 @@
+import AsyncTopTrace
+
+/// Exports a recorded trace to a format other tools open.
+public enum TraceExport {
+    public enum Format: String, CaseIterable, Sendable {
+        case chrome, perfetto, csv
+    }
+
+    /// What an export wrote, for the caller's summary and for tests.
+    public struct Result: Sendable {
+        public var events: Int
+        public var bytes: Int
+        public var flows: Int
+    }
+
+    /// Writes `reader`'s trace to `path` in `format`, calling `progress` with the fraction done now and then.
+    public static func run(
+        _ reader: TraceFileReader, format: Format, to path: String, progress: (Double) -> Void = { _ in }
+    ) throws(TraceFileError) -> Result {
+        let out = try OutputFile(path: path)
+        var events: [TraceEvent] = []
+        events.reserveCapacity(TraceFileFormat.eventsPerChunk)
+        let total = max(1, reader.chunks.count)
+        func forEachEvent(_ body: (TraceEvent) throws(TraceFileError) -> Void) throws(TraceFileError) {
+            for (index, chunk) in reader.chunks.enumerated() {
+                events.removeAll(keepingCapacity: true)
+                try reader.events(of: chunk, into: &events)
+                for event in events { try body(event) }
+                if index % 64 == 0 { progress(Double(index) / Double(total)) }
+            }
+        }
+        let info = reader.info
+        var count = 0
+        switch format {
+        case .csv:
+            var writer = CSVWriter(out: out, names: reader.names, calibration: info.calibration)
+            try forEachEvent { event throws(TraceFileError) in
+                writer.write(event)
+                count += 1
+                try writer.out.flushIfLarge()
+            }
+            try writer.close()
+            progress(1)
+            return Result(events: count, bytes: writer.out.written, flows: 0)
+        case .chrome:
+            let sink = ChromeTraceWriter(out: out, names: reader.names, pid: info.pid, processName: info.processName)
+            var walker = TimelineWalker(sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
+            try forEachEvent { event throws(TraceFileError) in
+                walker.walk(event)
+                count += 1
+                try walker.sink.out.flushIfLarge()
+            }
+            walker.finish()
+            try walker.sink.close()
+            progress(1)
+            return Result(events: count, bytes: walker.sink.out.written, flows: walker.flows)
+        case .perfetto:
+            let sink = PerfettoTraceWriter(
+                out: out, names: reader.names, pid: info.pid, processName: info.processName,
+                baseNanoseconds: info.calibration.epochMonotonicNanoseconds)
+            var walker = TimelineWalker(sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
+            try forEachEvent { event throws(TraceFileError) in
+                walker.walk(event)
+                count += 1
+                try walker.sink.out.flushIfLarge()
+            }
+            walker.finish()
+            try walker.sink.close()
+            progress(1)
+            return Result(events: count, bytes: walker.sink.out.written, flows: walker.flows)
+        }
+    }
+}

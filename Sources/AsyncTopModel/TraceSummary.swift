@@ -1,0 +1,134 @@
+/// The summary of a whole trace, as `asynctop stats --json` prints it: one object whose fields are stable
+/// for scripts (milliseconds as floating point, times relative to the first event).
+public struct TraceSummary: Codable, Hashable, Sendable {
+    public struct Tasks: Codable, Hashable, Sendable {
+        public var spawned: UInt64
+        public var completed: UInt64
+        public var failed: UInt64
+        public var cancelled: UInt64
+        public var maxLive: UInt64
+        enum CodingKeys: String, CodingKey {
+            case spawned, completed, failed, cancelled
+            case maxLive = "max_live"
+        }
+    }
+    public struct Latency: Codable, Hashable, Sendable {
+        public var p50: Double
+        public var p99: Double
+        public var max: Double
+    }
+    public struct Loop: Codable, Hashable, Sendable {
+        public var id: UInt16
+        public var latencyMilliseconds: Latency
+        public var busyRatio: Double
+        public var ticks: UInt64
+        public var events: UInt64
+        enum CodingKeys: String, CodingKey {
+            case id, ticks, events
+            case latencyMilliseconds = "latency_ms"
+            case busyRatio = "busy_ratio"
+        }
+    }
+    public struct CallSite: Codable, Hashable, Sendable {
+        public var site: String
+        public var count: UInt64
+        public var totalMilliseconds: Double
+        public var maxMilliseconds: Double
+        enum CodingKeys: String, CodingKey {
+            case site, count
+            case totalMilliseconds = "total_ms"
+            case maxMilliseconds = "max_ms"
+        }
+    }
+    public struct Callbacks: Codable, Hashable, Sendable {
+        public var count: UInt64
+        public var failed: UInt64
+        public var slowest: [CallSite]
+    }
+    public struct TimerSite: Codable, Hashable, Sendable {
+        public var site: String
+        public var fired: UInt64
+        public var meanPeriodMilliseconds: Double
+        public var meanLatenessMilliseconds: Double
+        public var maxLatenessMilliseconds: Double
+        enum CodingKeys: String, CodingKey {
+            case site, fired
+            case meanPeriodMilliseconds = "mean_period_ms"
+            case meanLatenessMilliseconds = "mean_lateness_ms"
+            case maxLatenessMilliseconds = "max_lateness_ms"
+        }
+    }
+    public struct Timers: Codable, Hashable, Sendable {
+        public var fired: UInt64
+        public var cancelled: UInt64
+        public var maxLatenessMilliseconds: Double
+        public var bySite: [TimerSite]
+        enum CodingKeys: String, CodingKey {
+            case fired, cancelled
+            case maxLatenessMilliseconds = "max_lateness_ms"
+            case bySite = "by_site"
+        }
+    }
+    public struct Counter: Codable, Hashable, Sendable {
+        public var last: Int64
+        public var max: Int64
+    }
+    public struct WarningEntry: Codable, Hashable, Sendable {
+        public var kind: String
+        public var atSeconds: Double
+        public var subject: String
+        public var detail: String
+        enum CodingKeys: String, CodingKey {
+            case kind, subject, detail
+            case atSeconds = "at_s"
+        }
+    }
+
+    public var events: UInt64
+    public var missed: UInt64
+    public var durationSeconds: Double
+    public var tasks: Tasks
+    public var loops: [Loop]
+    public var callbacks: Callbacks
+    public var timers: Timers
+    public var counters: [String: Counter]
+    public var warnings: [WarningEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case events, missed, tasks, loops, callbacks, timers, counters, warnings
+        case durationSeconds = "duration_s"
+    }
+
+    /// Summarises a state (normally after a whole trace was ingested).
+    public init(_ state: RuntimeState) {
+        func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
+        let start = state.firstEventNanoseconds ?? 0
+        let t = state.totals
+        events = t.events
+        missed = t.missed
+        durationSeconds = Double(state.elapsedNanoseconds) / 1e9
+        tasks = Tasks(spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled, maxLive: t.maxLiveTasks)
+        loops = state.loops.values.sorted { $0.id < $1.id }.map { loop in
+            Loop(
+                id: loop.id,
+                latencyMilliseconds: Latency(p50: ms(loop.latency.percentile(50)), p99: ms(loop.latency.percentile(99)), max: ms(loop.latency.max)),
+                busyRatio: loop.busyRatio(until: loop.stoppedNanoseconds ?? state.nowNanoseconds), ticks: loop.ticks, events: loop.events)
+        }
+        let slowest = state.callSites.values.sorted { ($0.maxNanoseconds, $0.site) > ($1.maxNanoseconds, $1.site) }.prefix(10)
+        callbacks = Callbacks(
+            count: t.callbacks, failed: t.callbacksFailed,
+            slowest: slowest.map { CallSite(site: $0.site, count: $0.count, totalMilliseconds: ms($0.totalNanoseconds), maxMilliseconds: ms($0.maxNanoseconds)) })
+        timers = Timers(
+            fired: t.timersFired, cancelled: t.timersCancelled, maxLatenessMilliseconds: ms(t.maxTimerLatenessNanoseconds),
+            bySite: state.timerSites.values.sorted { $0.site < $1.site }.map {
+                TimerSite(
+                    site: $0.site, fired: $0.fired, meanPeriodMilliseconds: ms($0.meanPeriodNanoseconds),
+                    meanLatenessMilliseconds: $0.fired == 0 ? 0 : ms($0.totalLatenessNanoseconds / $0.fired),
+                    maxLatenessMilliseconds: ms($0.maxLatenessNanoseconds))
+            })
+        counters = state.counters.reduce(into: [:]) { $0[$1.key] = Counter(last: $1.value, max: state.counterPeaks[$1.key] ?? $1.value) }
+        warnings = state.warnings.map {
+            WarningEntry(kind: $0.kind.rawValue, atSeconds: Double($0.atNanoseconds - min($0.atNanoseconds, start)) / 1e9, subject: $0.subject, detail: $0.detail)
+        }
+    }
+}

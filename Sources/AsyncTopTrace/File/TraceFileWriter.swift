@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a `.atrace` file as events arrive: names first seen, then events in chunks of at most
+/// `TraceFileFormat.eventsPerChunk`, each with its CRC. Memory is bounded by one chunk per ring; `finish()`
+/// flushes and closes, after which the file is complete.
+///
+/// Cost: ~8 bytes out and well under 100 ns per event (varint encoding and a hardware CRC).
+public final class TraceFileWriter {
+    public let path: String
+    public private(set) var eventsWritten: UInt64 = 0
+    public private(set) var bytesWritten: UInt64 = 0
+    public private(set) var lossesWritten: UInt64 = 0
+    private var fd: Int32
+    private var out = ByteWriter()
+    private var writtenNames = Set<NameID>()
+    private var knownRings = Set<RingIdentity>()
+    private var pending: [Int: PendingChunk] = [:]
+
+    private struct PendingChunk {
+        var payload = ByteWriter()
+        var count = 0
+        var ring: UInt16
+        var firstTime: UInt64 = 0
+        var lastTime: UInt64 = 0
+        var previousID: UInt64 = 0
+    }
+
+    /// Creates (or truncates) `path` and writes the header.
+    public init(path: String, info: SourceInfo) throws(TraceFileError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
+        var header = ByteWriter()
+        header.bytes.append(contentsOf: TraceFileFormat.magic)
+        header.u16(TraceFileFormat.version)
+        header.u16(0)
+        header.u32(info.vocabulary.packed)
+        header.u32(info.calibration.kind.rawValue)
+        header.u32(UInt32(bitPattern: info.pid))
+        header.u64(info.calibration.nanosecondsPerTick.bitPattern)
+        header.u64(info.calibration.epochTicks)
+        header.u64(info.calibration.epochMonotonicNanoseconds)
+        header.u64(info.calibration.epochUnixNanoseconds)
+        header.u64(info.processStartTime)
+        let name = Array(info.processName.utf8.prefix(255))
+        header.u16(UInt16(name.count))
+        header.bytes.append(contentsOf: name)
+        let crc = header.bytes.withUnsafeBytes { TraceFileFormat.crc($0) }
+        header.u32(crc)
+        out.bytes = header.bytes
+        try flush()
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Appends a batch read from a source: new names, ring identities, losses, then the events of each ring.
+    public func append(_ batch: EventBatch, names: any NameResolver) throws(TraceFileError) {
+        for ring in batch.rings where !knownRings.contains(ring) {
+            knownRings.insert(ring)
+            var payload = ByteWriter()
+            payload.varint(UInt64(ring.index))
+            payload.varint(ring.threadID)
+            payload.varint(UInt64(ring.loop))
+            emitChunk(.rings, ring: UInt16(truncatingIfNeeded: ring.index), count: 1, first: 0, last: 0, payload: payload.bytes)
+        }
+        writeNames(for: batch, names: names)
+        for (ring, missed) in batch.missedByRing.enumerated() where missed > 0 {
+            var payload = ByteWriter()
+            payload.varint(UInt64(ring))
+            payload.varint(missed)
+            lossesWritten += missed
+            emitChunk(.losses, ring: UInt16(truncatingIfNeeded: ring), count: 1, first: 0, last: 0, payload: payload.bytes)
+        }
+        for segment in batch.segments {
+            for event in batch.events[segment.range] { encode(event, ring: segment.ring.index) }
+        }
+        // Finish every ring's chunk at batch end so the file always holds whole batches in read order
+        // (what a replay needs to rebuild exactly the state a live monitor had).
+        for ring in pending.keys.sorted() { closeChunk(ring: ring) }
+        if out.bytes.count >= 1 << 18 { try flush() }
+    }
+
+    /// Writes one event (for callers that build traces without a source, e.g. benchmarks and converters).
+    public func append(_ event: TraceEvent, ring: Int = 0) throws(TraceFileError) {
+        encode(event, ring: ring)
+        if out.bytes.count >= 1 << 18 { try flush() }
+    }
+
+    /// Adds a name (for callers writing events directly).
+    public func appendName(_ id: NameID, bytes: [UInt8]) {
+        guard id != .none, writtenNames.insert(id).inserted else { return }
+        var payload = ByteWriter()
+        payload.varint(UInt64(id.rawValue))
+        payload.varint(UInt64(bytes.count))
+        payload.bytes.append(contentsOf: bytes)
+        emitChunk(.names, ring: 0, count: 1, first: 0, last: 0, payload: payload.bytes)
+    }
+
+    /// Flushes everything and closes the file.
+    public func finish() throws(TraceFileError) {
+        for ring in pending.keys.sorted() { closeChunk(ring: ring) }
+        try flush()
+        fsync(fd)
+        close(fd)
+        fd = -1
+    }
+
+    private func writeNames(for batch: EventBatch, names: any NameResolver) {
+        var missing = false
+        for event in batch.events {
+            if event.name != .none, !writtenNames.contains(event.name) { missing = true; break }
+            if Self.argIsName(event.kind), event.arg != 0, !writtenNames.contains(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg))) {
+                missing = true
+                break
+            }
+        }
+        guard missing else { return }
+        var payload = ByteWriter()
+        var count = 0
+        for (id, bytes) in names.all() where !writtenNames.contains(id) {
+            writtenNames.insert(id)
+            payload.varint(UInt64(id.rawValue))
+            payload.varint(UInt64(bytes.count))
+            payload.bytes.append(contentsOf: bytes)
+            count += 1
+        }
+        if count > 0 { emitChunk(.names, ring: 0, count: count, first: 0, last: 0, payload: payload.bytes) }
+    }
+
+    static func argIsName(_ kind: EventKind) -> Bool {
+        kind == .callbackFailed || kind == .taskFailed || kind == .failureUnobserved
+    }
+
+    private func encode(_ event: TraceEvent, ring: Int) {
+        var chunk = pending[ring] ?? PendingChunk(ring: UInt16(truncatingIfNeeded: ring))
+        if chunk.count == 0 {
+            chunk.firstTime = event.time
+            chunk.lastTime = event.time
+            chunk.previousID = 0
+        }
+        chunk.payload.zigzag(Int64(bitPattern: event.time &- chunk.lastTime))
+        let packed = TraceFileFormat.packKind(event.kind)
+        chunk.payload.varint(packed)
+        if packed == 127 { chunk.payload.varint(UInt64(event.kind.rawValue)) }
+        chunk.payload.varint(UInt64(event.loop))
+        chunk.payload.varint(UInt64(event.name.rawValue))
+        chunk.payload.zigzag(Int64(bitPattern: event.id &- chunk.previousID))
+        if TraceFileFormat.argIsTime(event.kind) {
+            chunk.payload.zigzag(Int64(bitPattern: event.arg &- event.time))
+        } else {
+            chunk.payload.varint(event.arg)
+        }
+        chunk.lastTime = event.time
+        chunk.previousID = event.id
+        chunk.count += 1
+        eventsWritten += 1
+        pending[ring] = chunk
+        if chunk.count >= TraceFileFormat.eventsPerChunk { closeChunk(ring: ring) }
+    }
+
+    private func closeChunk(ring: Int) {
+        guard let chunk = pending.removeValue(forKey: ring), chunk.count > 0 else { return }
+        emitChunk(.events, ring: chunk.ring, count: chunk.count, first: chunk.firstTime, last: chunk.lastTime, payload: chunk.payload.bytes)
+    }
+
+    private func emitChunk(_ type: TraceFileFormat.ChunkType, ring: UInt16, count: Int, first: UInt64, last: UInt64, payload: [UInt8]) {
+        out.u32(TraceFileFormat.chunkMagic)
+        let start = out.bytes.count
+        out.u8(type.rawValue)
+        out.u8(0)
+        out.u16(ring)
+        out.u32(UInt32(payload.count))
+        out.u32(UInt32(count))
+        out.u64(first)
+        out.u64(last)
+        out.bytes.append(contentsOf: payload)
+        let crc = out.bytes.withUnsafeBytes { TraceFileFormat.crc(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        out.u32(crc)
+    }
+
+    private func flush() throws(TraceFileError) {
+        var offset = 0
+        let total = out.bytes.count
+        while offset < total {
+            let written = out.bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, total - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .cannotWrite(path: path, errno: errno)
+            }
+            offset += written
+        }
+        bytesWritten += UInt64(total)
+        out.bytes.removeAll(keepingCapacity: true)
+    }
+}
