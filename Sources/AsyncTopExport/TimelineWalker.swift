@@ -66,7 +66,8 @@ public struct TimelineWalker<Sink: TimelineSink> {
     private var loopsSeen = Set<UInt16>()
     private var countersSeen = Set<CounterTrack>()
     private var openSlices: [UInt16: [UInt64]] = [:]
-    private var openTasks: [UInt64: UInt16] = [:]
+    /// Tasks alive, with their names (a poll slice is named after its task).
+    private var openTasks: [UInt64: NameID] = [:]
     private var pendingTimers: [UInt16: Int] = [:]
     /// Flow waiting for the next poll of a task / the run of a callback.
     private var pendingFlows: [UInt64: UInt64] = [:]
@@ -125,7 +126,8 @@ public struct TimelineWalker<Sink: TimelineSink> {
             let flow = category == .microtask ? nil : pendingFlows.removeValue(forKey: flowKey)
             if flow != nil { flows += 1 }
             openSlices[loop, default: []].append(event.id)
-            sink.sliceBegin(loop: loop, at: ns, name: event.name, category: category, id: event.id, terminatingFlow: flow)
+            let name = category == .poll ? openTasks[event.id] ?? event.name : event.name
+            sink.sliceBegin(loop: loop, at: ns, name: name, category: category, id: event.id, terminatingFlow: flow)
             counter(.latency(loop: loop), at: ns, Double(calibration.nanoseconds(event.arg)) / 1e6)
         case .callbackEnded, .microtaskEnded, .callbackFailed, .taskPollEnded:
             guard let top = openSlices[loop]?.last, top == event.id else { break }
@@ -136,7 +138,7 @@ public struct TimelineWalker<Sink: TimelineSink> {
             }
         case .taskSpawned:
             guard openTasks[event.id] == nil else { break }
-            openTasks[event.id] = loop
+            openTasks[event.id] = event.name
             sink.taskBegin(task: event.id, at: ns, name: event.name, parent: event.arg)
         case .taskCompleted, .taskFailed, .taskCancelled:
             guard openTasks.removeValue(forKey: event.id) != nil else { break }

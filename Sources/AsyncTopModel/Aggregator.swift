@@ -114,6 +114,7 @@ public struct Aggregator: Sendable {
         case .tickBegan:
             loop.tickStartedAt = time
         case .tickEnded:
+            // A turn is busy except while it sleeps in its poll phase (poll → io).
             if let start = loop.tickStartedAt { addBusy(&loop, from: start, to: time) }
             loop.tickStartedAt = nil
             loop.ticks += 1
@@ -121,7 +122,14 @@ public struct Aggregator: Sendable {
             let depth = loop.callbackQueueDepth
             loop.seconds.update(second: second) { $0.ticks += 1; $0.callbackQueueDepth = depth }
         case .phase:
-            loop.phase = LoopPhase(rawValue: event.id)
+            let phase = LoopPhase(rawValue: event.id)
+            if phase == .poll, let start = loop.tickStartedAt {
+                addBusy(&loop, from: start, to: time)
+                loop.tickStartedAt = nil
+            } else if phase == .io, loop.phase == .poll {
+                loop.tickStartedAt = time
+            }
+            loop.phase = phase
         case .callbackEnqueued:
             loop.callbackQueueDepth += 1
         case .microtaskEnqueued:

@@ -71,7 +71,7 @@ public struct LoopState: Sendable {
     public var pendingTimers = 0
     public var ioWatchers = 0
     public var phase: LoopPhase?
-    /// Start of the turn in progress.
+    /// Start of the busy stretch in progress (a turn's start, or the end of its poll).
     var tickStartedAt: UInt64?
     /// The callback or microtask running now.
     var running: (id: UInt64, site: String, since: UInt64)?

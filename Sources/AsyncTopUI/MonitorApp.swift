@@ -17,12 +17,10 @@ public enum MonitorError: Error, CustomStringConvertible {
     }
 }
 
-/// The live monitor: reads a source without ever blocking its producer, aggregates, and draws at a steady
-/// rate on the terminal until `q`, Ctrl-C, SIGINT or SIGTERM; the terminal is restored on every way out
-/// (a signal handler restores it on crashes too).
-///
-/// Reading runs every `readInterval` (20 ms, so rings of 64 Ki events keep up with a loop emitting over
-/// 3M events/s); drawing runs at `refreshHz`.
+/// The monitor: asks its feed to catch up, draws at a steady rate on the terminal until `q`, Ctrl-C,
+/// SIGINT or SIGTERM; the terminal is restored on every way out (a signal handler restores it on crashes
+/// too). Reading runs every `readIntervalMilliseconds` (20 ms, so rings of 64 Ki events keep up with a loop
+/// emitting over 3M events/s); drawing runs at `refreshHz`.
 public final class MonitorApp {
     public struct Options: Sendable {
         public var refreshHz: Double = 10
@@ -34,41 +32,36 @@ public final class MonitorApp {
     }
 
     public var monitor: MonitorState
+    public private(set) var feed: any MonitorFeed
     /// Keys the embedding app handles before the monitor (return true if handled).
     public var onKey: ((Key, inout MonitorState) -> Bool)?
     /// Runs before each frame is drawn (captions, step reports). Return false to stop the monitor.
     public var beforeFrame: ((inout MonitorState) -> Bool)?
-    public private(set) var aggregator: Aggregator
-    private var source: any Source
-    private let options: Options
+    public let options: Options
     static let readIntervalMilliseconds = 20
 
-    public init(source: any Source, label: String, options: Options) {
-        self.source = source
+    public init(feed: any MonitorFeed, label: String, options: Options) {
+        self.feed = feed
         self.options = options
-        aggregator = Aggregator(
-            calibration: source.info.calibration, thresholds: options.thresholds,
-            retentionNanoseconds: options.retentionNanoseconds)
         monitor = MonitorState(sourceLabel: label)
     }
 
-    /// Swaps the source (the demo tour moves to the next demo), starting a fresh aggregate.
-    public func replaceSource(_ source: any Source, label: String) {
-        self.source = source
-        aggregator = Aggregator(
-            calibration: source.info.calibration, thresholds: options.thresholds,
-            retentionNanoseconds: options.retentionNanoseconds)
+    /// A monitor on a live source.
+    public convenience init(source: any Source, label: String, options: Options) {
+        self.init(
+            feed: LiveFeed(source: source, thresholds: options.thresholds, retentionNanoseconds: options.retentionNanoseconds),
+            label: label, options: options)
+    }
+
+    /// Swaps the feed (the demo tour moves to the next demo), starting from a clean screen.
+    public func replaceFeed(_ feed: any MonitorFeed, label: String) {
+        self.feed = feed
         monitor.sourceLabel = label
         monitor.frozen = nil
-        monitor.banner = nil
         monitor.detailTaskID = nil
         monitor.selectedRow = [:]
         if monitor.view == .taskDetail { monitor.view = .overview }
-        sourceEnded = false
     }
-
-    private var sourceEnded = false
-    private var batch = EventBatch()
 
     /// Checks for a terminal without touching it: an error here means nothing was written.
     public static func checkTerminal() throws(MonitorError) {
@@ -86,20 +79,19 @@ public final class MonitorApp {
         var nextFrame = TraceClock.monotonicNanoseconds()
         var rateWindow: [(time: UInt64, events: UInt64)] = []
         while !monitor.quitRequested, !TerminalCanvas.quitRequested {
-            ingestAvailable()
             let now = TraceClock.monotonicNanoseconds()
-            if now >= nextFrame {
+            let frameDue = now >= nextFrame
+            feed.update(wallNanoseconds: now, final: frameDue)
+            if frameDue {
                 nextFrame = max(nextFrame + frameNanoseconds, now)
-                aggregator.advance(to: traceNow())
-                rateWindow.append((now, aggregator.state.totals.events))
+                rateWindow.append((now, feed.state.totals.events))
                 while let first = rateWindow.first, now - first.time > 1_000_000_000 { rateWindow.removeFirst() }
                 if let first = rateWindow.first, now > first.time {
-                    monitor.eventsPerSecond = Double(aggregator.state.totals.events - first.events) / (Double(now - first.time) / 1e9)
+                    let events = feed.state.totals.events
+                    monitor.eventsPerSecond = Double(events - min(events, first.events)) / (Double(now - first.time) / 1e9)
                 }
                 if let beforeFrame, !beforeFrame(&monitor) { break }
-                canvas.updateSize()
-                Screen.draw(aggregator.state, &monitor, on: &canvas)
-                canvas.present()
+                draw(&canvas)
             }
             let untilFrame = Int((nextFrame - min(nextFrame, TraceClock.monotonicNanoseconds())) / 1_000_000)
             if let key = canvas.readKey(timeoutMilliseconds: max(1, min(untilFrame, Self.readIntervalMilliseconds))) {
@@ -108,37 +100,30 @@ public final class MonitorApp {
         }
     }
 
-    private func handle(_ key: Key, canvas: inout TerminalCanvas) {
-        if key == .resize {
-            canvas.updateSize()
-        } else if let onKey, monitor.filterDraft == nil, !monitor.showHelp, onKey(key, &monitor) {
-            // handled by the app
-        } else if !Keymap.handle(key, &monitor, runtime: aggregator.state) {
-            return
-        }
-        Screen.draw(aggregator.state, &monitor, on: &canvas)
+    private func draw(_ canvas: inout TerminalCanvas) {
+        canvas.updateSize()
+        let status = feed.status(width: canvas.columns - 2, glyphs: monitor.glyphs)
+        monitor.banner = status?.text
+        monitor.bannerIsAlert = status?.alert ?? false
+        monitor.extraKeys = feed.keys + appKeys
+        Screen.draw(feed.state, &monitor, on: &canvas)
         canvas.present()
     }
 
-    /// Reads what the source has, without waiting.
-    private func ingestAvailable() {
-        guard !sourceEnded else { return }
-        batch.removeAll()
-        let status = source.read(into: &batch, limit: 1 << 20)
-        aggregator.ingest(batch, names: source.names)
-        if case .ended(let reason) = status {
-            batch.removeAll()
-            _ = source.read(into: &batch, limit: .max)
-            aggregator.ingest(batch, names: source.names)
-            sourceEnded = true
-            monitor.banner = TerminalSafeText.make(reason) + " — showing its last state (q quits)"
-        }
-    }
+    /// Keys the embedding app declares for help (set with `onKey`).
+    public var appKeys: [(key: String, help: String)] = []
 
-    /// The trace time now, for a live source on this machine (its clock and ours are the same clock).
-    private func traceNow() -> UInt64 {
-        guard !sourceEnded else { return aggregator.state.nowNanoseconds }
-        let calibration = source.info.calibration
-        return calibration.nanoseconds(TraceClock.now(of: calibration.kind) &- calibration.epochTicks)
+    private func handle(_ key: Key, canvas: inout TerminalCanvas) {
+        let typing = monitor.filterDraft != nil || monitor.showHelp
+        if key == .resize {
+            canvas.updateSize()
+        } else if !typing, let onKey, onKey(key, &monitor) {
+            // handled by the app
+        } else if !typing, feed.handle(key, &monitor) {
+            // handled by the feed
+        } else if !Keymap.handle(key, &monitor, runtime: feed.state) {
+            return
+        }
+        draw(&canvas)
     }
 }

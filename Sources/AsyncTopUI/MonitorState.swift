@@ -66,6 +66,8 @@ public struct MonitorState: Sendable {
     public var showCaption = true
     /// A line shown above the footer, e.g. when an attached process has exited.
     public var banner: String?
+    /// Whether the banner is an alert (red) or information (a replay's position).
+    public var bannerIsAlert = true
     /// Extra lines (a demo's step-mode report) shown in place of the caption while set.
     public var stepReport: [String]?
     /// What is being monitored, for the header.

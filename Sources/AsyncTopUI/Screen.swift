@@ -84,7 +84,7 @@ public enum Screen {
 
     private static func bottomPanel(_ monitor: MonitorState, width: Int) -> [(text: String, style: Style)] {
         var lines: [(String, Style)] = []
-        if let banner = monitor.banner { lines.append((" " + banner, .warning)) }
+        if let banner = monitor.banner { lines.append((" " + banner, monitor.bannerIsAlert ? .warning : .accent)) }
         if let report = monitor.stepReport {
             lines.append((" STEP  " + (report.first ?? ""), Style(color: .yellow, bold: true)))
             lines += report.dropFirst().map { ("   " + $0, .plain) }

@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Writes a line to standard error, unbuffered (progress lines and summaries go there, data to stdout).
-func printToStandardError(_ line: String) {
+func printToStandardError(_ line: String, newline: Bool = true) {
     var text = line
-    if !text.hasSuffix("\n") { text += "\n" }
+    if newline, !text.hasSuffix("\n") { text += "\n" }
     text.withUTF8 { bytes in
         var offset = 0
         while offset < bytes.count {

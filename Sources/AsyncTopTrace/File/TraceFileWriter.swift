@@ -10,7 +10,9 @@ import Glibc
 public final class TraceFileWriter {
     public let path: String
     public private(set) var eventsWritten: UInt64 = 0
-    public private(set) var bytesWritten: UInt64 = 0
+    /// Bytes encoded so far (written or waiting in the buffer).
+    public var bytesWritten: UInt64 { flushedBytes + UInt64(out.bytes.count) }
+    private var flushedBytes: UInt64 = 0
     public private(set) var lossesWritten: UInt64 = 0
     private var fd: Int32
     private var out = ByteWriter()
@@ -193,7 +195,7 @@ public final class TraceFileWriter {
             }
             offset += written
         }
-        bytesWritten += UInt64(total)
+        flushedBytes += UInt64(total)
         out.bytes.removeAll(keepingCapacity: true)
     }
 }

@@ -85,3 +85,13 @@ void asynctop_forget_unlink_at_exit(const char *path);
 /// when the CPU has it (~10 GB/s), else a table (~500 MB/s).
 uint32_t asynctop_crc32c(uint32_t crc, const void *bytes, size_t length);
 #endif
+
+#ifndef CASYNCTOP_SIGNALS_H
+#define CASYNCTOP_SIGNALS_H
+/// For headless commands (record, demo --record): SIGINT/SIGTERM set a stop flag instead of killing the
+/// process, so the recording is finished cleanly; SIGUSR1 sets a dump flag (flight recorder).
+void asynctop_install_stop_signals(void);
+bool asynctop_stop_requested(void);
+/// True once per SIGUSR1 received since the last call.
+bool asynctop_take_dump_request(void);
+#endif

@@ -1,0 +1,131 @@
+import AsyncTopModel
+import AsyncTopTrace
+
+/// Where the monitor's state comes from: a live source (`LiveFeed`) or a recording (`ReplayFeed`). The app
+/// loop asks the feed to catch up, draws its state, and offers it keys first.
+public protocol MonitorFeed: AnyObject {
+    /// The aggregate to draw.
+    var state: RuntimeState { get }
+    /// Brings the state up to date; `final` is true on the frame about to be drawn (time-based rules run then).
+    func update(wallNanoseconds: UInt64, final: Bool)
+    /// Keys of the feed (replay transport); true if handled.
+    func handle(_ key: Key, _ monitor: inout MonitorState) -> Bool
+    /// A line for the status panel (a replay's position bar; an alert when a live source ended), if any.
+    func status(width: Int, glyphs: Glyphs) -> (text: String, alert: Bool)?
+    /// Keys the feed adds to the help overlay and footer.
+    var keys: [(key: String, help: String)] { get }
+}
+
+/// A live source: reads whatever is new without waiting (so the traced program never waits for the
+/// monitor) and keeps trace time moving with the wall clock between events.
+public final class LiveFeed: MonitorFeed {
+    public private(set) var aggregator: Aggregator
+    public let source: any Source
+    private var batch = EventBatch()
+    private var endReason: String?
+
+    public init(source: any Source, thresholds: WarningThresholds, retentionNanoseconds: UInt64) {
+        self.source = source
+        aggregator = Aggregator(calibration: source.info.calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
+    }
+
+    public var state: RuntimeState { aggregator.state }
+    public var keys: [(key: String, help: String)] { [] }
+
+    public func update(wallNanoseconds: UInt64, final: Bool) {
+        if endReason == nil {
+            batch.removeAll()
+            let status = source.read(into: &batch, limit: 1 << 20)
+            aggregator.ingest(batch, names: source.names)
+            if case .ended(let reason) = status {
+                batch.removeAll()
+                _ = source.read(into: &batch, limit: .max)
+                aggregator.ingest(batch, names: source.names)
+                endReason = reason
+            }
+        }
+        if final, endReason == nil {
+            let calibration = source.info.calibration
+            aggregator.advance(to: calibration.nanoseconds(TraceClock.now(of: calibration.kind) &- calibration.epochTicks))
+        }
+    }
+
+    public func handle(_ key: Key, _ monitor: inout MonitorState) -> Bool { false }
+
+    public func status(width: Int, glyphs: Glyphs) -> (text: String, alert: Bool)? {
+        endReason.map { (TerminalSafeText.make($0) + " — showing its last state (q quits)", true) }
+    }
+}
+
+/// A recording, played back in recorded time: space plays and pauses, `+`/`-` change the speed (×0.1 to ×100),
+/// `[` `]` seek a second, `{` `}` ten, `w` jumps to the next warning; a position bar shows where we are.
+public final class ReplayFeed: MonitorFeed {
+    public let replay: TraceReplay
+    public private(set) var playing = true
+    public private(set) var speed = 1.0
+    private var lastWall: UInt64?
+    private var position: UInt64
+    static let speeds: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100]
+
+    public init(replay: TraceReplay) {
+        self.replay = replay
+        position = replay.startNanoseconds
+        replay.seek(to: position)
+    }
+
+    public var state: RuntimeState { replay.aggregator.state }
+
+    public var keys: [(key: String, help: String)] {
+        [("space", "play / pause"), ("+ -", "speed"), ("[ ]", "seek 1 s"), ("{ }", "seek 10 s"), ("w", "next warning")]
+    }
+
+    public func update(wallNanoseconds: UInt64, final: Bool) {
+        defer { lastWall = wallNanoseconds }
+        guard playing, let last = lastWall, final else { return }
+        let step = UInt64(Double(wallNanoseconds - min(wallNanoseconds, last)) * speed)
+        position = min(position + step, replay.endNanoseconds)
+        replay.seek(to: position)
+        if position >= replay.endNanoseconds { playing = false }
+    }
+
+    private func seek(by delta: Int64) {
+        position = UInt64(max(Int64(replay.startNanoseconds), min(Int64(replay.endNanoseconds), Int64(position) + delta)))
+        replay.seek(to: position)
+    }
+
+    public func handle(_ key: Key, _ monitor: inout MonitorState) -> Bool {
+        switch key {
+        case .character(" "):
+            playing.toggle()
+            if playing, position >= replay.endNanoseconds { position = replay.startNanoseconds }
+        case .character("+"), .character("="):
+            speed = Self.speeds.first { $0 > speed } ?? speed
+        case .character("-"):
+            speed = Self.speeds.last { $0 < speed } ?? speed
+        case .character("["): seek(by: -1_000_000_000)
+        case .character("]"): seek(by: 1_000_000_000)
+        case .character("{"): seek(by: -10_000_000_000)
+        case .character("}"): seek(by: 10_000_000_000)
+        case .character("w"):
+            guard let next = replay.nextWarning() else { return true }
+            position = next
+            replay.seek(to: next)
+            playing = false
+            monitor.view = .warnings
+            monitor.selectedRow[.warnings] = 0
+        default:
+            return false
+        }
+        return true
+    }
+
+    public func status(width: Int, glyphs: Glyphs) -> (text: String, alert: Bool)? {
+        let span = max(1, replay.endNanoseconds - replay.startNanoseconds)
+        let done = Double(position - min(position, replay.startNanoseconds)) / Double(span)
+        let left = "\(playing ? "▶" : "⏸") ×\(Format.decimal(speed, digits: speed < 1 ? 2 : 0)) "
+        let right = " \(Format.clock(position - min(position, replay.startNanoseconds)))/\(Format.clock(span))"
+        let barWidth = max(4, width - TextWidth.of(left) - TextWidth.of(right) - 2)
+        let glyphLeft = glyphs.barFull == "#" ? (playing ? "> " : "||") + String(left.dropFirst()) : left
+        return (glyphLeft + glyphs.bar(done, width: barWidth) + right, false)
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import AsyncTopDemos
+import AsyncTopModel
+import AsyncTopTrace
+import AsyncTopUI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `asynctop demo [NAME] [--record FILE --duration S]`: lists the demos, runs one live in the monitor with
+/// its narrative in a caption panel, or records one headless.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Teaching demos: list them, watch one live, or record one.",
+        discussion: "Keys in a live demo: c shows or hides the caption; in the tour, n goes to the next demo.")
+
+    @Argument(help: "The demo to run (omit to list them).")
+    var name: String?
+
+    @Option(help: "Record the demo headless to this .atrace file instead of showing it.")
+    var record: String?
+
+    @Option(help: "Seconds to run headless (with --record; default 10).")
+    var duration: Double?
+
+    @OptionGroup var monitor: MonitorOptions
+
+    func run() throws {
+        guard let name else {
+            print("Demos (asynctop demo NAME to watch one, asynctop with no arguments for the tour):\n")
+            for demo in DemoCatalog.all {
+                print("  " + demo.name + String(repeating: " ", count: max(1, 25 - demo.name.count)) + demo.summary)
+            }
+            return
+        }
+        guard let demo = DemoCatalog.named(name) else {
+            throw CommandFailure(message: "no demo named '\(TerminalSafeText.make(name))'; `asynctop demo` lists them")
+        }
+        if let record {
+            try Self.recordDemo(named: demo.name, to: record, duration: duration ?? 10, last: nil, onWarning: false, monitor: monitor)
+            return
+        }
+        try Self.tour(starting: demo, only: true, monitor: monitor)
+    }
+
+    /// Runs a demo headless and records it.
+    static func recordDemo(named name: String, to path: String, duration: Double, last: UInt64?, onWarning: Bool, monitor: MonitorOptions) throws {
+        guard let demo = DemoCatalog.named(name) else {
+            throw CommandFailure(message: "no demo named '\(TerminalSafeText.make(name))'; `asynctop demo` lists them")
+        }
+        let running = try RunningDemo(demo)
+        defer { running.stop() }
+        try RecordCommand.record(
+            source: InProcessSource(region: running.region), to: path, duration: duration, last: last, onWarning: onWarning,
+            monitor: monitor)
+    }
+
+    /// Shows demos live: just `first` (`only`), or the tour from `first` on, `n` moving to the next.
+    static func tour(starting first: Demo, only: Bool, monitor: MonitorOptions) throws {
+        do { try MonitorApp.checkTerminal() } catch { throw CommandFailure(message: error.description, exitCode: 2) }
+        var index = DemoCatalog.all.firstIndex { $0.name == first.name } ?? 0
+        var running = try RunningDemo(DemoCatalog.all[index])
+        func label(_ demo: Demo) -> String {
+            only ? "demo \(demo.name)" : "tour \(index + 1)/\(DemoCatalog.all.count): \(demo.name)"
+        }
+        let app = MonitorApp(source: InProcessSource(region: running.region), label: label(running.demo), options: monitor.app)
+        app.appKeys = [("c", "caption on/off")] + (only ? [] : [("n", "next demo")])
+        app.onKey = { key, state in
+            switch key {
+            case .character("c"):
+                state.showCaption.toggle()
+                return true
+            case .character("n") where !only:
+                running.stop()
+                index = (index + 1) % DemoCatalog.all.count
+                guard let next = try? RunningDemo(DemoCatalog.all[index]) else { return true }
+                running = next
+                app.replaceFeed(
+                    LiveFeed(source: InProcessSource(region: next.region), thresholds: monitor.thresholds,
+                             retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9)),
+                    label: label(next.demo))
+                return true
+            default:
+                return false
+            }
+        }
+        app.beforeFrame = { state in
+            let demo = running.demo
+            let log = running.context.recentLog
+            state.caption = Caption(
+                title: "\(demo.name): \(demo.summary)",
+                lines: demo.narrative + (log.isEmpty ? [] : ["log: " + log.joined(separator: " · ")]))
+            return true
+        }
+        defer { running.stop() }
+        do { try app.run() } catch { throw CommandFailure(message: error.description, exitCode: 2) }
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import AsyncTopModel
+import AsyncTopTrace
+import CAsyncTopSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `asynctop record -o FILE (--pid PID | --demo NAME) [--duration S] [--last 10s [--on-warning]]`:
+/// headless recording with a progress line on stderr; Ctrl-C finishes the file cleanly.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record a process or a demo to a .atrace file, headless.",
+        discussion: """
+            With --last, only the most recent window is kept in memory (a flight recorder) and written on exit, \
+            on SIGUSR1, or with --on-warning when a warning fires.
+            """)
+
+    @Option(name: .shortAndLong, help: "The .atrace file to write.")
+    var output: String
+
+    @Option(help: "Record the process with this pid (it must publish its region).")
+    var pid: Int32?
+
+    @Option(help: "Record a demo (see `asynctop demo`).")
+    var demo: String?
+
+    @Option(help: "Stop after this many seconds (default: until the process ends or Ctrl-C).")
+    var duration: Double?
+
+    @Option(help: "Flight recorder: keep only this much recent time, e.g. 10s or 500ms.")
+    var last: String?
+
+    @Flag(name: .customLong("on-warning"), help: "With --last: write the window as soon as a warning fires.")
+    var onWarning = false
+
+    @Option(help: "Directory of region files, for --pid.")
+    var directory: String = RegionDirectory.defaultPath
+
+    @OptionGroup var monitor: MonitorOptions
+
+    func validate() throws {
+        guard (pid == nil) != (demo == nil) else { throw ValidationError("give exactly one of --pid or --demo") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if last != nil, parseDuration(last!) == nil { throw ValidationError("--last takes a duration such as 10s or 500ms") }
+        if onWarning, last == nil { throw ValidationError("--on-warning needs --last") }
+    }
+
+    func run() throws {
+        if let pid {
+            let source = try AttachCommand.open(String(pid), directory: directory)
+            try Self.record(source: source, to: output, duration: duration, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+        } else if let demo {
+            try DemoCommand.recordDemo(named: demo, to: output, duration: duration ?? 10, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+        }
+    }
+
+    /// Records `source` until it ends, `duration` passes, or SIGINT/SIGTERM; prints progress on stderr.
+    static func record(
+        source: any Source, to path: String, duration: Double?, last window: UInt64?, onWarning: Bool,
+        monitor: MonitorOptions, whileRecording: () -> Void = {}
+    ) throws {
+        asynctop_install_stop_signals()
+        let flight = window.map { FlightRecorder(source: source, windowNanoseconds: $0) }
+        var writer: TraceFileWriter?
+        if flight == nil {
+            do { writer = try TraceFileWriter(path: path, info: source.info) } catch { throw CommandFailure(message: error.description) }
+        }
+        var watcher = onWarning ? Aggregator(calibration: source.info.calibration, thresholds: monitor.thresholds) : nil
+        let start = TraceClock.monotonicNanoseconds()
+        let deadline = duration.map { start + UInt64($0 * 1e9) }
+        var batch = EventBatch()
+        var events: UInt64 = 0
+        var missed: UInt64 = 0
+        var lastProgress: UInt64 = 0
+        var ended: String?
+        let interactive = isatty(2) == 1
+        func progress(final: Bool) {
+            let kept = flight.map { "\($0.retainedEvents) events in the window" } ?? "\(writer?.bytesWritten ?? 0) bytes"
+            let line = "recording \(path): \(events) events, \(kept), \(missed) missed"
+            printToStandardError((interactive ? "\r" : "") + line, newline: final || !interactive)
+        }
+        do {
+            while ended == nil {
+                whileRecording()
+                batch.removeAll()
+                let status = source.read(into: &batch, limit: 1 << 20)
+                if case .ended(let reason) = status {
+                    _ = source.read(into: &batch, limit: .max)
+                    ended = reason
+                }
+                events += UInt64(batch.events.count)
+                missed += batch.missed
+                if let flight {
+                    flight.keep(batch)
+                    if var aggregator = watcher {
+                        let before = aggregator.state.totals.warnings
+                        aggregator.ingest(batch, names: source.names)
+                        if aggregator.state.totals.warnings > before {
+                            printToStandardError("\nwarning fired: \(aggregator.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")")
+                            try flight.dump(to: path)
+                        }
+                        watcher = aggregator
+                    }
+                    if asynctop_take_dump_request() { try flight.dump(to: path) }
+                } else {
+                    try writer?.append(batch, names: source.names)
+                }
+                let now = TraceClock.monotonicNanoseconds()
+                if asynctop_stop_requested() { ended = "interrupted" }
+                if let deadline, now >= deadline { ended = "duration reached" }
+                if now - lastProgress > (interactive ? 500_000_000 : 5_000_000_000) {
+                    lastProgress = now
+                    progress(final: false)
+                }
+                if ended == nil, batch.events.count < 1024 { usleep(10_000) }
+            }
+            try writer?.finish()
+            try flight?.dump(to: path)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+        progress(final: true)
+        printToStandardError("stopped: \(ended ?? "")")
+    }
+}
+
+/// "10s", "500ms", "2m", "1.5s" → nanoseconds.
+func parseDuration(_ text: String) -> UInt64? {
+    let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+        guard let value = Double(text.dropLast(suffix.count)), value > 0 else { return nil }
+        return UInt64(value * scale)
+    }
+    return Double(text).flatMap { $0 > 0 ? UInt64($0 * 1e9) : nil }
+}

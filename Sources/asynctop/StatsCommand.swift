@@ -1,0 +1,66 @@
+import ArgumentParser
+import AsyncTopModel
+import AsyncTopTrace
+import Foundation
+
+/// `asynctop stats FILE [--json]`: the whole recording summarised.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Summarise a recording: tasks, loops, latency, callbacks, timers, warnings.")
+
+    @Argument(help: "A .atrace file.")
+    var file: String
+
+    @Flag(help: "Print one JSON object (fields: events, missed, duration_s, tasks, loops, callbacks, timers, counters, warnings).")
+    var json = false
+
+    @OptionGroup var monitor: MonitorOptions
+
+    func run() throws {
+        let reader = try openTrace(file)
+        let replay = TraceReplay(reader: reader, thresholds: monitor.thresholds, retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9))
+        let summary = TraceSummary(replay.finalState)
+        for problem in reader.problems + replay.problems { printToStandardError("asynctop: warning: \(problem)") }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            return
+        }
+        print(Self.text(summary, file: file))
+    }
+
+    static func text(_ s: TraceSummary, file: String) -> String {
+        func ms(_ v: Double) -> String { Format.duration(UInt64(max(0, v) * 1e6)) }
+        var lines = [
+            "\(TerminalSafeText.make(file)): \(s.events) events over \(Format.decimal(s.durationSeconds, digits: 2)) s, \(s.missed) missed",
+            "tasks      \(s.tasks.spawned) spawned, \(s.tasks.completed) completed, \(s.tasks.failed) failed, \(s.tasks.cancelled) cancelled, at most \(s.tasks.maxLive) at once",
+        ]
+        for loop in s.loops {
+            lines.append("loop \(loop.id)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%  \(loop.ticks) ticks  latency p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
+        }
+        lines.append("callbacks  \(s.callbacks.count) run, \(s.callbacks.failed) failed")
+        for site in s.callbacks.slowest.prefix(5) {
+            lines.append("           \(ms(site.maxMilliseconds)) max  \(site.count)×  \(site.site)")
+        }
+        lines.append("timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled, latest by \(ms(s.timers.maxLatenessMilliseconds))")
+        for (name, counter) in s.counters.sorted(by: { $0.key < $1.key }) {
+            lines.append("counter    \(name) = \(counter.last) (max \(counter.max))")
+        }
+        lines.append("warnings   \(s.warnings.count)")
+        for warning in s.warnings.prefix(20) {
+            lines.append("  \(Format.decimal(warning.atSeconds, digits: 3))s  \(warning.kind)  \(warning.subject): \(warning.detail)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Opens a trace file, reporting what was wrong with it on stderr; fails with a clear message if unreadable.
+func openTrace(_ path: String) throws -> TraceFileReader {
+    do {
+        let reader = try TraceFileReader(path: path)
+        return reader
+    } catch {
+        throw CommandFailure(message: error.description)
+    }
+}

@@ -1,0 +1,52 @@
+import AsyncTopRuntime
+
+/// An error a demo task throws on purpose.
+struct DemoFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension Demo {
+    /// Failing tasks, timeouts, and cancelling a tree of tasks.
+    public static let errorsAndCancellation = Demo(
+        name: "errors-and-cancellation",
+        summary: "failing tasks, timeouts, cancelling a tree of tasks; unhandled failures counted and warned",
+        narrative: [
+            "Every 2 s: 'checked' fails and its caller catches the error; 'forgotten' fails and nobody ever looks at its result; 'slow call' takes 500 ms but its caller gives up after 100 ms (a timeout).",
+            "Every 4 s a 'request' task starts three 'subtask' children and is cancelled after 300 ms: the whole tree ends cancelled.",
+            "View 2 (/state:failed, /state:cancelled) shows them; view 6 warns about each 'forgotten' failure (unhandled-failure) but not the handled ones.",
+        ],
+        loops: 1,
+        start: { context in
+            let loop = context.loop
+            context.every(.seconds(2), on: loop) {
+                let checked = loop.spawn(name: "checked") {
+                    try await loop.sleep(for: .milliseconds(20))
+                    throw DemoFailure(description: "disk full (handled)")
+                }
+                checked.whenFailure { error in context.say("caught: \(error)") }
+                _ = loop.spawn(name: "forgotten") {
+                    try await loop.sleep(for: .milliseconds(30))
+                    throw DemoFailure(description: "connection refused (never observed)")
+                }
+                loop.spawn(name: "slow call") { try await loop.sleep(for: .milliseconds(500)) }
+                    .timeout(after: .milliseconds(100))
+                    .whenFailure { error in context.say("timed out: \(error)") }
+            }
+            context.every(.seconds(4), on: loop) {
+                let request = loop.spawn(name: "request") {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for index in 0..<3 {
+                            group.addTask(executorPreference: loop) {
+                                _ = try await loop.spawn(name: "subtask \(index)") { try await loop.sleep(for: .seconds(2)) }.value
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                loop.schedule(after: .milliseconds(300)) {
+                    request.cancel()
+                    context.say("cancelled a request and its 3 subtasks")
+                }
+            }
+        })
+}
