@@ -27,6 +27,19 @@ public struct SourceInfo: Hashable, Sendable {
     public var calibration: ClockCalibration
     public var ringCount: Int
     public var ringCapacity: Int
+
+    public init(
+        pid: Int32, processName: String, processStartTime: UInt64, vocabulary: VocabularyVersion,
+        calibration: ClockCalibration, ringCount: Int, ringCapacity: Int
+    ) {
+        self.pid = pid
+        self.processName = processName
+        self.processStartTime = processStartTime
+        self.vocabulary = vocabulary
+        self.calibration = calibration
+        self.ringCount = ringCount
+        self.ringCapacity = ringCapacity
+    }
 }
 
 /// Which ring (and so which producer thread and loop) a run of events came from.
