@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "asynctop", targets: ["asynctop"]),
         .library(name: "AsyncTopTrace", targets: ["AsyncTopTrace"]),
+        .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -23,6 +24,7 @@ let package = Package(
             dependencies: [
                 "CAsyncTopSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(
@@ -33,15 +35,40 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // The instrumented event loop: callbacks, microtasks, timers, epoll I/O, futures, Swift executors.
+        .target(
+            name: "AsyncTopRuntime",
+            dependencies: [
+                "AsyncTopTrace",
+                "CAsyncTopSupport",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),
+        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
+        // ncurses through a small C shim: its macros (COLOR_PAIR, getmaxyx) are not callable from Swift, and
+        // the crash/SIGTERM handlers that restore the terminal must be C.
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+        .target(name: "AsyncTopUI", dependencies: ["AsyncTopModel", "CNcurses"]),
         .executableTarget(
             name: "asynctop",
             dependencies: [
                 "AsyncTopTrace",
+                "AsyncTopModel",
+                "AsyncTopUI",
+                "AsyncTopExport",
+                "AsyncTopDemos",
+                "CAsyncTopSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "asynctop"]),
-        .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel"]),
+        .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopTrace"]),
+        .target(name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel"], path: "Tests/AsyncTopTestSupport"),
+        .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AsyncTopTrace", "asynctop"]),
+        .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 #include "CAsyncTopSupport.h"
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -9,6 +10,12 @@ static void on_stop(int sig) { (void)sig; stop_flag = 1; }
 static void on_dump(int sig) { (void)sig; dump_flag = 1; }
 
 void asynctop_install_stop_signals(void) {
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &wanted, NULL);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     sigemptyset(&action.sa_mask);

@@ -4,6 +4,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,14 @@ static void restore_and_die(int sig) {
 }
 
 static void install_handlers(void) {
+    // A parent may have left these blocked (test harnesses, some launchers); a terminal program must get them.
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGHUP);
+    sigaddset(&wanted, SIGWINCH);
+    pthread_sigmask(SIG_UNBLOCK, &wanted, NULL);
     struct sigaction quit;
     memset(&quit, 0, sizeof quit);
     quit.sa_handler = request_quit;
@@ -95,6 +104,8 @@ void cn_size(int *rows, int *cols) {
 }
 
 void cn_clear(void) { erase(); }
+
+void cn_repaint_all(void) { clearok(curscr, TRUE); }
 
 void cn_put(int row, int col, const char *utf8, int attributes) {
     attr_t attrs = 0;

@@ -20,6 +20,7 @@ public struct TerminalCanvas: Canvas {
         var r: Int32 = 0
         var c: Int32 = 0
         cn_size(&r, &c)
+        if Int(r) != rows || Int(c) != columns { cn_repaint_all() }
         rows = Int(r)
         columns = Int(c)
     }

@@ -47,6 +47,8 @@ bool cn_quit_requested(void);
 
 void cn_size(int *rows, int *cols);
 void cn_clear(void);
+/// Makes the next present repaint every cell (after a resize the terminal's contents are unknown).
+void cn_repaint_all(void);
 /// Writes UTF-8 text at (row, col) with attributes. The caller fits the text to the screen.
 void cn_put(int row, int col, const char *utf8, int attributes);
 void cn_present(void);

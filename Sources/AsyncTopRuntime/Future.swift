@@ -1,0 +1,310 @@
+/// A value that an event loop will have later: the result of `submit`, `spawn`, a `Promise`, or of combining
+/// other futures (`map`, `flatMap`, `all`, `any`, `timeout`). Await it with `value`.
+///
+/// A future belongs to one loop and its state is only touched on that loop's thread, so it needs no lock: calls
+/// from other threads are queued to the loop. Callbacks run as microtasks, in the order they were added, after
+/// the callback or task poll that completed the future (so chains of any length never grow the stack).
+/// Cost: one object per future, one closure per callback; completing one queues a single microtask however many
+/// callbacks it has.
+///
+/// A failed future released without anyone observing it (no callback, no awaiter, no `cancel`) counts in the
+/// loop's `unobservedFailureCount`.
+public final class Future<Value: Sendable>: @unchecked Sendable {
+    /// What a callback is handed: the future's result.
+    public typealias Callback = @Sendable (Result<Value, any Error>) -> Void
+
+    /// The loop the future completes on and runs its callbacks on.
+    public let loop: EventLoop
+
+    @usableFromInline @exclusivity(unchecked) var result: Result<Value, any Error>?
+    @usableFromInline @exclusivity(unchecked) var firstCallback: Callback?
+    @usableFromInline @exclusivity(unchecked) var moreCallbacks: [Callback] = []
+    @usableFromInline @exclusivity(unchecked) var runScheduled = false
+    @usableFromInline @exclusivity(unchecked) var observed = false
+    @usableFromInline @exclusivity(unchecked) var awaited = false
+    @usableFromInline @exclusivity(unchecked) var cancellationHandler: (@Sendable () -> Void)?
+
+    @usableFromInline
+    init(loop: EventLoop) {
+        self.loop = loop
+    }
+
+    @usableFromInline
+    init(loop: EventLoop, result: Result<Value, any Error>) {
+        self.loop = loop
+        self.result = result
+    }
+
+    deinit {
+        if !observed, case .failure = result { loop.noteUnobservedFailure() }
+    }
+
+    // MARK: - Loop-thread core
+
+    /// Completes the future if it is pending; false if it was already complete. Loop thread only.
+    @inlinable @discardableResult
+    func complete(_ value: Result<Value, any Error>) -> Bool {
+        guard result == nil else { return false }
+        result = value
+        cancellationHandler = nil
+        if awaited {
+            awaited = false
+            loop.forgetAwaited(self)
+        }
+        if firstCallback != nil { scheduleCallbacks() }
+        return true
+    }
+
+    /// Completes the future from any thread.
+    @inlinable
+    func completeFromAnyThread(_ value: Result<Value, any Error>) {
+        if loop.inEventLoop {
+            complete(value)
+        } else {
+            loop.execute { self.complete(value) }
+        }
+    }
+
+    func setCancellationHandler(_ handler: @escaping @Sendable () -> Void) {
+        loop.runOnLoop {
+            if self.result == nil { self.cancellationHandler = handler }
+        }
+    }
+
+    @inlinable
+    func scheduleCallbacks() {
+        guard !runScheduled else { return }
+        runScheduled = true
+        loop.enqueueFutureCallbacks(self)
+    }
+
+    @inlinable
+    func addCallback(_ callback: @escaping Callback) {
+        observed = true
+        if firstCallback == nil {
+            firstCallback = callback
+        } else {
+            moreCallbacks.append(callback)
+        }
+        if result != nil { scheduleCallbacks() }
+    }
+
+    // MARK: - Callbacks
+
+    /// Runs `callback` on the loop with the result, once the future completes (at once, as a microtask, if it
+    /// already has).
+    @inlinable
+    public func whenComplete(_ callback: @escaping Callback) {
+        if loop.inEventLoop {
+            addCallback(callback)
+        } else {
+            loop.execute { self.addCallback(callback) }
+        }
+    }
+
+    /// Runs `body` on the loop with the value, if the future succeeds.
+    @inlinable
+    public func whenSuccess(_ body: @escaping @Sendable (Value) -> Void) {
+        whenComplete { result in
+            if case .success(let value) = result { body(value) }
+        }
+    }
+
+    /// Runs `body` on the loop with the error, if the future fails.
+    @inlinable
+    public func whenFailure(_ body: @escaping @Sendable (any Error) -> Void) {
+        whenComplete { result in
+            if case .failure(let error) = result { body(error) }
+        }
+    }
+
+    // MARK: - Combinators
+
+    /// A future of `transform` applied to this future's value; fails if this one fails or `transform` throws.
+    /// Cancelling it cancels this one.
+    @inlinable
+    public func map<NewValue: Sendable>(_ transform: @escaping @Sendable (Value) throws -> NewValue) -> Future<NewValue> {
+        let next = Future<NewValue>(loop: loop)
+        next.cancellationHandler = { self.cancel() }
+        whenComplete { result in
+            switch result {
+            case .success(let value):
+                do {
+                    next.complete(.success(try transform(value)))
+                } catch {
+                    next.complete(.failure(error))
+                }
+            case .failure(let error):
+                next.complete(.failure(error))
+            }
+        }
+        return next
+    }
+
+    /// A future of the future `body` returns for this future's value (which may complete on another loop).
+    /// Cancelling it cancels this one, or the inner one once it exists.
+    @inlinable
+    public func flatMap<NewValue: Sendable>(
+        _ body: @escaping @Sendable (Value) throws -> Future<NewValue>
+    ) -> Future<NewValue> {
+        let next = Future<NewValue>(loop: loop)
+        next.cancellationHandler = { self.cancel() }
+        whenComplete { result in
+            switch result {
+            case .success(let value):
+                do {
+                    let inner = try body(value)
+                    next.cancellationHandler = { inner.cancel() }
+                    inner.whenComplete { next.completeFromAnyThread($0) }
+                } catch {
+                    next.complete(.failure(error))
+                }
+            case .failure(let error):
+                next.complete(.failure(error))
+            }
+        }
+        return next
+    }
+
+    /// A future that succeeds with this future's value, or with `body`'s replacement for its error.
+    @inlinable
+    public func recover(_ body: @escaping @Sendable (any Error) throws -> Value) -> Future<Value> {
+        let next = Future<Value>(loop: loop)
+        next.cancellationHandler = { self.cancel() }
+        whenComplete { result in
+            switch result {
+            case .success:
+                next.complete(result)
+            case .failure(let error):
+                do {
+                    next.complete(.success(try body(error)))
+                } catch {
+                    next.complete(.failure(error))
+                }
+            }
+        }
+        return next
+    }
+
+    /// A future with this future's result, or failing with `LoopError.timedOut` if `duration` passes first — in
+    /// which case this future is cancelled (its promise's `onCancel` handler runs).
+    public func timeout(after duration: Duration) -> Future<Value> {
+        let limited = Future<Value>(loop: loop)
+        limited.cancellationHandler = { self.cancel() }
+        let timer = loop.schedule(after: duration) {
+            limited.complete(.failure(LoopError.timedOut))
+            self.cancel()
+        }
+        whenComplete { result in
+            timer.cancel()
+            limited.complete(result)
+        }
+        return limited
+    }
+
+    /// Fails the future with `CancellationError` if it is still pending, and runs its cancellation handler
+    /// (stopping the task, timer or upstream future behind it). Does nothing to a completed future.
+    public func cancel() {
+        loop.runOnLoop {
+            self.observed = true
+            guard self.result == nil else { return }
+            let handler = self.cancellationHandler
+            self.complete(.failure(CancellationError()))
+            handler?()
+        }
+    }
+
+    /// Gathers futures: succeeds with all their values in order once all succeed, or fails with the first
+    /// failure. Cancelling it cancels them all. An empty array gives an immediate success.
+    public static func all(_ futures: [Future<Value>], on loop: EventLoop) -> Future<[Value]> {
+        guard !futures.isEmpty else { return Future<[Value]>(loop: loop, result: .success([])) }
+        let gathered = Future<[Value]>(loop: loop)
+        gathered.cancellationHandler = { for future in futures { future.cancel() } }
+        let state = Gathering<Value>(count: futures.count)
+        for (index, future) in futures.enumerated() {
+            future.whenComplete { result in
+                loop.runOnLoop {
+                    switch result {
+                    case .success(let value):
+                        state.values[index] = value
+                        state.remaining -= 1
+                        if state.remaining == 0 { gathered.complete(.success(state.values.map { $0! })) }
+                    case .failure(let error):
+                        gathered.complete(.failure(error))
+                    }
+                }
+            }
+        }
+        return gathered
+    }
+
+    /// Races futures: completes with the result of whichever completes first (success or failure); the others
+    /// go on. Cancelling it cancels them all. An empty array gives a future that never completes.
+    public static func any(_ futures: [Future<Value>], on loop: EventLoop) -> Future<Value> {
+        let winner = Future<Value>(loop: loop)
+        winner.cancellationHandler = { for future in futures { future.cancel() } }
+        for future in futures {
+            future.whenComplete { winner.completeFromAnyThread($0) }
+        }
+        return winner
+    }
+
+    // MARK: - async/await
+
+    /// The future's value, suspending until it completes; throws its error. If the loop shuts down before the
+    /// future completes, throws `LoopError.shutDown`. Awaiting does not cancel the future when the awaiting task
+    /// is cancelled (others may await it too): call `cancel()` for that.
+    public var value: Value {
+        @inlinable get async throws {
+            if loop.inEventLoop, let result {
+                observed = true
+                return try result.get()
+            }
+            return try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
+                let register: @Sendable () -> Void = {
+                    self.addCallback { continuation.resume(with: $0) }
+                    if self.result == nil && !self.awaited {
+                        self.awaited = true
+                        self.loop.rememberAwaited(self)
+                    }
+                }
+                if loop.inEventLoop {
+                    register()
+                } else if !loop.enqueue(.callback(register), file: #fileID, line: #line) {
+                    continuation.resume(throwing: LoopError.shutDown)
+                }
+            }
+        }
+    }
+}
+
+extension Future: FutureCallbackRunner {
+    @usableFromInline
+    func runCallbacks() {
+        runScheduled = false
+        guard let result, let first = firstCallback else { return }
+        firstCallback = nil
+        let more = moreCallbacks
+        if !more.isEmpty { moreCallbacks = [] }
+        first(result)
+        for callback in more {
+            callback(result)
+        }
+    }
+
+    @usableFromInline
+    func failForShutdown() {
+        complete(.failure(LoopError.shutDown))
+    }
+}
+
+/// The progress of `Future.all`: values so far and how many are missing. Touched only on the gathering loop.
+private final class Gathering<Value: Sendable>: @unchecked Sendable {
+    var values: [Value?]
+    var remaining: Int
+
+    init(count: Int) {
+        values = Array(repeating: nil, count: count)
+        remaining = count
+    }
+}

@@ -1,0 +1,136 @@
+import AsyncTopTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loop as a Swift executor: `Task(executorPreference: loop)` and `spawn` run async code on the loop's
+/// thread, one job per callback-queue item, each traced as a poll of its task.
+///
+/// A task's identity in the trace is the Swift runtime's task id, which stays the same across suspensions.
+/// Enqueueing a job from the loop thread is a `Deque` append (no lock, no allocation); from another thread it
+/// goes through the remote queue. After shutdown, jobs are handed to the global concurrent executor, so that
+/// tasks still finish instead of hanging.
+extension EventLoop: TaskExecutor, SerialExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if inEventLoop {
+            enqueueJobLocal(job)
+            return
+        }
+        let item = RemoteItem(
+            work: .job(job), enqueuedAt: stamp(), site: CallSite(file: #fileID, line: #line),
+            spawn: EventLoop.claimSpawnRecord(for: id))
+        if !enqueueRemote(item) {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+    }
+
+    public func checkIsolated() {
+        precondition(inEventLoop, "expected to run on \(self)")
+    }
+
+    public func isIsolatingCurrentContext() -> Bool? {
+        inEventLoop
+    }
+
+    /// Runs `operation` as a new task on this loop and returns a future of its result. The task is traced with
+    /// `name`, with the task that called `spawn` (if any) as its parent, and its end as completed, failed (with
+    /// the error's description) or cancelled. `future.cancel()` cancels the task. After shutdown the future fails
+    /// with `LoopError.shutDown` and nothing runs.
+    @discardableResult
+    public func spawn<Success: Sendable>(
+        name: String? = nil, _ operation: @escaping @Sendable () async throws -> Success
+    ) -> Future<Success> {
+        guard isOpen else {
+            return Future(loop: self, result: .failure(LoopError.shutDown))
+        }
+        let future = Future<Success>(loop: self)
+        let nameID = name.flatMap { tracingEnabled ? region.names.intern($0) : nil } ?? .none
+        var record = SpawnRecord(loopID: id, name: nameID, parent: EventLoop.currentTaskID(), claimed: false)
+        let previous = pthread_getspecific(spawnRecordKey)
+        // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there.
+        let task = withUnsafeMutablePointer(to: &record) { pointer in
+            pthread_setspecific(spawnRecordKey, pointer)
+            defer { pthread_setspecific(spawnRecordKey, previous) }
+            return Task(executorPreference: self) {
+                await self.runSpawned(operation, completing: future)
+            }
+        }
+        future.setCancellationHandler { task.cancel() }
+        return future
+    }
+
+    private func runSpawned<Success: Sendable>(
+        _ operation: @Sendable () async throws -> Success, completing future: Future<Success>
+    ) async {
+        let result: Result<Success, any Error>
+        do {
+            result = .success(try await operation())
+        } catch {
+            result = .failure(error)
+        }
+        if inEventLoop && tracingEnabled {
+            let taskID = EventLoop.currentTaskID()
+            switch result {
+            case .success:
+                trace(.taskCompleted, id: taskID)
+            case .failure(let error) where error is CancellationError:
+                trace(.taskCancelled, id: taskID)
+            case .failure(let error):
+                trace(.taskFailed, id: taskID, arg: UInt64(errorName(error).rawValue))
+            }
+        }
+        future.completeFromAnyThread(result)
+    }
+
+    /// Suspends the calling task for at least `duration`, using a timer of this loop. Throws
+    /// `CancellationError` if the task is cancelled first, `LoopError.shutDown` if the loop shuts down first.
+    public func sleep(for duration: Duration, file: StaticString = #fileID, line: UInt = #line) async throws {
+        let promise = makePromise(of: Void.self)
+        let deadline = (LoopDeadline.now() + duration).uptimeNanoseconds
+        guard let key = armTimer(deadline: deadline, body: .once { promise.succeed(()) }, site: CallSite(file: file, line: line))
+        else { throw LoopError.shutDown }
+        let timer = TimerHandle(loop: self, key: key)
+        try await withTaskCancellationHandler {
+            try await promise.future.value
+        } onCancel: {
+            timer.cancel()
+            promise.fail(CancellationError())
+        }
+    }
+
+    /// The Swift runtime's id of the task running on the calling thread, 0 outside a task.
+    static func currentTaskID() -> UInt64 {
+        withUnsafeCurrentTask { task in
+            guard let task else { return 0 }
+            return swiftJobTaskID(unsafeBitCast(task, to: UnsafeRawPointer.self))
+        }
+    }
+
+    /// The id of the task a job belongs to (a task's jobs are the task itself).
+    static func taskID(of job: UnownedJob) -> UInt64 {
+        swiftJobTaskID(unsafeBitCast(job, to: UnsafeRawPointer.self))
+    }
+
+    /// The spawn in progress on this thread for `loopID`, once: the first job enqueued during `spawn` is the
+    /// new task's.
+    static func claimSpawnRecord(for loopID: UInt16) -> SpawnRecord? {
+        guard let raw = pthread_getspecific(spawnRecordKey) else { return nil }
+        let record = raw.assumingMemoryBound(to: SpawnRecord.self)
+        guard record.pointee.loopID == loopID, !record.pointee.claimed else { return nil }
+        record.pointee.claimed = true
+        return record.pointee
+    }
+}
+
+/// The Swift runtime's task id for a job (for a task's job: the task's id, stable across suspensions).
+@_silgen_name("swift_task_getJobTaskId")
+private func swiftJobTaskID(_ job: UnsafeRawPointer) -> UInt64
+
+/// Thread-local pointer to the `SpawnRecord` of a `spawn` in progress on the thread.
+private let spawnRecordKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()

@@ -1,0 +1,50 @@
+import AsyncTopTrace
+
+/// What a queued item does when the loop runs it. Every case is a closure, a job pointer or an object
+/// reference, so queuing costs no allocation beyond the closure context the caller already made.
+@usableFromInline
+enum LoopWork: Sendable {
+    /// A callback from `execute` or an internal hop; a throw counts as a failure nobody observed.
+    case callback(@Sendable () throws -> Void)
+    /// A callback from `submit`: a throw was already delivered to its future.
+    case submitted(@Sendable () throws -> Void)
+    /// A microtask from `enqueueMicrotask`.
+    case microtask(@Sendable () -> Void)
+    /// One run (poll) of a Swift task, or another job of the Swift runtime.
+    case job(UnownedJob)
+    /// The callbacks of a completed future, run as one microtask.
+    case futureCallbacks(any FutureCallbackRunner)
+}
+
+/// An item in one of the loop's own queues (callbacks, microtasks). 40 bytes, stored inline in a `Deque`.
+struct LoopItem {
+    var work: LoopWork
+    /// Trace ticks when queued (0 if tracing was off): the scheduling delay is measured from here.
+    var enqueuedAt: UInt64
+    /// Callback or microtask id (jobs are identified by their task instead).
+    var id: UInt64
+}
+
+/// An item handed to the loop by another thread, through the remote queue. The loop gives it its id and
+/// emits its `enqueued` events when it drains the queue, so that only the loop thread writes its ring.
+struct RemoteItem {
+    var work: LoopWork
+    var enqueuedAt: UInt64
+    var site: CallSite
+    /// For a task's first job, the spawn it came from.
+    var spawn: SpawnRecord?
+}
+
+/// A source location: `#fileID` and `#line` of the code that queued work.
+struct CallSite: Sendable {
+    var file: StaticString
+    var line: UInt
+}
+
+/// What `EventLoop.spawn` passes to the executor's `enqueue` of the new task's first job.
+struct SpawnRecord: Sendable {
+    var loopID: UInt16
+    var name: NameID
+    var parent: UInt64
+    var claimed: Bool
+}

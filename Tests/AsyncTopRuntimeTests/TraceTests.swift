@@ -1,0 +1,111 @@
+import AsyncTopRuntime
+import AsyncTopTrace
+import Testing
+
+/// These tests switch tracing off process-wide in one of them, so they run one at a time; no other suite looks
+/// at trace contents.
+@Suite("Tracing", .serialized, .timeLimit(.minutes(1)))
+struct TraceTests {
+    private static func smallRegion() throws -> Region {
+        try Region(layout: RegionLayout(ringCount: 2, ringCapacity: 1 << 14, namesCapacity: 1 << 16))
+    }
+
+    private static func events(of loop: EventLoop, in source: InProcessSource) -> [TraceEvent] {
+        var batch = EventBatch()
+        _ = source.read(into: &batch, limit: .max)
+        #expect(batch.missed == 0)
+        return batch.events.filter { $0.loop == loop.id }
+    }
+
+    @Test("the trace of a scripted scenario is the expected event sequence")
+    func scriptedScenario() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "scripted", region: region)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                loop.execute {}
+                loop.enqueueMicrotask {}
+                loop.schedule(after: .zero) {}
+                loop.schedule(after: .seconds(3600)) {}.cancel()
+                loop.execute { throw Boom(label: "scripted") }
+                let task = loop.spawn(name: "worker") { () async -> Int in
+                    await Task.yield()
+                    return 42
+                }
+                task.whenSuccess { _ in done.resume() }
+            }
+        }
+        await loop.shutdown()
+
+        let ignored: Set<EventKind> = [.tickBegan, .tickEnded, .phase]
+        let events = Self.events(of: loop, in: source).filter { !ignored.contains($0.kind) }
+        let taskID = events.first { $0.kind == .taskSpawned }?.id ?? 0
+        #expect(taskID != 0)
+        let expected: [(EventKind, UInt64)] = [
+            (.loopStarted, events.first?.id ?? 0),
+            (.callbackEnqueued, 1), (.callbackBegan, 1),
+            (.callbackEnqueued, 2), (.microtaskEnqueued, 1), (.timerArmed, 1), (.timerArmed, 2),
+            (.timerCancelled, 2), (.callbackEnqueued, 3), (.taskSpawned, taskID), (.taskWoken, taskID),
+            (.callbackEnded, 1),
+            (.microtaskBegan, 1), (.microtaskEnded, 1),
+            (.timerFired, 1), (.callbackBegan, 4), (.callbackEnded, 4),
+            (.callbackBegan, 2), (.callbackEnded, 2),
+            (.callbackBegan, 3), (.callbackFailed, 3), (.counter, 1),
+            // `Task.yield()` hands the task to a job of the runtime's (not traced), which wakes it again.
+            (.taskPollBegan, taskID), (.taskPollEnded, taskID), (.taskWoken, taskID),
+            (.taskPollBegan, taskID), (.taskCompleted, taskID), (.microtaskEnqueued, 2), (.taskPollEnded, taskID),
+            (.microtaskBegan, 2), (.microtaskEnded, 2),
+            (.loopStopped, 0),
+        ]
+        #expect(events.map(\.kind) == expected.map(\.0))
+        #expect(events.map(\.id) == expected.map(\.1))
+
+        let names = source.names
+        #expect(names.string(for: events[0].name) == "scripted")
+        #expect(names.string(for: events[1].name)?.hasPrefix("AsyncTopRuntimeTests/TraceTests.swift:") == true)
+        let spawned = try #require(events.first { $0.kind == .taskSpawned })
+        #expect(names.string(for: spawned.name) == "worker")
+        #expect(spawned.arg == 0)
+        let failed = try #require(events.first { $0.kind == .callbackFailed })
+        #expect(names.string(for: NameID(rawValue: UInt32(failed.arg))) == "Boom(scripted)")
+        let counter = try #require(events.first { $0.kind == .counter })
+        #expect(counter.arg == 1)
+
+        // Every turn is framed by tick events with its phases in order.
+        let all = Self.events(of: loop, in: InProcessSource(region: region))
+        let phases = all.filter { $0.kind == .phase }.map(\.id)
+        #expect(Array(phases.prefix(4)) == LoopPhase.allCases.map(\.rawValue))
+        #expect(all.filter { $0.kind == .tickBegan }.count == all.filter { $0.kind == .tickEnded }.count)
+        for pair in zip(all, all.dropFirst()) where pair.0.time > pair.1.time {
+            Issue.record("event times go backwards: \(pair.0) then \(pair.1)")
+        }
+    }
+
+    @Test("with tracing switched off the loop writes nothing and behaves the same")
+    func tracingOff() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        Tracer.isEnabled = false
+        defer { Tracer.isEnabled = true }
+        let loop = try EventLoop(name: "untraced", region: region)
+        let order = LoopConfined<[Int]>([])
+        let ordered = loop.makePromise(of: [Int].self)
+        let fired = loop.makePromise(of: Void.self)
+        try await loop.run {
+            loop.execute { order.value.append(1) }
+            loop.enqueueMicrotask { order.value.append(0) }
+            loop.execute { ordered.succeed(order.value) }
+            loop.schedule(after: .milliseconds(1)) { fired.succeed(()) }
+        }
+        let spawned = loop.spawn(name: "untraced task") { () async -> Int in
+            await Task.yield()
+            return 7
+        }
+        #expect(try await ordered.future.value == [0, 1])
+        try await fired.future.value
+        #expect(try await spawned.value == 7)
+        await loop.shutdown()
+        #expect(Self.events(of: loop, in: source).isEmpty)
+    }
+}
