@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopTrace"]),
         .target(name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel"], path: "Tests/AsyncTopTestSupport"),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
+        .testTarget(name: "AsyncTopExportTests", dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AsyncTopTrace", "asynctop"]),
         .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
     ],

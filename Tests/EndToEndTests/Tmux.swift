@@ -29,7 +29,7 @@ final class Tmux {
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
         let outputPath = NSTemporaryDirectory() + "tmux-out-" + UUID().uuidString
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let process = Process()

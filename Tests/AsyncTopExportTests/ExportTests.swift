@@ -1,0 +1,110 @@
+import AsyncTopDemos
+import AsyncTopExport
+import AsyncTopModel
+import AsyncTopTrace
+import Foundation
+import Testing
+
+/// Exports of a real demo recording, proven with Perfetto's own trace processor (perfetto-check) and with
+/// Python's csv module. `scripts/test` sets PERFETTO_CHECK_PYTHON and PERFETTO_CHECK (the checker script).
+@Suite(.serialized) struct ExportTests {
+    static let recording: String = {
+        let path = NSTemporaryDirectory() + "export-\(UUID().uuidString).atrace"
+        let running = try! RunningDemo(.errorsAndCancellation)
+        let source = InProcessSource(region: running.region)
+        let writer = try! TraceFileWriter(path: path, info: source.info)
+        let recorder = Recorder(source: source, writer: writer)
+        let end = Date().addingTimeInterval(4.5)
+        while Date() < end {
+            try! recorder.pump()
+            usleep(20_000)
+        }
+        running.stop()
+        try! recorder.pump()
+        try! writer.finish()
+        return path
+    }()
+
+    struct Checker {
+        let python: String
+        let script: String
+
+        /// Runs perfetto-check on `trace` with `--expect`s; returns its exit status and output.
+        func check(_ trace: String, expect: [String]) throws -> (status: Int32, output: String) {
+            try run(python, [script, trace] + expect.flatMap { ["--expect", $0] })
+        }
+    }
+
+    static var checker: Checker? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let python = environment["PERFETTO_CHECK_PYTHON"], let script = environment["PERFETTO_CHECK"] else { return nil }
+        return Checker(python: python, script: script)
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let outputPath = NSTemporaryDirectory() + "check-\(UUID().uuidString).txt"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+    }
+
+    /// What the export must contain, computed from the recording itself.
+    func expectations(_ reader: TraceFileReader, flows: Int) throws -> [String] {
+        var events: [TraceEvent] = []
+        for chunk in reader.chunks { try reader.events(of: chunk, into: &events) }
+        let tasks = Set(events.filter { $0.kind == .taskSpawned }.map(\.id)).count
+        #expect(tasks > 10)
+        #expect(flows > 0)
+        return [
+            "select count(*) from slice where category = 'task' => \(tasks)",
+            "select count(*) from flow => \(flows)",
+        ]
+    }
+
+    @Test(arguments: [TraceExport.Format.chrome, .perfetto])
+    func exportLoadsInPerfetto(_ format: TraceExport.Format) throws {
+        guard let checker = Self.checker else {
+            Issue.record("PERFETTO_CHECK_PYTHON / PERFETTO_CHECK are not set: run the tests with scripts/test")
+            return
+        }
+        let reader = try TraceFileReader(path: Self.recording)
+        let output = NSTemporaryDirectory() + "export-\(UUID().uuidString).\(format.rawValue)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try TraceExport.run(reader, format: format, to: output)
+        #expect(result.events == reader.eventCount)
+        var expect = try expectations(reader, flows: result.flows)
+        // Counter tracks: latency, queue depth and pending timers for the demo's one loop.
+        // (Chrome JSON names a counter track after the counter and its argument: "... value".)
+        expect.append("select count(*) from counter_track where name like 'loop % latency (ms)%' => 1")
+        expect.append("select count(*) from counter_track where name like 'loop % callbacks queued%' => 1")
+        if format == .perfetto {
+            // In protobuf each task is its own track holding one slice; in Chrome JSON, async slices of category 'task'.
+            expect[0] = expect[0].replacingOccurrences(of: "where category = 'task'", with: "s join track t on s.track_id = t.id where t.name not like 'loop%' and s.depth = 0 and t.type != 'thread'")
+        }
+        let (status, text) = try checker.check(output, expect: expect)
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("perfetto-check: ok"))
+    }
+
+    @Test func csvHasAHeaderAndOneRowPerEvent() throws {
+        let reader = try TraceFileReader(path: Self.recording)
+        let output = NSTemporaryDirectory() + "export-\(UUID().uuidString).csv"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try TraceExport.run(reader, format: .csv, to: output)
+        let python = Self.checker?.python ?? "/usr/bin/python3"
+        let script = "import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=''))); assert rows[0]==['time_ns','kind','loop','name','id','arg'], rows[0]; assert all(len(r)==6 for r in rows); print(len(rows)-1)"
+        let (status, text) = try Self.run(python, ["-c", script, output])
+        #expect(status == 0, "\(text)")
+        #expect(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == result.events)
+        #expect(result.events == reader.eventCount)
+    }
+}
