@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .executable(name: "asynctop", targets: ["asynctop"]),
         .library(name: "AsyncTopTrace", targets: ["AsyncTopTrace"]),
+        .library(name: "AsyncTopModel", targets: ["AsyncTopModel"]),
+        .library(name: "AsyncTopExport", targets: ["AsyncTopExport"]),
+        .library(name: "AsyncTopUI", targets: ["AsyncTopUI"]),
         .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
     ],
     dependencies: [

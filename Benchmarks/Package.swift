@@ -22,6 +22,10 @@ let package = Package(
             name: "asynctop-bench",
             dependencies: [
                 .product(name: "AsyncTopTrace", package: asynctopPackage),
+                .product(name: "AsyncTopModel", package: asynctopPackage),
+                .product(name: "AsyncTopUI", package: asynctopPackage),
+                .product(name: "AsyncTopExport", package: asynctopPackage),
+                .product(name: "AsyncTopRuntime", package: asynctopPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -47,6 +47,12 @@ public struct RingIdentity: Hashable, Sendable {
     public var index: Int
     public var threadID: UInt64
     public var loop: UInt16
+
+    public init(index: Int, threadID: UInt64, loop: UInt16) {
+        self.index = index
+        self.threadID = threadID
+        self.loop = loop
+    }
 }
 
 /// Events read in one call, grouped by ring, with what each ring lost. Reuse one batch across reads
