@@ -51,7 +51,9 @@ public struct Aggregator: Sendable {
         if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
         if time > state.nowNanoseconds { state.nowNanoseconds = time }
         state.totals.events += 1
-        var loop = state.loops[event.loop] ?? LoopState(id: event.loop)
+        // Taken out of the dictionary while it changes, so its histograms and buckets are uniquely referenced
+        // and mutate in place (a copy left behind would make every event copy them).
+        var loop = state.loops.removeValue(forKey: event.loop) ?? LoopState(id: event.loop)
         loop.events += 1
         if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
         let second = time / 1_000_000_000
@@ -67,6 +69,8 @@ public struct Aggregator: Sendable {
         let now = state.nowNanoseconds
         sampleQueues(now: now)
         var expired: [UInt64] = []
+        // Found in dictionary order (which differs between processes), warned in task-id order: deterministic.
+        var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
         for (id, task) in state.tasks {
             if let ended = task.endedNanoseconds {
                 if now - ended >= retentionNanoseconds { expired.append(id) }
@@ -74,15 +78,17 @@ public struct Aggregator: Sendable {
             }
             let inState = now - min(now, task.stateSinceNanoseconds)
             if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
-                state.tasks[id]?.warnedStarved = true
-                warn(.starved, at: now, loop: task.loop, subject: task.name, culprit: .task(id),
-                     detail: "ready for \(Format.duration(inState)) without being polled")
+                due.append((id, .starved, "ready for \(Format.duration(inState)) without being polled"))
             }
             if task.state == .waiting, !task.warnedLostWake, inState >= thresholds.lostWakeNanoseconds {
-                state.tasks[id]?.warnedLostWake = true
-                warn(.lostWake, at: now, loop: task.loop, subject: task.name, culprit: .task(id),
-                     detail: "neither woken nor completed for \(Format.duration(inState))")
+                due.append((id, .lostWake, "neither woken nor completed for \(Format.duration(inState))"))
             }
+        }
+        for warning in due.sorted(by: { $0.id < $1.id }) {
+            guard let task = state.tasks[warning.id] else { continue }
+            if warning.kind == .starved { state.tasks[warning.id]?.warnedStarved = true }
+            if warning.kind == .lostWake { state.tasks[warning.id]?.warnedLostWake = true }
+            warn(warning.kind, at: now, loop: task.loop, subject: task.name, culprit: .task(warning.id), detail: warning.detail)
         }
         for id in expired {
             if state.tasks[id]?.pollTimes != nil { taskHistograms -= 1 }
@@ -273,8 +279,10 @@ public struct Aggregator: Sendable {
             record(event.kind, on: event.id, at: time)
             return
         }
-        guard var task = state.tasks[event.id] else {
-            if event.kind == .failureUnobserved { unobserved(event, subject: "task \(event.id)", at: time, names: names) }
+        guard var task = state.tasks.removeValue(forKey: event.id) else {
+            if event.kind == .failureUnobserved {
+                unobserved(event, subject: event.id == 0 ? "a failed future" : "task \(event.id)", at: time, names: names)
+            }
             return
         }
         let inState = time - min(time, task.stateSinceNanoseconds)
@@ -314,6 +322,8 @@ public struct Aggregator: Sendable {
             task.polls += 1
             recordLatency(&loop, calibration.nanoseconds(event.arg), second: time / 1_000_000_000)
             enter(.running)
+        case .taskPollEnded where task.state.isFinished:
+            break  // the runtime ends a task inside its last poll
         case .taskPollEnded:
             if task.state == .running {
                 task.busyNanoseconds += inState
@@ -366,7 +376,7 @@ public struct Aggregator: Sendable {
         let second = now / 1_000_000_000
         guard lastSampledSecond != second else { return }
         lastSampledSecond = second
-        for id in state.loops.keys {
+        for id in state.loops.keys.sorted() {
             guard var loop = state.loops[id] else { continue }
             if let growing = loop.queueGrowth.record(Int64(loop.callbackQueueDepth), at: now),
                 growing >= thresholds.queueGrowthNanoseconds, !loop.queueGrowth.warned
@@ -377,7 +387,7 @@ public struct Aggregator: Sendable {
             }
             state.loops[id] = loop
         }
-        for (name, value) in state.counters {
+        for (name, value) in state.counters.sorted(by: { $0.key < $1.key }) {
             var tracker = counterGrowth[name] ?? GrowthTracker()
             if let growing = tracker.record(value, at: now), growing >= thresholds.queueGrowthNanoseconds, !tracker.warned {
                 tracker.warned = true

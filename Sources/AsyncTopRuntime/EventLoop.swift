@@ -362,13 +362,24 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         awaitedFutures[ObjectIdentifier(future)] = nil
     }
 
-    /// Counts a failure nobody observed (any thread); traced as a counter when on the loop thread.
-    func noteUnobservedFailure() {
+    /// Counts a failure nobody observed (any thread), traced as the counter "unobserved failures" on the loop
+    /// thread. A failed future released unobserved also passes its `error`, traced as `failureUnobserved` so the
+    /// monitor can warn about it (a throwing callback is already visible as `callbackFailed`). From another
+    /// thread the tracing hops to the loop.
+    func noteUnobservedFailure(_ error: (any Error)? = nil) {
         let count = unobservedFailures.add(1, ordering: .relaxed).newValue
-        if inEventLoop && tracingEnabled {
-            if unobservedCounterName == .none { unobservedCounterName = region.names.intern("unobserved failures") }
-            trace(.counter, name: unobservedCounterName, id: 1, arg: UInt64(count))
+        guard tracingEnabled else { return }
+        guard inEventLoop else {
+            execute { self.traceUnobservedFailure(count: count, error: error) }
+            return
         }
+        traceUnobservedFailure(count: count, error: error)
+    }
+
+    private func traceUnobservedFailure(count: Int, error: (any Error)?) {
+        if unobservedCounterName == .none { unobservedCounterName = region.names.intern("unobserved failures") }
+        if let error { trace(.failureUnobserved, arg: UInt64(errorName(error).rawValue)) }
+        trace(.counter, name: unobservedCounterName, id: 1, arg: UInt64(count))
     }
 
     /// The name id of an error's description, for `failed` events.

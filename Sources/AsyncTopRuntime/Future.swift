@@ -36,7 +36,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     }
 
     deinit {
-        if !observed, case .failure = result { loop.noteUnobservedFailure() }
+        if !observed, case .failure(let error) = result { loop.noteUnobservedFailure(error) }
     }
 
     // MARK: - Loop-thread core
