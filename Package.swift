@@ -71,6 +71,7 @@ let package = Package(
         .target(name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel"], path: "Tests/AsyncTopTestSupport"),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
         .testTarget(name: "AsyncTopExportTests", dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel"]),
+        .testTarget(name: "AsyncTopDemosTests", dependencies: ["AsyncTopDemos", "AsyncTopModel"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AsyncTopTrace", "asynctop"]),
         .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
     ],
