@@ -62,6 +62,7 @@ let package = Package(
                 "AsyncTopUI",
                 "AsyncTopExport",
                 "AsyncTopDemos",
+                "AsyncTopRuntime",
                 "CAsyncTopSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -60,6 +60,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     private let unobservedFailures = Atomic<Int>(0)
     private let rejectedItems = Atomic<Int>(0)
     private let remoteTimerKeys = Atomic<UInt64>(0)
+    /// Step mode: hold the loop between items and run them one at a time.
+    public let stepper = LoopStepper()
     /// Left by the loop thread when it is done; `shutdown()` waits on it.
     let exited = DispatchGroup()
 
@@ -517,6 +519,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func requestStop() {
+        stepper.resume()  // a loop held in step mode must be free to finish
         let first = remote.withLock { queue -> Bool in
             guard queue.open else { return false }
             queue.open = false
@@ -612,6 +615,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func fire(_ fired: TimerQueue.Fired) {
+        guard stepper.gate() else { return fireUngated(fired) }
+        let before = queueDepths
+        let started = TraceClock.monotonicNanoseconds()
+        fireUngated(fired)
+        stepper.record(.timer, id: fired.traceID, durationNanoseconds: TraceClock.monotonicNanoseconds() - started, before: before, after: queueDepths)
+    }
+
+    private func fireUngated(_ fired: TimerQueue.Fired) {
         let callbackID = nextCallbackID
         nextCallbackID &+= 1
         if tracingEnabled {
@@ -670,8 +681,29 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
+    private var queueDepths: StepRecord.Queues {
+        StepRecord.Queues(callbacks: callbacks.count, microtasks: microtasks.count, timers: timers.liveCount)
+    }
+
+    /// Runs one item, first passing the step-mode gate (one relaxed load unless a person is stepping).
     @inline(__always)
     private func run(_ item: consuming LoopItem) {
+        guard stepper.gate() else { return runUngated(item) }
+        let before = queueDepths
+        let started = TraceClock.monotonicNanoseconds()
+        let kind: StepRecord.Kind
+        switch item.work {
+        case .callback, .submitted: kind = .callback
+        case .microtask, .futureCallbacks: kind = .microtask
+        case .job: kind = .poll
+        }
+        let id = item.id
+        runUngated(item)
+        stepper.record(kind, id: id, durationNanoseconds: TraceClock.monotonicNanoseconds() - started, before: before, after: queueDepths)
+    }
+
+    @inline(__always)
+    private func runUngated(_ item: consuming LoopItem) {
         let itemID = item.id
         let enqueuedAt = item.enqueuedAt
         let work = item.work
@@ -782,10 +814,16 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 traceAtClock(.callbackBegan, name: registration.name, id: callbackID, arg: sinceClock(lastPollEnd))
             }
             ran += 1
+            let stepped = stepper.gate()
+            let before = stepped ? queueDepths : nil
+            let started = stepped ? TraceClock.monotonicNanoseconds() : 0
             registration.handler(
                 IOWatch(loop: self, descriptor: IODescriptor(rawValue: fd), generation: registration.generation),
                 readiness)
             trace(.callbackEnded, id: callbackID)
+            if let before {
+                stepper.record(.io, id: callbackID, durationNanoseconds: TraceClock.monotonicNanoseconds() - started, before: before, after: queueDepths)
+            }
             drainMicrotasks(&ran, budget: budget)
         }
         return ran

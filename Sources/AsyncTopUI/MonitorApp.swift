@@ -53,13 +53,15 @@ public final class MonitorApp {
             label: label, options: options)
     }
 
-    /// Swaps the feed (the demo tour moves to the next demo), starting from a clean screen.
-    public func replaceFeed(_ feed: any MonitorFeed, label: String) {
+    /// Swaps the feed (the demo tour moves to the next demo), starting `monitor` — the screen state an
+    /// `onKey` handler is given — from a clean screen.
+    public func replaceFeed(_ feed: any MonitorFeed, label: String, resetting monitor: inout MonitorState) {
         self.feed = feed
         monitor.sourceLabel = label
         monitor.frozen = nil
         monitor.detailTaskID = nil
         monitor.selectedRow = [:]
+        monitor.stepReport = nil
         if monitor.view == .taskDetail { monitor.view = .overview }
     }
 

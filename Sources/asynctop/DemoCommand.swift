@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncTopDemos
 import AsyncTopModel
+import AsyncTopRuntime
 import AsyncTopTrace
 import AsyncTopUI
 
@@ -66,11 +67,26 @@ struct DemoCommand: ParsableCommand {
             only ? "demo \(demo.name)" : "tour \(index + 1)/\(DemoCatalog.all.count): \(demo.name)"
         }
         let app = MonitorApp(source: InProcessSource(region: running.region), label: label(running.demo), options: monitor.app)
-        app.appKeys = [("c", "caption on/off")] + (only ? [] : [("n", "next demo")])
+        app.appKeys = [("c", "caption on/off"), ("s", "step mode: hold the loop (n one item, Esc resumes)")]
+            + (only ? [] : [("n", "next demo")])
         app.onKey = { key, state in
+            let stepper = running.context.loop.stepper
             switch key {
             case .character("c"):
                 state.showCaption.toggle()
+                return true
+            case .character("s"):
+                stepper.pause()
+                state.stepReport = StepReport.lines(stepper)
+                return true
+            case .character("n") where stepper.isPaused:
+                stepper.step()
+                usleep(20_000)  // let the item run, so the report below shows it
+                state.stepReport = StepReport.lines(stepper)
+                return true
+            case .escape where stepper.isPaused:
+                stepper.resume()
+                state.stepReport = nil
                 return true
             case .character("n") where !only:
                 running.stop()
@@ -80,7 +96,7 @@ struct DemoCommand: ParsableCommand {
                 app.replaceFeed(
                     LiveFeed(source: InProcessSource(region: next.region), thresholds: monitor.thresholds,
                              retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9)),
-                    label: label(next.demo))
+                    label: label(next.demo), resetting: &state)
                 return true
             default:
                 return false
@@ -88,6 +104,7 @@ struct DemoCommand: ParsableCommand {
         }
         app.beforeFrame = { state in
             let demo = running.demo
+            if running.context.loop.stepper.isPaused { state.stepReport = StepReport.lines(running.context.loop.stepper) }
             let log = running.context.recentLog
             state.caption = Caption(
                 title: "\(demo.name): \(demo.summary)",
@@ -96,5 +113,18 @@ struct DemoCommand: ParsableCommand {
         }
         defer { running.stop() }
         do { try app.run() } catch { throw CommandFailure(message: error.description, exitCode: 2) }
+    }
+}
+
+/// The step-mode panel: what the last stepped item was and how the queues changed.
+enum StepReport {
+    static func lines(_ stepper: LoopStepper) -> [String] {
+        var lines = ["loop held between items — n runs exactly one, Esc resumes"]
+        guard let step = stepper.lastStep else { return lines + ["no item stepped yet"] }
+        lines.append("step \(step.number): ran \(step.kind.rawValue) \(step.id) in \(Format.duration(step.durationNanoseconds))")
+        let b = step.before
+        let a = step.after
+        lines.append("queues  callbacks \(b.callbacks) → \(a.callbacks)   microtasks \(b.microtasks) → \(a.microtasks)   timers \(b.timers) → \(a.timers)")
+        return lines
     }
 }
