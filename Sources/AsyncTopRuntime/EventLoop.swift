@@ -128,8 +128,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     public var description: String { "EventLoop(\(name), id \(id))" }
 
-    /// The region loops trace into when none is given: one anonymous region for the whole process, created on
-    /// first use (read it with `InProcessSource(region:)`).
+    /// The region loops trace into when none is given: one region for the whole process, created on first use
+    /// (read it with `InProcessSource(region:)`, or with `asynctop attach PID` when `ASYNCTOP_PUBLISH=1`).
     public static func sharedRegion() throws(LoopError) -> Region {
         switch processRegion {
         case .success(let region): return region
@@ -869,7 +869,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 private let loopIDs = Atomic<UInt16>(0)
 
 /// The process-wide default region, created on first use.
-private let processRegion: Result<Region, RegionError> = Result { () throws(RegionError) -> Region in try Region() }
+/// The process-wide region: published for `asynctop attach` when the environment has `ASYNCTOP_PUBLISH=1`,
+/// else anonymous memory.
+private let processRegion: Result<Region, RegionError> = Result { () throws(RegionError) -> Region in
+    if let flag = getenv("ASYNCTOP_PUBLISH"), String(cString: flag) == "1" { return try Region.publish() }
+    return try Region()
+}
 
 /// Whether tracing is on (`Tracer.isEnabled`), read inline: one relaxed load, no call.
 @inline(__always)
