@@ -64,9 +64,14 @@ public final class RunningDemo: Sendable {
     public let region: Region
     public let context: DemoContext
 
+    /// Rings of 256 Ki events (8 MiB, touched only as used): a demo at full speed fills one in about 100 ms,
+    /// so a reader held up on a busy machine still loses nothing.
+    static let layout = RegionLayout(ringCount: 8, ringCapacity: 1 << 18, namesCapacity: 1 << 20)
+
     public init(_ demo: Demo, publish: Bool = false) throws {
         self.demo = demo
-        region = publish ? try Region.publish(processName: "asynctop demo \(demo.name)") : try Region(processName: "asynctop demo \(demo.name)")
+        let name = "asynctop demo \(demo.name)"
+        region = publish ? try Region.publish(layout: Self.layout, processName: name) : try Region(layout: Self.layout, processName: name)
         context = DemoContext(group: try EventLoopGroup(threads: demo.loops, region: region, name: demo.name))
         demo.start(context)
     }

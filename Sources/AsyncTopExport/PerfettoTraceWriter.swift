@@ -55,12 +55,7 @@ struct PerfettoTraceWriter: TimelineSink {
 
     private mutating func writePacket(_ body: ProtoBuffer) {
         out.buffer.append(0x0A)  // Trace.packet, length-delimited
-        var length = UInt64(body.bytes.count)
-        while length >= 0x80 {
-            out.buffer.append(UInt8(truncatingIfNeeded: length) | 0x80)
-            length >>= 7
-        }
-        out.buffer.append(UInt8(length))
+        Varint.append(UInt64(body.bytes.count), to: &out.buffer)
         out.buffer.append(contentsOf: body.bytes)
     }
 

@@ -1,3 +1,5 @@
+import AsyncTopTrace
+
 /// Protocol-buffer wire encoding of the few Perfetto messages asynctop writes. Hand-written because
 /// swift-protobuf would need Perfetto's .proto files and its code generator at build time for a dozen
 /// fields; the field numbers used are Perfetto's published ones (see PerfettoTraceWriter).
@@ -5,14 +7,7 @@ struct ProtoBuffer {
     var bytes: [UInt8] = []
 
     @inline(__always)
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
+    mutating func varint(_ value: UInt64) { Varint.append(value, to: &bytes) }
 
     @inline(__always)
     mutating func tag(_ field: UInt64, _ wireType: UInt64) { varint(field << 3 | wireType) }

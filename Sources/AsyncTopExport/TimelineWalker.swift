@@ -21,6 +21,15 @@ public protocol TimelineSink {
     mutating func counter(_ track: CounterTrack, at ns: UInt64, value: Double)
 }
 
+/// A sink that writes a file: what `TraceExport` drives.
+protocol TimelineWriter: TimelineSink {
+    var out: OutputFile { get set }
+    mutating func close() throws(TraceFileError)
+}
+
+extension ChromeTraceWriter: TimelineWriter {}
+extension PerfettoTraceWriter: TimelineWriter {}
+
 /// Which kind of work a thread slice is.
 public enum SliceCategory: UInt8, Sendable {
     case callback, microtask, poll

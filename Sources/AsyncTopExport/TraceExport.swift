@@ -30,10 +30,28 @@ public enum TraceExport {
             }
         }
         let info = reader.info
-        var count = 0
+
+        /// Drives a timeline writer over every event, then closes it.
+        func walk<Sink: TimelineWriter>(
+            _ sink: Sink
+        ) throws(TraceFileError) -> Result {
+            var walker = TimelineWalker(sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
+            var seen = 0
+            try forEachEvent { event throws(TraceFileError) in
+                walker.walk(event)
+                seen += 1
+                try walker.sink.out.flushIfLarge()
+            }
+            walker.finish()
+            try walker.sink.close()
+            progress(1)
+            return Result(events: seen, bytes: walker.sink.out.written, flows: walker.flows)
+        }
+
         switch format {
         case .csv:
             var writer = CSVWriter(out: out, names: reader.names, calibration: info.calibration)
+            var count = 0
             try forEachEvent { event throws(TraceFileError) in
                 writer.write(event)
                 count += 1
@@ -44,30 +62,12 @@ public enum TraceExport {
             return Result(events: count, bytes: writer.out.written, flows: 0)
         case .chrome:
             let sink = ChromeTraceWriter(out: out, names: reader.names, pid: info.pid, processName: info.processName)
-            var walker = TimelineWalker(sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
-            try forEachEvent { event throws(TraceFileError) in
-                walker.walk(event)
-                count += 1
-                try walker.sink.out.flushIfLarge()
-            }
-            walker.finish()
-            try walker.sink.close()
-            progress(1)
-            return Result(events: count, bytes: walker.sink.out.written, flows: walker.flows)
+            return try walk(sink)
         case .perfetto:
             let sink = PerfettoTraceWriter(
                 out: out, names: reader.names, pid: info.pid, processName: info.processName,
                 baseNanoseconds: info.calibration.epochMonotonicNanoseconds)
-            var walker = TimelineWalker(sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
-            try forEachEvent { event throws(TraceFileError) in
-                walker.walk(event)
-                count += 1
-                try walker.sink.out.flushIfLarge()
-            }
-            walker.finish()
-            try walker.sink.close()
-            progress(1)
-            return Result(events: count, bytes: walker.sink.out.written, flows: walker.flows)
+            return try walk(sink)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AsyncTopTrace
 import Dispatch
 import Synchronization
 

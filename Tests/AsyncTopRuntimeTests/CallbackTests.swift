@@ -1,4 +1,5 @@
 import AsyncTopRuntime
+import AsyncTopTrace
 import Testing
 
 @Suite("Callbacks and microtasks", .timeLimit(.minutes(1)))

@@ -1,4 +1,5 @@
 import AsyncTopRuntime
+import AsyncTopTrace
 import Testing
 
 @Suite("Cross-thread submission", .timeLimit(.minutes(2)))

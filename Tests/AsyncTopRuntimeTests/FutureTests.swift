@@ -1,4 +1,5 @@
 import AsyncTopRuntime
+import AsyncTopTrace
 import Testing
 
 @Suite("Futures and promises", .timeLimit(.minutes(1)))

@@ -1,4 +1,5 @@
 import AsyncTopRuntime
+import AsyncTopTrace
 import Testing
 
 /// An actor whose jobs run on an event loop.

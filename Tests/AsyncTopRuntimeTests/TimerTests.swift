@@ -1,4 +1,5 @@
 import AsyncTopRuntime
+import AsyncTopTrace
 import Dispatch
 import Testing
 

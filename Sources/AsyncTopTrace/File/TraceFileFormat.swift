@@ -51,6 +51,19 @@ public enum TraceFileFormat {
     static func argIsTime(_ kind: EventKind) -> Bool { kind == .timerArmed }
 }
 
+/// LEB128 varints (7 bits a byte, low bits first), as `.atrace` files and protobuf both encode integers.
+public enum Varint {
+    @inlinable @inline(__always)
+    public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+}
+
 /// Appends little-endian integers and varints to a byte buffer.
 struct ByteWriter {
     var bytes: [UInt8] = []
@@ -61,14 +74,7 @@ struct ByteWriter {
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
 
     @inline(__always)
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
+    mutating func varint(_ value: UInt64) { Varint.append(value, to: &bytes) }
 
     @inline(__always)
     mutating func zigzag(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }

@@ -29,7 +29,7 @@ public final class NameTable: @unchecked Sendable {
     private let capacity: Int
     private let usedCounter: UnsafeAtomic<UInt64>
     private let droppedCounter: UnsafeAtomic<UInt64>
-    private let state = StateLock(State())
+    private let state = Locked(State())
 
     init(arena: UnsafeMutableRawPointer, capacity: Int, used: UnsafeMutableRawPointer, dropped: UnsafeMutableRawPointer) {
         self.arena = arena
@@ -79,31 +79,6 @@ public final class NameTable: @unchecked Sendable {
         state.used += entrySize
         usedCounter.store(UInt64(state.used), ordering: .releasing)
         return id
-    }
-}
-
-/// The table's state behind a pthread mutex: ThreadSanitizer on Linux sees pthread locking but not the futex-based
-/// `Synchronization.Mutex`, and names are interned from many threads at once (every event loop, every spawner).
-private final class StateLock<State>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var state: State
-
-    init(_ state: State) {
-        self.state = state
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<Result>(_ body: (inout State) -> Result) -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body(&state)
     }
 }
 

@@ -2,17 +2,17 @@
 import Glibc
 #endif
 
-/// A value behind a pthread mutex, for the loop's remote queue.
+/// A value behind a pthread mutex: the name table's state, an event loop's remote queue, the step-mode gate.
 ///
 /// A pthread mutex rather than `Synchronization.Mutex`: on Linux ThreadSanitizer sees pthread locking but not the
 /// standard library's futex-based mutex, and `swift test --sanitize=thread` must be able to check the loop.
 /// Cost: one uncontended lock/unlock pair per `withLock`, no allocation.
-final class Locked<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+public final class Locked<Value>: @unchecked Sendable {
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var storage: Value
 
-    init(_ value: Value) {
-        self.value = value
+    public init(_ value: Value) {
+        storage = value
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -23,10 +23,13 @@ final class Locked<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always)
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    @inlinable @inline(__always)
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&storage)
     }
+
+    /// A copy of the value, read under the lock.
+    public var value: Value { withLock { $0 } }
 }
