@@ -232,24 +232,26 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let callbackID = nextCallbackID
         nextCallbackID &+= 1
         var now: UInt64 = 0
+        var name = NameID.none
         if tracingEnabled {
             now = clock
-            let name = siteNames.name(file: file, line: line, in: region.names)
+            name = siteNames.name(file: file, line: line, in: region.names)
             tracer.emit(.callbackEnqueued, at: now, loop: id, name: name, id: callbackID)
         }
-        callbacks.append(LoopItem(work: work, enqueuedAt: now, id: callbackID))
+        callbacks.append(LoopItem(work: work, enqueuedAt: now, id: callbackID, name: name))
     }
 
     private func enqueueMicrotaskLocal(_ work: LoopWork, site: CallSite?, enqueuedAt: UInt64? = nil) {
         let microtaskID = nextMicrotaskID
         nextMicrotaskID &+= 1
         var now: UInt64 = 0
+        var name = NameID.none
         if tracingEnabled {
             now = clock
-            let name = site.map { siteNames.name(for: $0, in: region.names) } ?? .none
+            name = site.map { siteNames.name(for: $0, in: region.names) } ?? .none
             tracer.emit(.microtaskEnqueued, at: now, loop: id, name: name, id: microtaskID)
         }
-        microtasks.append(LoopItem(work: work, enqueuedAt: enqueuedAt ?? now, id: microtaskID))
+        microtasks.append(LoopItem(work: work, enqueuedAt: enqueuedAt ?? now, id: microtaskID, name: name))
     }
 
     /// Schedules a completed future's callbacks as one microtask. Loop thread only.
@@ -584,11 +586,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         case .callback, .submitted:
             let callbackID = nextCallbackID
             nextCallbackID &+= 1
+            var name = NameID.none
             if tracingEnabled {
-                let name = siteNames.name(for: item.site, in: region.names)
+                name = siteNames.name(for: item.site, in: region.names)
                 traceAtClock(.callbackEnqueued, name: name, id: callbackID)
             }
-            callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: callbackID))
+            callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: callbackID, name: name))
         case .microtask, .futureCallbacks:
             enqueueMicrotaskLocal(item.work, site: item.site, enqueuedAt: item.enqueuedAt)
         case .job(let job):
@@ -706,11 +709,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     private func runUngated(_ item: consuming LoopItem) {
         let itemID = item.id
         let enqueuedAt = item.enqueuedAt
+        let name = item.name
         let work = item.work
         _ = consume item
         switch consume work {
         case .callback(let work):
-            begin(.callbackBegan, id: itemID, enqueuedAt: enqueuedAt)
+            begin(.callbackBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
             do {
                 try work()
                 trace(.callbackEnded, id: itemID)
@@ -718,7 +722,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 callbackFailed(itemID, error, observed: false)
             }
         case .submitted(let work):
-            begin(.callbackBegan, id: itemID, enqueuedAt: enqueuedAt)
+            begin(.callbackBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
             do {
                 try work()
                 trace(.callbackEnded, id: itemID)
@@ -726,11 +730,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 callbackFailed(itemID, error, observed: true)
             }
         case .microtask(let work):
-            begin(.microtaskBegan, id: itemID, enqueuedAt: enqueuedAt)
+            begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
             work()
             trace(.microtaskEnded, id: itemID)
         case .futureCallbacks(let future):
-            begin(.microtaskBegan, id: itemID, enqueuedAt: enqueuedAt)
+            begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
             future.runCallbacks()
             trace(.microtaskEnded, id: itemID)
         case .job(let job):
@@ -741,8 +745,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Emits a `began` event carrying the item's scheduling delay (run time − enqueue time), stamped with the
     /// time the previous item ended (nothing ran in between).
     @inline(__always)
-    private func begin(_ kind: EventKind, id itemID: UInt64, enqueuedAt: UInt64) {
-        traceAtClock(kind, id: itemID, arg: sinceClock(enqueuedAt))
+    private func begin(_ kind: EventKind, name: NameID, id itemID: UInt64, enqueuedAt: UInt64) {
+        traceAtClock(kind, name: name, id: itemID, arg: sinceClock(enqueuedAt))
     }
 
     /// A throwing callback ends with `callbackFailed` (instead of `callbackEnded`) carrying the error's name.

@@ -16,13 +16,15 @@ enum LoopWork: Sendable {
     case futureCallbacks(any FutureCallbackRunner)
 }
 
-/// An item in one of the loop's own queues (callbacks, microtasks). 40 bytes, stored inline in a `Deque`.
+/// An item in one of the loop's own queues (callbacks, microtasks). 48 bytes, stored inline in a `Deque`.
 struct LoopItem {
     var work: LoopWork
     /// Trace ticks when queued (0 if tracing was off): the scheduling delay is measured from here.
     var enqueuedAt: UInt64
     /// Callback or microtask id (jobs are identified by their task instead).
     var id: UInt64
+    /// The call site that queued it, repeated on its `began` event so a reader joining late still names it.
+    var name: NameID = .none
 }
 
 /// An item handed to the loop by another thread, through the remote queue. The loop gives it its id and

@@ -17,7 +17,7 @@ enum OverviewView {
             return
         }
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let sparkWidth = max(10, min(60, area.width - 36))
+        let sparkWidth = max(10, min(60, area.width - 52))
         for loop in loops {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
@@ -34,7 +34,8 @@ enum OverviewView {
                 ticks += second.ticks
                 events += second.events
             }
-            let seconds = Double(max(1, completed.count))
+            // Only seconds the loop was alive in count: a young loop is not diluted by seconds before it began.
+            let seconds = Double(max(1, completed.compactMap { $0 }.count))
             let busyRatio = min(1, Double(busy) / (seconds * 1e9))
             let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
             canvas.put(row: row, column: 0, TextWidth.pad(
