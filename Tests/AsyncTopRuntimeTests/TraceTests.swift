@@ -64,6 +64,7 @@ struct TraceTests {
         let names = source.names
         #expect(names.string(for: events[0].name) == "scripted")
         #expect(names.string(for: events[1].name)?.hasPrefix("AsyncTopRuntimeTests/TraceTests.swift:") == true)
+        #expect(events[2].name == events[1].name)  // a callback's began event names its call site too
         let spawned = try #require(events.first { $0.kind == .taskSpawned })
         #expect(names.string(for: spawned.name) == "worker")
         #expect(spawned.arg == 0)
