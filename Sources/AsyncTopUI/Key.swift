@@ -6,6 +6,8 @@ public enum Key: Hashable, Sendable {
     case up, down, left, right, pageUp, pageDown, home, end, enter, escape, tab, backTab, backspace
     case resize
     case controlC
+    /// The terminal hung up.
+    case hangup
 
     init?(code: Int) {
         switch code {
@@ -22,6 +24,7 @@ public enum Key: Hashable, Sendable {
         case Int(CN_KEY_BACKSPACE): self = .backspace
         case Int(CN_KEY_RESIZE): self = .resize
         case Int(CN_KEY_BACKTAB): self = .backTab
+        case Int(CN_KEY_HANGUP): self = .hangup
         case 27: self = .escape
         case 9: self = .tab
         case 3: self = .controlC

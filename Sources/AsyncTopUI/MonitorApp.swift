@@ -116,6 +116,10 @@ public final class MonitorApp {
     public var appKeys: [(key: String, help: String)] = []
 
     private func handle(_ key: Key, canvas: inout TerminalCanvas) {
+        if key == .hangup {
+            monitor.quitRequested = true
+            return
+        }
         let typing = monitor.filterDraft != nil || monitor.showHelp
         if key == .resize {
             canvas.updateSize()

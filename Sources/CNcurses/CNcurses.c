@@ -4,6 +4,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -129,7 +130,13 @@ void cn_put(int row, int col, const char *utf8, int attributes) {
 void cn_present(void) { refresh(); }
 
 int cn_read_key(int timeout_ms) {
-    timeout(timeout_ms);
+    // Wait on the terminal ourselves: a hung-up terminal reports POLLHUP here, where getch would just return
+    // ERR at once, for ever, and the monitor would spin without a screen.
+    struct pollfd input = {.fd = 0, .events = POLLIN};
+    int ready = poll(&input, 1, timeout_ms);
+    if (ready < 0) return CN_KEY_NONE;  // EINTR: a signal (resize, quit) to look at
+    if (input.revents & (POLLHUP | POLLERR | POLLNVAL)) return CN_KEY_HANGUP;
+    timeout(0);
     int ch = getch();
     switch (ch) {
     case ERR: return CN_KEY_NONE;

@@ -135,6 +135,28 @@ import Testing
         #expect(!screen.contains("STATE"))
     }
 
+    @Test func aTerminalThatHangsUpEndsTheMonitor() throws {
+        let producer = try FakeProducer()
+        defer { producer.stop() }
+        let path = producer.region.path!
+        let tmux = try Tmux("\(asynctopPath) attach \(path)", columns: 80, rows: 24)
+        _ = try tmux.waitFor { $0.contains("loop 0") }
+        func monitorRunning() -> Bool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+            process.arguments = ["-f", "attach \(path)"]
+            process.standardOutput = FileHandle.nullDevice
+            try? process.run()
+            process.waitUntilExit()
+            return process.terminationStatus == 0
+        }
+        #expect(monitorRunning())
+        _ = try Tmux.run(["kill-session", "-t", tmux.session])
+        let deadline = Date().addingTimeInterval(5)
+        while monitorRunning(), Date() < deadline { usleep(100_000) }
+        #expect(!monitorRunning(), "the monitor kept running without its terminal")
+    }
+
     @Test func noTerminalMeansExitTwoAndNoEscapes() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: asynctopPath)

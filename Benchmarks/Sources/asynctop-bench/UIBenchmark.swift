@@ -109,7 +109,7 @@ struct UIBenchmark: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]
-        let pipe = Pipe()
+        let pipe = Foundation.Pipe()
         process.standardOutput = pipe
         guard (try? process.run()) != nil else { return nil }
         process.waitUntilExit()

@@ -29,6 +29,8 @@ enum {
     CN_KEY_NONE = -1,
     CN_KEY_UP = 0x1000, CN_KEY_DOWN, CN_KEY_LEFT, CN_KEY_RIGHT, CN_KEY_PAGE_UP, CN_KEY_PAGE_DOWN,
     CN_KEY_HOME, CN_KEY_END, CN_KEY_ENTER, CN_KEY_BACKSPACE, CN_KEY_RESIZE, CN_KEY_BACKTAB,
+    /// The terminal went away (hang-up): the monitor must stop.
+    CN_KEY_HANGUP,
 };
 
 /// True if the current locale (after setlocale(LC_ALL, "")) encodes text as UTF-8.
