@@ -26,6 +26,7 @@ public struct Aggregator: Sendable {
     private var taskHistograms = 0
     private var counterGrowth: [String: GrowthTracker] = [:]
     private var lastSampledSecond: UInt64?
+    private var lastEvaluation: UInt64 = 0
 
     public init(
         calibration: ClockCalibration, thresholds: WarningThresholds = WarningThresholds(),
@@ -42,8 +43,15 @@ public struct Aggregator: Sendable {
         for segment in batch.segments {
             for event in batch.events[segment.range] { ingest(event, names: names) }
         }
-        advance(to: state.nowNanoseconds)
+        // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
+        // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
+        if state.nowNanoseconds >= lastEvaluation &+ Self.evaluationIntervalNanoseconds {
+            advance(to: state.nowNanoseconds)
+        }
     }
+
+    /// How often (in trace time) ingesting evaluates the time-based rules.
+    static let evaluationIntervalNanoseconds: UInt64 = 100_000_000
 
     /// Ingests one event.
     public mutating func ingest(_ event: TraceEvent, names: any NameResolver) {
@@ -67,6 +75,7 @@ public struct Aggregator: Sendable {
     public mutating func advance(to time: UInt64) {
         if time > state.nowNanoseconds { state.nowNanoseconds = time }
         let now = state.nowNanoseconds
+        lastEvaluation = now
         sampleQueues(now: now)
         var expired: [UInt64] = []
         // Found in dictionary order (which differs between processes), warned in task-id order: deterministic.

@@ -138,7 +138,15 @@ public final class TraceFileWriter {
     }
 
     private func encode(_ event: TraceEvent, ring: Int) {
-        var chunk = pending[ring] ?? PendingChunk(ring: UInt16(truncatingIfNeeded: ring))
+        if pending[ring] == nil { pending[ring] = PendingChunk(ring: UInt16(truncatingIfNeeded: ring)) }
+        // Encoded in place in the dictionary's storage: a copy taken out would copy the payload every event.
+        let full = Self.encode(event, into: &pending[ring]!)
+        eventsWritten += 1
+        if full { closeChunk(ring: ring) }
+    }
+
+    /// Appends one event to a chunk; true when the chunk is full.
+    private static func encode(_ event: TraceEvent, into chunk: inout PendingChunk) -> Bool {
         if chunk.count == 0 {
             chunk.firstTime = event.time
             chunk.lastTime = event.time
@@ -159,9 +167,7 @@ public final class TraceFileWriter {
         chunk.lastTime = event.time
         chunk.previousID = event.id
         chunk.count += 1
-        eventsWritten += 1
-        pending[ring] = chunk
-        if chunk.count >= TraceFileFormat.eventsPerChunk { closeChunk(ring: ring) }
+        return chunk.count >= TraceFileFormat.eventsPerChunk
     }
 
     private func closeChunk(ring: Int) {
