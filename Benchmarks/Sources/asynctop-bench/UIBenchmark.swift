@@ -156,7 +156,7 @@ struct UIBenchmark: ParsableCommand {
             Screen.draw(aggregator.state, &monitor, on: &canvas)
             if frame > 0 { samples.append(Double(TraceClock.monotonicNanoseconds() - start) / 1e6) }
         }
-        precondition(canvas.text.contains("fetch") || canvas.text.contains("render"), "the frame did not draw the tasks")
+        precondition(canvas.text.contains("waiting"), "the frame did not draw the tasks")
         return samples.sorted()[samples.count / 2]
     }
 }
