@@ -200,23 +200,20 @@ public struct SlowCallback: Hashable, Sendable {
 }
 
 /// Watches a sampled queue depth second by second and says when it has grown for long enough: every
-/// sample no lower than the one before and the last above the first.
+/// sample higher than the one before (a queue held flat at its bound is not growing).
 struct GrowthTracker: Sendable {
     private var since: UInt64?
-    private var startDepth: Int64 = 0
     private var lastDepth: Int64 = 0
     var warned = false
 
     /// Records a depth at `time`; returns how long it has been growing, or nil if it is not.
     mutating func record(_ depth: Int64, at time: UInt64) -> UInt64? {
         defer { lastDepth = depth }
-        if since == nil || depth < lastDepth {
+        guard let since, depth > lastDepth else {
             since = time
-            startDepth = depth
             warned = false
             return nil
         }
-        guard depth > startDepth, let since else { return nil }
         return time - since
     }
 }
