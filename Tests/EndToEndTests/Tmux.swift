@@ -34,7 +34,8 @@ final class Tmux {
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux"] + arguments
+        // Bounded: a tmux client talking to a server that is going away must not hang the suite.
+        process.arguments = ["timeout", "20", "tmux"] + arguments
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
