@@ -9,15 +9,13 @@ public struct Glyphs: Sendable {
     public var treePipe: String
     public var up: String
     public var down: String
-    public var separator: String
-    public var horizontal: String
 
     public static let unicode = Glyphs(
         sparks: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], barFull: "█", barEmpty: "░", treeBranch: "├─ ",
-        treeLast: "└─ ", treePipe: "│  ", up: "▲", down: "▼", separator: "│", horizontal: "─")
+        treeLast: "└─ ", treePipe: "│  ", up: "▲", down: "▼")
     public static let ascii = Glyphs(
         sparks: ["_", ".", "-", "=", "+", "*", "#", "@"], barFull: "#", barEmpty: ".", treeBranch: "|- ",
-        treeLast: "`- ", treePipe: "|  ", up: "^", down: "v", separator: "|", horizontal: "-")
+        treeLast: "`- ", treePipe: "|  ", up: "^", down: "v")
 
     /// A sparkline of `values` scaled to their maximum, or to `floor` if that is higher (so that noise near
     /// zero does not fill the line); nil values draw as blanks.

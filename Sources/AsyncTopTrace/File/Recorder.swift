@@ -25,11 +25,6 @@ public final class Recorder {
         }
         return status
     }
-
-    /// Appends already-read batches (when the caller also feeds them elsewhere, e.g. a warning detector).
-    public func write(_ batch: EventBatch) throws(TraceFileError) {
-        try writer.append(batch, names: source.names)
-    }
 }
 
 /// The flight recorder: keeps only the most recent `window` of trace time in memory and writes it out on

@@ -13,7 +13,6 @@ public final class TraceFileWriter {
     /// Bytes encoded so far (written or waiting in the buffer).
     public var bytesWritten: UInt64 { flushedBytes + UInt64(out.bytes.count) }
     private var flushedBytes: UInt64 = 0
-    public private(set) var lossesWritten: UInt64 = 0
     private var fd: Int32
     private var out = ByteWriter()
     private var writtenNames = Set<NameID>()
@@ -74,7 +73,6 @@ public final class TraceFileWriter {
             var payload = ByteWriter()
             payload.varint(UInt64(ring))
             payload.varint(missed)
-            lossesWritten += missed
             emitChunk(.losses, ring: UInt16(truncatingIfNeeded: ring), count: 1, first: 0, last: 0, payload: payload.bytes)
         }
         for segment in batch.segments {

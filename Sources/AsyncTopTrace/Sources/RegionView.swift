@@ -55,12 +55,6 @@ struct RegionView: @unchecked Sendable {
             arena: base + layout.namesOffset, capacity: layout.namesCapacity,
             used: base + RegionLayout.Field.namesUsed)
     }
-
-    /// Counts the producer itself reports: names it could not intern, tracers it could not give a ring.
-    var producerDrops: (names: UInt64, ringless: UInt64) {
-        (atomic(RegionLayout.Field.namesDropped).load(ordering: .relaxed),
-         atomic(RegionLayout.Field.ringlessEmits).load(ordering: .relaxed))
-    }
 }
 
 /// Reads every ring of a region view with one cursor per ring: the reading half that both sources share.

@@ -5,11 +5,10 @@ import CNcurses
 public struct TerminalCanvas: Canvas {
     public private(set) var rows = 0
     public private(set) var columns = 0
-    public let usesColor: Bool
 
     /// Starts curses. `color` false for NO_COLOR or --no-color; monochrome terminals fall back by themselves.
     public init(color: Bool) {
-        usesColor = cn_start(color)
+        _ = cn_start(color)
         updateSize()
     }
 
