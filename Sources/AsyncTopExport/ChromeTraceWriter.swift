@@ -102,33 +102,32 @@ struct ChromeTraceWriter: TimelineSink {
         out.append("}}")
     }
 
-    mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64) {
-        let text = names.escaped(name, fallback: "task")
-        taskNames[task] = text
+    /// The opening of an async task event ("b" or "e") up to its name's closing quote.
+    private mutating func taskHead(_ phase: StaticString, task: UInt64, at ns: UInt64, name: [UInt8]) {
         separator()
-        out.append("{\"ph\":\"b\",\"cat\":\"task\",\"pid\":")
+        out.append("{\"ph\":\"")
+        out.append(phase)
+        out.append("\",\"cat\":\"task\",\"pid\":")
         out.append(decimal: pid)
         out.append(",\"id\":")
         out.append(decimal: task)
         out.append(",\"ts\":")
         out.append(microsecondsFromNanoseconds: ns)
         out.append(",\"name\":\"")
-        out.append(text)
+        out.append(name)
+    }
+
+    mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64) {
+        let text = names.escaped(name, fallback: "task")
+        taskNames[task] = text
+        taskHead("b", task: task, at: ns, name: text)
         out.append("\",\"args\":{\"parent\":")
         out.append(decimal: parent)
         out.append("}}")
     }
 
     mutating func taskEnd(task: UInt64, at ns: UInt64, outcome: EventKind) {
-        separator()
-        out.append("{\"ph\":\"e\",\"cat\":\"task\",\"pid\":")
-        out.append(decimal: pid)
-        out.append(",\"id\":")
-        out.append(decimal: task)
-        out.append(",\"ts\":")
-        out.append(microsecondsFromNanoseconds: ns)
-        out.append(",\"name\":\"")
-        out.append(taskNames.removeValue(forKey: task) ?? Array("task".utf8))
+        taskHead("e", task: task, at: ns, name: taskNames.removeValue(forKey: task) ?? Array("task".utf8))
         out.append("\",\"args\":{\"outcome\":\"")
         out.append(Array(outcome.description.utf8))
         out.append("\"}}")
