@@ -67,13 +67,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "asynctop"]),
+        .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "AsyncTopTestSupport", "asynctop"]),
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopTrace"]),
         .target(name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel"], path: "Tests/AsyncTopTestSupport"),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
-        .testTarget(name: "AsyncTopExportTests", dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel"]),
+        .testTarget(name: "AsyncTopExportTests", dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel", "AsyncTopTestSupport"]),
         .testTarget(name: "AsyncTopDemosTests", dependencies: ["AsyncTopDemos", "AsyncTopModel"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AsyncTopTrace", "asynctop"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AsyncTopTrace", "AsyncTopTestSupport", "asynctop"]),
         .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import AsyncTopDemos
 import AsyncTopExport
 import AsyncTopModel
+import AsyncTopTestSupport
 import AsyncTopTrace
 import Foundation
 import Testing
@@ -42,19 +43,8 @@ import Testing
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let outputPath = NSTemporaryDirectory() + "check-\(UUID().uuidString).txt"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+        let result = try ChildProcess.run(executable, arguments)
+        return (result.status, result.stdout + result.stderr)
     }
 
     /// What the export must contain, computed from the recording itself.

@@ -1,3 +1,4 @@
+import AsyncTopTestSupport
 import AsyncTopTrace
 import Foundation
 import Testing
@@ -5,23 +6,14 @@ import Testing
 @Suite struct CrossProcessTests {
     /// A producer here, a reader in another process (`asynctop events FILE --raw`): every event the child
     /// prints is untorn and in order, and it accounts for everything produced.
-    @Test func readerInAnotherProcessSeesEveryEventOrCountsIt() async throws {
+    @Test func readerInAnotherProcessSeesEveryEventOrCountsIt() throws {
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let region = try Region.publish(
             layout: RegionLayout(ringCount: 2, ringCapacity: 4096, namesCapacity: 4096), directory: directory)
         let path = try #require(region.path)
 
-        let child = Process()
-        child.executableURL = productsDirectory.appendingPathComponent("asynctop")
-        child.arguments = ["events", path, "--raw"]
-        let output = Pipe()
-        let errors = Pipe()
-        child.standardOutput = output
-        child.standardError = errors
-        try child.run()
-        let collected = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
-        let collectedErrors = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
+        let child = try ChildProcess(productsDirectory.appendingPathComponent("asynctop").path, ["events", path, "--raw"])
 
         let tracer = region.makeTracer(loop: 5)
         let produced: UInt64 = 200_000
@@ -31,10 +23,10 @@ import Testing
             if sequence % 1000 == 0 { usleep(200) }
         }
         region.close()
-        child.waitUntilExit()
-        let text = String(decoding: await collected.value, as: UTF8.self)
-        let summary = String(decoding: await collectedErrors.value, as: UTF8.self)
-        #expect(child.terminationStatus == 0, "\(summary)")
+        let status = child.wait()
+        let text = child.stdout
+        let summary = child.stderr
+        #expect(status == 0, "\(summary)")
 
         var delivered: UInt64 = 0
         var next: UInt64 = 0

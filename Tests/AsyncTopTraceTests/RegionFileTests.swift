@@ -1,3 +1,4 @@
+import AsyncTopTestSupport
 import AsyncTopTrace
 import Foundation
 import Testing
@@ -43,11 +44,9 @@ import Testing
         let region = try Region.publish(layout: smallLayout, directory: directory)
         let path = try #require(region.path)
         // Forge a copy under a pid that no longer exists, as a crashed producer would leave behind.
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        child.waitUntilExit()
-        let deadPID = child.processIdentifier
+        let child = try ChildProcess("/bin/true", [])
+        child.wait()
+        let deadPID = child.pid
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(bitPattern: deadPID), toByteOffset: 16, as: UInt32.self) }
         let stalePath = RegionDirectory.path(forPID: deadPID, directory: directory)

@@ -1,4 +1,5 @@
 import AsyncTopTrace
+import AsyncTopTestSupport
 import Foundation
 import Testing
 
@@ -142,13 +143,7 @@ import Testing
         let tmux = try Tmux("\(asynctopPath) attach \(path)", columns: 80, rows: 24)
         _ = try tmux.waitFor { $0.contains("loop 0") }
         func monitorRunning() -> Bool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-            process.arguments = ["-f", "attach \(path)"]
-            process.standardOutput = FileHandle.nullDevice
-            try? process.run()
-            process.waitUntilExit()
-            return process.terminationStatus == 0
+            (try? ChildProcess.run("/usr/bin/pgrep", ["-f", "attach \(path)"]).status) == 0
         }
         #expect(monitorRunning())
         _ = try Tmux.run(["kill-session", "-t", tmux.session])
@@ -158,34 +153,16 @@ import Testing
     }
 
     @Test func noTerminalMeansExitTwoAndNoEscapes() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: asynctopPath)
-        process.arguments = ["demo", "hello-gather"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 2)
-        #expect(out.isEmpty)
-        #expect(err.contains("asynctop record"))
-        #expect(!err.contains("\u{1B}"))
+        let result = try ChildProcess.run(asynctopPath, ["demo", "hello-gather"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("asynctop record"))
+        #expect(!result.stderr.contains("\u{1B}"))
     }
 
     @Test func attachingToNothingSaysWhatToDo() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: asynctopPath)
-        process.arguments = ["attach", "999999", "--directory", "/nonexistent"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 1)
-        #expect(err.contains("process 999999 publishes no asynctop region"))
+        let result = try ChildProcess.run(asynctopPath, ["attach", "999999", "--directory", "/nonexistent"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("process 999999 publishes no asynctop region"))
     }
 }

@@ -1,3 +1,4 @@
+import AsyncTopTestSupport
 import Foundation
 
 /// Drives a program in a detached tmux session, as a person at a terminal would: type keys, read the screen.
@@ -24,25 +25,12 @@ final class Tmux {
         try? FileManager.default.removeItem(atPath: rawOutput)
     }
 
-    /// Runs a tmux command. Its output is read from a file, not a pipe: the first command starts the tmux
-    /// server, which would otherwise inherit the pipe and keep it open for ever.
+    /// Runs a tmux command; returns what it printed. Bounded: a tmux client talking to a server that is
+    /// going away must not hang the suite.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let outputPath = NSTemporaryDirectory() + "tmux-out-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // Bounded: a tmux client talking to a server that is going away must not hang the suite.
-        process.arguments = ["timeout", "20", "tmux"] + arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let result = try ChildProcess.run("/usr/bin/env", ["timeout", "20", "tmux"] + arguments)
+        return result.stdout + result.stderr
     }
 
     func send(_ keys: String...) throws { try Self.run(["send-keys", "-t", session] + keys) }
