@@ -53,7 +53,10 @@ let package = Package(
         // ncurses through a small C shim: its macros (COLOR_PAIR, getmaxyx) are not callable from Swift, and
         // the crash/SIGTERM handlers that restore the terminal must be C.
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
-        .target(name: "AsyncTopUI", dependencies: ["AsyncTopModel", "CNcurses"]),
+        .target(
+            name: "AsyncTopUI",
+            dependencies: ["AsyncTopModel", "CNcurses", .product(name: "HeapModule", package: "swift-collections")]
+        ),
         .executableTarget(
             name: "asynctop",
             dependencies: [

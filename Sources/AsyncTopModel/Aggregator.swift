@@ -6,7 +6,10 @@ import DequeModule
 /// saw. Memory is bounded: finished tasks are dropped `retentionNanoseconds` after they end, per-task
 /// histograms stop being allocated past `taskHistogramBudget`, and recent lists are capped.
 ///
-/// Cost: O(1) per event (a dictionary update or two); `advance` is O(live tasks + timers), meant for ~10 Hz.
+/// Cost: O(1) per event and no allocation on the common path: a callback costs one dictionary update (its call
+/// site, keyed by name id) and two histogram records; a task event one or two. A batch takes each loop's
+/// state out of the dictionary once per run of its events, not once per event. `advance` is O(live tasks +
+/// timers), meant for ~10 Hz.
 public struct Aggregator: Sendable {
     public private(set) var state = RuntimeState()
     public var thresholds: WarningThresholds
@@ -41,7 +44,19 @@ public struct Aggregator: Sendable {
     public mutating func ingest(_ batch: EventBatch, names: any NameResolver) {
         state.totals.missed += batch.missed
         for segment in batch.segments {
-            for event in batch.events[segment.range] { ingest(event, names: names) }
+            var index = segment.range.lowerBound
+            let end = segment.range.upperBound
+            // A ring's events nearly always belong to one loop: its state is taken out of the dictionary for
+            // the whole run, so that it is uniquely referenced and its histograms mutate in place.
+            while index < end {
+                let loopID = batch.events[index].loop
+                var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
+                repeat {
+                    ingest(batch.events[index], into: &loop, names: names)
+                    index += 1
+                } while index < end && batch.events[index].loop == loopID
+                state.loops[loopID] = loop
+            }
         }
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
         // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
@@ -55,19 +70,26 @@ public struct Aggregator: Sendable {
 
     /// Ingests one event.
     public mutating func ingest(_ event: TraceEvent, names: any NameResolver) {
+        var loop = state.loops.removeValue(forKey: event.loop) ?? LoopState(id: event.loop)
+        ingest(event, into: &loop, names: names)
+        state.loops[event.loop] = loop
+    }
+
+    private mutating func ingest(_ event: TraceEvent, into loop: inout LoopState, names: any NameResolver) {
         let time = calibration.nanoseconds(event.time)
         if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
         if time > state.nowNanoseconds { state.nowNanoseconds = time }
         state.totals.events += 1
-        // Taken out of the dictionary while it changes, so its histograms and buckets are uniquely referenced
-        // and mutate in place (a copy left behind would make every event copy them).
-        var loop = state.loops.removeValue(forKey: event.loop) ?? LoopState(id: event.loop)
         loop.events += 1
         if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
-        let second = time / 1_000_000_000
-        loop.seconds.update(second: second) { $0.events += 1 }
         apply(event, at: time, loop: &loop, names: names)
-        state.loops[event.loop] = loop
+        let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
+        loop.seconds.update(second: time / 1_000_000_000) {
+            $0.events += 1
+            $0.microtaskQueueDepth = depths.0
+            $0.pendingTimers = depths.1
+            $0.ioWatchers = depths.2
+        }
     }
 
     /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules
@@ -100,7 +122,7 @@ public struct Aggregator: Sendable {
             warn(warning.kind, at: now, loop: task.loop, subject: task.name, culprit: .task(warning.id), detail: warning.detail)
         }
         for id in expired {
-            if state.tasks[id]?.pollTimes != nil { taskHistograms -= 1 }
+            if state.taskDetails.removeValue(forKey: id)?.pollTimes != nil { taskHistograms -= 1 }
             state.tasks[id] = nil
         }
         // A fired timer is kept a while in case it repeats (re-armed under the same id), then dropped.
@@ -155,7 +177,7 @@ public struct Aggregator: Sendable {
             } else {
                 loop.microtaskQueueDepth = max(0, loop.microtaskQueueDepth - 1)
             }
-            loop.running = (event.id, resolve(event.name, names), time)
+            loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
             recordLatency(&loop, calibration.nanoseconds(event.arg), second: second)
         case .callbackEnded, .microtaskEnded, .callbackFailed:
             finishCallback(event, at: time, loop: &loop, names: names)
@@ -205,12 +227,6 @@ public struct Aggregator: Sendable {
         default:
             break
         }
-        let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
-        loop.seconds.update(second: second) {
-            $0.microtaskQueueDepth = depths.0
-            $0.pendingTimers = depths.1
-            $0.ioWatchers = depths.2
-        }
     }
 
     private mutating func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64, second: UInt64) {
@@ -236,21 +252,28 @@ public struct Aggregator: Sendable {
         guard let running = loop.running, running.id == event.id else { return }
         loop.running = nil
         let duration = time - min(time, running.since)
-        let site = running.site.isEmpty ? (event.kind == .microtaskEnded ? "(microtask)" : "(callback)") : running.site
-        var stats = state.callSites[site] ?? CallSiteStats(site: site)
-        stats.count += 1
-        stats.totalNanoseconds += duration
-        stats.maxNanoseconds = max(stats.maxNanoseconds, duration)
+        // Unnamed microtasks and callbacks are two sites of their own.
+        let key = running.site == .none && running.isMicrotask ? Self.unnamedMicrotaskSite : running.site
+        let position: Dictionary<NameID, CallSiteStats>.Index
+        if let found = state.callSites.index(forKey: key) {
+            position = found
+        } else {
+            let name = resolve(running.site, names)
+            state.callSites[key] = CallSiteStats(site: name.isEmpty ? (running.isMicrotask ? "(microtask)" : "(callback)") : name)
+            position = state.callSites.index(forKey: key)!
+        }
+        let failed = event.kind == .callbackFailed
+        state.callSites.values[position].record(duration, failed: failed)
         state.totals.callbacks += 1
-        if event.kind == .callbackFailed {
-            stats.failures += 1
+        guard failed || duration >= min(slowCallbackNanoseconds, thresholds.blockingNanoseconds) else { return }
+        let site = state.callSites.values[position].site
+        if failed {
             state.totals.callbacksFailed += 1
             let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
             state.totals.unobservedFailures += 1
             warn(.unhandledFailure, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
                  detail: "callback threw: \(error)")
         }
-        state.callSites[site] = stats
         if duration >= slowCallbackNanoseconds {
             state.slowCallbacks.append(SlowCallback(site: site, loop: event.loop, atNanoseconds: running.since, durationNanoseconds: duration))
             if state.slowCallbacks.count > Self.slowCallbackLimit { state.slowCallbacks.removeFirst() }
@@ -260,6 +283,9 @@ public struct Aggregator: Sendable {
                  detail: "callback blocked the loop for \(Format.duration(duration))")
         }
     }
+
+    /// The `callSites` key of microtasks that carry no name (unnamed callbacks use `NameID.none`).
+    static let unnamedMicrotaskSite = NameID(rawValue: .max)
 
     private mutating func armTimer(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
         let deadline = calibration.nanoseconds(event.arg)
@@ -282,18 +308,21 @@ public struct Aggregator: Sendable {
             let name = resolve(event.name, names)
             state.tasks[event.id] = TaskState(
                 id: event.id, name: name.isEmpty ? "task \(event.id)" : name, parent: event.arg, loop: event.loop, at: time)
+            state.taskDetails[event.id] = TaskDetail()
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
-            record(event.kind, on: event.id, at: time)
+            record(event.kind, on: event.id, in: .ready, at: time)
             return
         }
-        guard var task = state.tasks.removeValue(forKey: event.id) else {
+        guard let position = state.tasks.index(forKey: event.id) else {
             if event.kind == .failureUnobserved {
                 unobserved(event, subject: event.id == 0 ? "a failed future" : "task \(event.id)", at: time, names: names)
             }
             return
         }
+        // A copy of a small value (no arrays inside), written back below; nothing else touches `tasks` meanwhile.
+        var task = state.tasks.values[position]
         let inState = time - min(time, task.stateSinceNanoseconds)
         func enter(_ next: TaskRunState) {
             task.state = next
@@ -314,12 +343,14 @@ public struct Aggregator: Sendable {
         case .taskPollBegan:
             if task.state == .ready {
                 task.scheduledWaitNanoseconds += inState
-                if task.scheduledWaits == nil, taskHistograms < taskHistogramBudget {
-                    task.scheduledWaits = LatencyHistogram(.coarse)
-                    task.pollTimes = LatencyHistogram(.coarse)
-                    taskHistograms += 1
+                if let detail = state.taskDetails.index(forKey: event.id) {
+                    if state.taskDetails.values[detail].scheduledWaits == nil, taskHistograms < taskHistogramBudget {
+                        state.taskDetails.values[detail].scheduledWaits = LatencyHistogram(.coarse)
+                        state.taskDetails.values[detail].pollTimes = LatencyHistogram(.coarse)
+                        taskHistograms += 1
+                    }
+                    state.taskDetails.values[detail].scheduledWaits?.record(inState)
                 }
-                task.scheduledWaits?.record(inState)
                 if inState >= thresholds.starvedNanoseconds, !task.warnedStarved {
                     warn(.starved, at: time, loop: event.loop, subject: task.name, culprit: .task(task.id),
                          detail: "waited \(Format.duration(inState)) ready before it was polled")
@@ -336,7 +367,7 @@ public struct Aggregator: Sendable {
         case .taskPollEnded:
             if task.state == .running {
                 task.busyNanoseconds += inState
-                task.pollTimes?.record(inState)
+                state.taskDetails[event.id]?.pollTimes?.record(inState)
                 if inState >= thresholds.blockingNanoseconds {
                     warn(.blocking, at: time, loop: event.loop, subject: task.name, culprit: .task(task.id),
                          detail: "poll blocked the loop for \(Format.duration(inState))")
@@ -361,8 +392,8 @@ public struct Aggregator: Sendable {
         default:
             break
         }
-        state.tasks[event.id] = task
-        record(event.kind, on: event.id, at: time)
+        state.tasks.values[position] = task
+        record(event.kind, on: event.id, in: task.state, at: time)
     }
 
     private mutating func unobserved(_ event: TraceEvent, subject: String, at time: UInt64, names: any NameResolver) {
@@ -372,11 +403,11 @@ public struct Aggregator: Sendable {
              detail: "failed and nobody observed it: \(error)")
     }
 
-    private mutating func record(_ kind: EventKind, on task: UInt64, at time: UInt64) {
-        guard let state = self.state.tasks[task]?.state else { return }
-        self.state.tasks[task]?.recentEvents.append(TaskEvent(atNanoseconds: time, kind: kind, state: state))
-        if (self.state.tasks[task]?.recentEvents.count ?? 0) > Self.recentEventLimit {
-            self.state.tasks[task]?.recentEvents.removeFirst()
+    private mutating func record(_ kind: EventKind, on task: UInt64, in runState: TaskRunState, at time: UInt64) {
+        guard let detail = state.taskDetails.index(forKey: task) else { return }
+        state.taskDetails.values[detail].recentEvents.append(TaskEvent(atNanoseconds: time, kind: kind, state: runState))
+        if state.taskDetails.values[detail].recentEvents.count > Self.recentEventLimit {
+            state.taskDetails.values[detail].recentEvents.removeFirst()
         }
     }
 

@@ -11,9 +11,13 @@ public struct RuntimeState: Sendable {
     public var firstEventNanoseconds: UInt64?
     public var loops: [UInt16: LoopState] = [:]
     public var tasks: [UInt64: TaskState] = [:]
+    /// Each task's histograms and recent events, apart from `tasks` so that scanning and sorting tasks
+    /// copies small values.
+    public var taskDetails: [UInt64: TaskDetail] = [:]
     /// Timers not yet fired or cancelled, and repeating timers between firings.
     public var timers: [UInt64: TimerState] = [:]
-    public var callSites: [String: CallSiteStats] = [:]
+    /// Callback and microtask call sites, by the site's interned name (names are unique per trace).
+    public var callSites: [NameID: CallSiteStats] = [:]
     /// The most recent callbacks that ran for at least `Aggregator.slowCallbackNanoseconds`, newest last.
     public var slowCallbacks: Deque<SlowCallback> = []
     /// Warnings, oldest first (the newest `Aggregator.warningLimit` are kept).
@@ -27,6 +31,9 @@ public struct RuntimeState: Sendable {
     public var totals = Totals()
 
     public init() {}
+
+    /// The call site displayed as `site`, if any callback ran there.
+    public func callSite(named site: String) -> CallSiteStats? { callSites.values.first { $0.site == site } }
 
     /// Trace time covered so far.
     public var elapsedNanoseconds: UInt64 { nowNanoseconds - (firstEventNanoseconds ?? nowNanoseconds) }
@@ -73,8 +80,8 @@ public struct LoopState: Sendable {
     public var phase: LoopPhase?
     /// Start of the busy stretch in progress (a turn's start, or the end of its poll).
     var tickStartedAt: UInt64?
-    /// The callback or microtask running now.
-    var running: (id: UInt64, site: String, since: UInt64)?
+    /// The callback or microtask running now (its site's name id: resolved only when it ends).
+    var running: (id: UInt64, site: NameID, isMicrotask: Bool, since: UInt64)?
     var queueGrowth = GrowthTracker()
 
     public init(id: UInt16) { self.id = id }
@@ -124,11 +131,6 @@ public struct TaskState: Sendable {
     /// When the current state began.
     public var stateSinceNanoseconds: UInt64
     public var error: String?
-    /// Poll durations and ready→poll waits; allocated on the first poll, while under the aggregator's budget.
-    public var pollTimes: LatencyHistogram?
-    public var scheduledWaits: LatencyHistogram?
-    /// The task's last events (state history and recent events), newest last.
-    public var recentEvents: Deque<TaskEvent> = []
     var wokenWhileRunning = false
     var warnedStarved = false
     var warnedLostWake = false
@@ -144,6 +146,15 @@ public struct TaskState: Sendable {
 
     /// Total lifetime so far.
     public func totalNanoseconds(now: UInt64) -> UInt64 { (endedNanoseconds ?? now) - spawnedNanoseconds }
+}
+
+/// What the task detail view shows beyond `TaskState`.
+public struct TaskDetail: Sendable {
+    /// Poll durations and ready→poll waits; allocated on the first poll, while under the aggregator's budget.
+    public var pollTimes: LatencyHistogram?
+    public var scheduledWaits: LatencyHistogram?
+    /// The task's last events (state history and recent events), newest last.
+    public var recentEvents: Deque<TaskEvent> = []
 }
 
 /// One of a task's recent events, for its detail view.
@@ -189,6 +200,13 @@ public struct CallSiteStats: Sendable {
     public var totalNanoseconds: UInt64 = 0
     public var maxNanoseconds: UInt64 = 0
     public var failures: UInt64 = 0
+
+    mutating func record(_ duration: UInt64, failed: Bool) {
+        count += 1
+        totalNanoseconds += duration
+        maxNanoseconds = max(maxNanoseconds, duration)
+        if failed { failures += 1 }
+    }
 }
 
 /// A callback that ran long.

@@ -10,7 +10,9 @@ public struct SecondBuckets<Value>: Sendable where Value: Sendable {
     /// The latest second written.
     public private(set) var latestSecond: UInt64 = 0
 
+    /// `capacity` must be a power of two (a slot is found with a mask, not a division).
     public init(capacity: Int, empty: Value) {
+        precondition(capacity > 0 && capacity & (capacity - 1) == 0, "capacity must be a power of two")
         self.empty = empty
         slots = Array(repeating: Slot(second: .max, value: empty), count: capacity)
     }
@@ -19,7 +21,7 @@ public struct SecondBuckets<Value>: Sendable where Value: Sendable {
 
     /// Mutates the bucket of `second`, clearing it first if it held an older second.
     public mutating func update(second: UInt64, _ body: (inout Value) -> Void) {
-        let index = Int(second % UInt64(slots.count))
+        let index = slot(of: second)
         if slots[index].second != second {
             guard slots[index].second == .max || second > slots[index].second else { return }
             slots[index] = Slot(second: second, value: empty)
@@ -30,9 +32,11 @@ public struct SecondBuckets<Value>: Sendable where Value: Sendable {
 
     /// The value of `second`, or nil if it is not in the window (nothing was written in it).
     public func value(second: UInt64) -> Value? {
-        let slot = slots[Int(second % UInt64(slots.count))]
+        let slot = slots[slot(of: second)]
         return slot.second == second ? slot.value : nil
     }
+
+    private func slot(of second: UInt64) -> Int { Int(truncatingIfNeeded: second) & (slots.count - 1) }
 
     /// The `count` seconds ending at `last`, oldest first; seconds with no data give `nil`.
     public func window(endingAt last: UInt64, count: Int) -> [Value?] {

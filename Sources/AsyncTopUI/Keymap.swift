@@ -49,7 +49,7 @@ public enum Keymap {
             return true
         }
         let view = monitor.view
-        let rowCount = monitor.visibleRows.count
+        let rowCount = monitor.rowCount
         func move(_ delta: Int) {
             let current = monitor.selection(view)
             monitor.selectedRow[view] = max(0, min(max(rowCount - 1, 0), current + delta))
@@ -78,7 +78,7 @@ public enum Keymap {
             if view == .taskDetail { show(monitor.previousView, &monitor) }
         case .enter:
             let index = monitor.selection(view)
-            guard index < rowCount, let target = monitor.visibleRows[index] else { return true }
+            guard let target = monitor.target(ofRow: index) else { return true }
             jump(to: target, &monitor)
         case .left, .character("<"):
             guard view == .tasks else { return false }

@@ -77,8 +77,11 @@ public struct MonitorState: Sendable {
     /// Extra keys the embedding app handles (e.g. `n` next demo), listed in the help overlay.
     public var extraKeys: [(key: String, help: String)] = []
     public var quitRequested = false
-    /// What each row of the current view's list shows, recorded by the last draw, for Enter.
-    public var visibleRows: [Warning.Culprit?] = []
+    /// Rows in the current view's list, recorded by the last draw, for moving the selection.
+    public var rowCount = 0
+    /// What the rows on screen point at, from row `firstShownRow` on, recorded by the last draw, for Enter.
+    public var shownTargets: [Warning.Culprit?] = []
+    public var firstShownRow = 0
     /// A row to select on the next draw (after a jump from a warning).
     public var pendingFocus: Warning.Culprit?
     /// Rows of the current list that fit on screen, recorded by the last draw, for PgUp/PgDn.
@@ -90,4 +93,17 @@ public struct MonitorState: Sendable {
     }
 
     public func selection(_ view: ViewID) -> Int { selectedRow[view] ?? 0 }
+
+    /// What row `index` of the current list points at, if it was on screen at the last draw.
+    public func target(ofRow index: Int) -> Warning.Culprit? {
+        let offset = index - firstShownRow
+        return shownTargets.indices.contains(offset) ? shownTargets[offset] : nil
+    }
+
+    /// Records that the current view shows no list.
+    mutating func clearRows() {
+        rowCount = 0
+        shownTargets = []
+        firstShownRow = 0
+    }
 }

@@ -1,4 +1,5 @@
 import AsyncTopModel
+import HeapModule
 
 /// The rows of the tasks view: filtered, sorted, optionally as a tree by parent. Pure, so it is unit-tested
 /// and benchmarked apart from drawing.
@@ -39,18 +40,56 @@ public enum TaskTable {
         }
     }
 
-    public static func rows(
-        _ state: RuntimeState, sort: TaskColumn, descending: Bool, filter: String, tree: Bool, glyphs: Glyphs
-    ) -> [Row] {
+    /// The rows of the view: `count` tasks match the filter; `rows` holds the first of them in order, as
+    /// many as `wanted(count)` asks for (the tree mode holds them all).
+    public struct Listing: Sendable {
+        public var count: Int
+        public var rows: [Row]
+    }
+
+    /// Filters and orders the tasks. Outside tree mode only the first `wanted(count)` rows are put in order
+    /// (a partial selection with a heap when that is a small share of the tasks): a frame with 100 000 tasks
+    /// costs one pass over them to filter and key, O(n) to heapify, and O(log n) per row on screen.
+    public static func listing(
+        _ state: RuntimeState, sort: TaskColumn, descending: Bool, filter: String, tree: Bool, glyphs: Glyphs,
+        wanted: (Int) -> Int = { $0 }
+    ) -> Listing {
         let parsed = Filter(filter)
         let now = state.nowNanoseconds
-        var tasks = state.tasks.values.filter { parsed.matches($0) }
-        tasks.sort { a, b in
-            let ordered = less(a, b, by: sort, now: now)
-            return descending ? ordered.reversed : ordered.value
+        func ordered<Key: Comparable>(_ key: (TaskState) -> Key) -> (count: Int, ids: [UInt64]) {
+            var entries: [Entry<Key>] = []
+            entries.reserveCapacity(state.tasks.count)
+            for task in state.tasks.values where parsed.matches(task) {
+                entries.append(Entry(key: key(task), id: task.id, descending: descending))
+            }
+            let limit = tree ? entries.count : min(entries.count, max(0, wanted(entries.count)))
+            if limit * 8 >= entries.count {
+                entries.sort()
+                return (entries.count, entries.prefix(limit).map(\.id))
+            }
+            var heap = Heap(entries)
+            var first: [UInt64] = []
+            first.reserveCapacity(limit)
+            while first.count < limit, let next = heap.popMin() { first.append(next.id) }
+            return (entries.count, first)
         }
-        guard tree else { return tasks.map { Row(task: $0, prefix: "") } }
-        let present = Set(tasks.map(\.id))
+        let (count, ids): (Int, [UInt64])
+        switch sort {
+        case .id: (count, ids) = ordered(\.id)
+        case .name: (count, ids) = ordered(\.name)
+        case .state: (count, ids) = ordered(\.state.rawValue)
+        case .polls: (count, ids) = ordered(\.polls)
+        case .busy: (count, ids) = ordered(\.busyNanoseconds)
+        case .scheduled: (count, ids) = ordered(\.scheduledWaitNanoseconds)
+        case .idle: (count, ids) = ordered(\.idleNanoseconds)
+        case .total: (count, ids) = ordered { $0.totalNanoseconds(now: now) }
+        case .site: (count, ids) = ordered(\.spawnSite)
+        }
+        let tasks = ids.compactMap { state.tasks[$0] }
+        guard tree else {
+            return Listing(count: count, rows: tasks.map { Row(task: $0, prefix: "") })
+        }
+        let present = Set(ids)
         var children: [UInt64: [TaskState]] = [:]
         var roots: [TaskState] = []
         for task in tasks {
@@ -73,25 +112,20 @@ public enum TaskTable {
             }
         }
         for root in roots { visit(root, indent: "", isLast: true, isRoot: true) }
-        return rows
+        return Listing(count: rows.count, rows: rows)
     }
 
-    /// (a before b, b before a) by a column, ties broken by id so the order is total and stable.
-    private static func less(_ a: TaskState, _ b: TaskState, by column: TaskColumn, now: UInt64) -> (value: Bool, reversed: Bool) {
-        func compare<T: Comparable>(_ x: T, _ y: T) -> (Bool, Bool) {
-            x == y ? (a.id < b.id, a.id > b.id) : (x < y, x > y)
+    /// A task's sort key; ties broken by id so the order is total and stable, and `descending` reverses both.
+    struct Entry<Key: Comparable>: Comparable {
+        var key: Key
+        var id: UInt64
+        var descending: Bool
+
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.descending ? (b.key, b.id) < (a.key, a.id) : (a.key, a.id) < (b.key, b.id)
         }
-        switch column {
-        case .id: return compare(a.id, b.id)
-        case .name: return compare(a.name, b.name)
-        case .state: return compare(a.state.rawValue, b.state.rawValue)
-        case .polls: return compare(a.polls, b.polls)
-        case .busy: return compare(a.busyNanoseconds, b.busyNanoseconds)
-        case .scheduled: return compare(a.scheduledWaitNanoseconds, b.scheduledWaitNanoseconds)
-        case .idle: return compare(a.idleNanoseconds, b.idleNanoseconds)
-        case .total: return compare(a.totalNanoseconds(now: now), b.totalNanoseconds(now: now))
-        case .site: return compare(a.spawnSite, b.spawnSite)
-        }
+
+        static func == (a: Entry, b: Entry) -> Bool { a.key == b.key && a.id == b.id }
     }
 }
 

@@ -21,8 +21,9 @@ import Testing
         #expect(task.idleNanoseconds == .ms(10))
         #expect(task.totalNanoseconds(now: .ms(100)) == .ms(17))
         #expect(task.spawnSite == "main.swift:12")
-        #expect(task.recentEvents.map(\.state) == [.ready, .ready, .running, .waiting, .ready, .running, .done])
-        #expect(task.pollTimes?.count == 1 && task.scheduledWaits?.count == 2)
+        let detail = try! #require(trace.state.taskDetails[1])
+        #expect(detail.recentEvents.map(\.state) == [.ready, .ready, .running, .waiting, .ready, .running, .done])
+        #expect(detail.pollTimes?.count == 1 && detail.scheduledWaits?.count == 2)
         #expect(trace.state.totals.tasksSpawned == 1 && trace.state.totals.tasksCompleted == 1)
     }
 
@@ -56,7 +57,7 @@ import Testing
             trace.at(0, .taskSpawned, id: id)
             trace.at(1, .taskPollBegan, id: id)
         }
-        #expect(trace.state.tasks.values.filter { $0.pollTimes != nil }.count == 10)
+        #expect(trace.state.taskDetails.values.filter { $0.pollTimes != nil }.count == 10)
     }
 
     @Test func loopBusyTicksLatencyAndQueues() {
@@ -81,7 +82,7 @@ import Testing
         #expect(loop.latency.count == 10)
         #expect(loop.latency.max >= .ms(9) && loop.latency.max < .ms(9.2))
         #expect(loop.callbackQueueDepth == 4 && loop.pendingTimers == 1 && loop.ioWatchers == 1)
-        #expect(trace.state.callSites["work"]?.count == 10)
+        #expect(trace.state.callSite(named: "work")?.count == 10)
         #expect(trace.state.slowCallbacks.count == 10)
         #expect(trace.state.timers[9]?.deadlineNanoseconds == .ms(2000))
     }

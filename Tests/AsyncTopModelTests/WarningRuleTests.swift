@@ -11,7 +11,7 @@ import Testing
         trace.callback(2, site: "slow.swift:7", at: 20, duration: 10)
         #expect(trace.warnings(.blocking).map(\.subject) == ["slow.swift:7"])
         #expect(trace.warnings(.blocking).first?.culprit == .callSite("slow.swift:7"))
-        #expect(trace.state.callSites["slow.swift:7"]?.maxNanoseconds == .ms(10))
+        #expect(trace.state.callSite(named: "slow.swift:7")?.maxNanoseconds == .ms(10))
     }
 
     @Test func longTaskPollWarnsAsBlocking() {

@@ -100,13 +100,13 @@ import Testing
         monitor.view = .warnings
         var canvas = MemoryCanvas(rows: 40, columns: 120)
         Screen.draw(state, &monitor, on: &canvas)
-        let upload = monitor.visibleRows.firstIndex { $0 == .task(4) }!
+        let upload = monitor.firstShownRow + monitor.shownTargets.firstIndex { $0 == .task(4) }!
         monitor.selectedRow[.warnings] = upload
         _ = Keymap.handle(.enter, &monitor, runtime: state)
         #expect(monitor.view == .taskDetail && monitor.detailTaskID == 4)
         _ = Keymap.handle(.escape, &monitor, runtime: state)
         #expect(monitor.view == .warnings)
-        let blocking = monitor.visibleRows.firstIndex { $0 == .callSite("Server.swift:42") }!
+        let blocking = monitor.firstShownRow + monitor.shownTargets.firstIndex { $0 == .callSite("Server.swift:42") }!
         monitor.selectedRow[.warnings] = blocking
         _ = Keymap.handle(.enter, &monitor, runtime: state)
         Screen.draw(state, &monitor, on: &canvas)

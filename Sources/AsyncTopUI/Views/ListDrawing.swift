@@ -13,27 +13,45 @@ enum ListDrawing {
         header: String, lines: [Line], _ monitor: inout MonitorState, on canvas: inout some Canvas, top: Int,
         height: Int, width: Int
     ) {
-        canvas.put(row: top, column: 0, TextWidth.pad(header, to: width), style: Style(bold: true, underline: true))
-        let visible = max(1, height - 1)
-        monitor.pageSize = visible
-        let view = monitor.view
         if let focus = monitor.pendingFocus, let index = lines.firstIndex(where: { $0.target == focus }) {
-            monitor.selectedRow[view] = index
+            monitor.selectedRow[monitor.view] = index
             monitor.pendingFocus = nil
         }
-        let selected = min(monitor.selection(view), max(0, lines.count - 1))
+        draw(header: header, count: lines.count, line: { lines[$0] }, &monitor, on: &canvas, top: top, height: height, width: width)
+    }
+
+    /// How many rows fit under the header, and the first of the rows to show (so the selection is on screen).
+    static func window(height: Int, count: Int, selected: Int) -> (visible: Int, first: Int) {
+        let visible = max(1, height - 1)
+        let selected = min(selected, max(0, count - 1))
+        return (visible, selected < visible ? 0 : selected - visible + 1)
+    }
+
+    /// Draws a list of `count` rows, asking `line` only for the rows on screen: a list of 100 000 tasks costs
+    /// what its visible rows cost.
+    static func draw(
+        header: String, count: Int, line: (Int) -> Line, _ monitor: inout MonitorState, on canvas: inout some Canvas,
+        top: Int, height: Int, width: Int
+    ) {
+        canvas.put(row: top, column: 0, TextWidth.pad(header, to: width), style: Style(bold: true, underline: true))
+        let view = monitor.view
+        let selected = min(monitor.selection(view), max(0, count - 1))
+        let (visible, first) = window(height: height, count: count, selected: selected)
+        monitor.pageSize = visible
         monitor.selectedRow[view] = selected
-        monitor.visibleRows = lines.map(\.target)
-        let first = selected < visible ? 0 : selected - visible + 1
-        for (offset, line) in lines.dropFirst(first).prefix(visible).enumerated() {
-            let index = first + offset
+        monitor.rowCount = count
+        monitor.firstShownRow = first
+        monitor.shownTargets = []
+        for index in first..<min(count, first + visible) {
+            let line = line(index)
+            monitor.shownTargets.append(line.target)
             let style = index == selected ? Style(color: line.style.color, bold: line.style.bold, reverse: true) : line.style
-            canvas.put(row: top + 1 + offset, column: 0, TextWidth.pad(line.text, to: width), style: style)
+            canvas.put(row: top + 1 + index - first, column: 0, TextWidth.pad(line.text, to: width), style: style)
         }
-        if lines.isEmpty {
+        if count == 0 {
             canvas.put(row: top + 1, column: 1, "(nothing yet)", style: .dim)
-        } else if lines.count > visible {
-            let position = "\(selected + 1)/\(lines.count)"
+        } else if count > visible {
+            let position = "\(selected + 1)/\(count)"
             canvas.put(row: top, column: max(0, width - TextWidth.of(position) - 1), position, style: Style(bold: true, underline: true))
         }
     }

@@ -7,7 +7,7 @@ enum OverviewView {
     static let windowSeconds = 10
 
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
-        monitor.visibleRows = []
+        monitor.clearRows()
         let glyphs = monitor.glyphs
         var row = area.top
         let bottom = area.top + area.height

@@ -4,7 +4,7 @@ import AsyncTopModel
 /// events (its state history).
 enum TaskDetailView {
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
-        monitor.visibleRows = []
+        monitor.clearRows()
         guard let id = monitor.detailTaskID else { return }
         var row = area.top
         let bottom = area.top + area.height
@@ -25,12 +25,13 @@ enum TaskDetailView {
         row += 1
         let histogramWidth = (area.width - 3) / 2
         let histogramHeight = min(10, max(3, (bottom - row) / 2))
-        drawHistogram("poll time", task.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1, width: histogramWidth, height: histogramHeight)
-        drawHistogram("scheduled wait", task.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row, column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
+        let detail = runtime.taskDetails[id]
+        drawHistogram("poll time", detail?.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1, width: histogramWidth, height: histogramHeight)
+        drawHistogram("scheduled wait", detail?.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row, column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
         row += histogramHeight + 1
         line("recent events (newest last)", .title)
         let start = task.spawnedNanoseconds
-        for event in task.recentEvents.suffix(max(0, bottom - row)) {
+        for event in (detail?.recentEvents ?? []).suffix(max(0, bottom - row)) {
             line("+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → \(event.state.rawValue)")
         }
     }

@@ -25,16 +25,23 @@ enum TasksView {
     }
 
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
-        let rows = TaskTable.rows(
+        // Only the rows up to the bottom of the screen are put in order and formatted.
+        let selected = monitor.selection(.tasks)
+        let listing = TaskTable.listing(
             runtime, sort: monitor.taskSort, descending: monitor.sortDescending, filter: monitor.taskFilter,
-            tree: monitor.treeMode, glyphs: monitor.glyphs)
+            tree: monitor.treeMode, glyphs: monitor.glyphs
+        ) { count in
+            let window = ListDrawing.window(height: area.height, count: count, selected: selected)
+            return window.first + window.visible
+        }
         let widths = ListDrawing.layout(columns, width: area.width)
         let arrow = monitor.sortDescending ? monitor.glyphs.down : monitor.glyphs.up
         let titles = columns.enumerated().map { index, column in
             index == monitor.taskSort.rawValue ? column.title + arrow : column.title
         }
         let now = runtime.nowNanoseconds
-        let lines = rows.map { row -> ListDrawing.Line in
+        func line(_ index: Int) -> ListDrawing.Line {
+            let row = listing.rows[index]
             let task = row.task
             let cells = [
                 String(task.id), row.prefix + task.name, task.state.rawValue, String(task.polls),
@@ -46,6 +53,6 @@ enum TasksView {
         }
         var header = ListDrawing.row(titles, columns, widths: widths)
         if monitor.treeMode { header = TextWidth.truncate(header, to: area.width - 8) + " (tree)" }
-        ListDrawing.draw(header: header, lines: lines, &monitor, on: &canvas, top: area.top, height: area.height, width: area.width)
+        ListDrawing.draw(header: header, count: listing.count, line: line, &monitor, on: &canvas, top: area.top, height: area.height, width: area.width)
     }
 }
