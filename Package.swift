@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "AsyncTopExport", targets: ["AsyncTopExport"]),
         .library(name: "AsyncTopUI", targets: ["AsyncTopUI"]),
         .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
+        // For the benchmarks: child processes that cannot hang (see ChildProcess).
+        .library(name: "AsyncTopTestSupport", targets: ["AsyncTopTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),

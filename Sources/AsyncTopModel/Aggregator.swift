@@ -26,6 +26,10 @@ public struct Aggregator: Sendable {
 
     private let calibration: ClockCalibration
     private var nameCache: [NameID: String] = [:]
+    /// Where each call site's stats are in `state.callSites`, by the site's name id (unique per trace), and
+    /// the last one used: consecutive callbacks mostly share a site, and then need no hashing at all.
+    private var callSiteSlots: [NameID: Int] = [:]
+    private var lastCallSite = (key: NameID.none, slot: -1)
     private var taskHistograms = 0
     private var counterGrowth: [String: GrowthTracker] = [:]
     private var lastSampledSecond: UInt64?
@@ -254,19 +258,12 @@ public struct Aggregator: Sendable {
         let duration = time - min(time, running.since)
         // Unnamed microtasks and callbacks are two sites of their own.
         let key = running.site == .none && running.isMicrotask ? Self.unnamedMicrotaskSite : running.site
-        let position: Dictionary<NameID, CallSiteStats>.Index
-        if let found = state.callSites.index(forKey: key) {
-            position = found
-        } else {
-            let name = resolve(running.site, names)
-            state.callSites[key] = CallSiteStats(site: name.isEmpty ? (running.isMicrotask ? "(microtask)" : "(callback)") : name)
-            position = state.callSites.index(forKey: key)!
-        }
+        let position = callSiteSlot(key, isMicrotask: running.isMicrotask, names: names)
         let failed = event.kind == .callbackFailed
-        state.callSites.values[position].record(duration, failed: failed)
+        state.callSites[position].record(duration, failed: failed)
         state.totals.callbacks += 1
         guard failed || duration >= min(slowCallbackNanoseconds, thresholds.blockingNanoseconds) else { return }
-        let site = state.callSites.values[position].site
+        let site = state.callSites[position].site
         if failed {
             state.totals.callbacksFailed += 1
             let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
@@ -282,6 +279,22 @@ public struct Aggregator: Sendable {
             warn(.blocking, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
                  detail: "callback blocked the loop for \(Format.duration(duration))")
         }
+    }
+
+    /// The index in `state.callSites` of the site named `key`, added on first use.
+    private mutating func callSiteSlot(_ key: NameID, isMicrotask: Bool, names: any NameResolver) -> Int {
+        if lastCallSite.key == key, lastCallSite.slot >= 0 { return lastCallSite.slot }
+        let slot: Int
+        if let known = callSiteSlots[key] {
+            slot = known
+        } else {
+            let name = key == Self.unnamedMicrotaskSite ? "" : resolve(key, names)
+            slot = state.callSites.count
+            state.callSites.append(CallSiteStats(site: name.isEmpty ? (isMicrotask ? "(microtask)" : "(callback)") : name))
+            callSiteSlots[key] = slot
+        }
+        lastCallSite = (key, slot)
+        return slot
     }
 
     /// The `callSites` key of microtasks that carry no name (unnamed callbacks use `NameID.none`).

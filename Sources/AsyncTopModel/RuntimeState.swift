@@ -16,8 +16,8 @@ public struct RuntimeState: Sendable {
     public var taskDetails: [UInt64: TaskDetail] = [:]
     /// Timers not yet fired or cancelled, and repeating timers between firings.
     public var timers: [UInt64: TimerState] = [:]
-    /// Callback and microtask call sites, by the site's interned name (names are unique per trace).
-    public var callSites: [NameID: CallSiteStats] = [:]
+    /// Callback and microtask call sites, in the order they first ran.
+    public var callSites: [CallSiteStats] = []
     /// The most recent callbacks that ran for at least `Aggregator.slowCallbackNanoseconds`, newest last.
     public var slowCallbacks: Deque<SlowCallback> = []
     /// Warnings, oldest first (the newest `Aggregator.warningLimit` are kept).
@@ -33,7 +33,7 @@ public struct RuntimeState: Sendable {
     public init() {}
 
     /// The call site displayed as `site`, if any callback ran there.
-    public func callSite(named site: String) -> CallSiteStats? { callSites.values.first { $0.site == site } }
+    public func callSite(named site: String) -> CallSiteStats? { callSites.first { $0.site == site } }
 
     /// Trace time covered so far.
     public var elapsedNanoseconds: UInt64 { nowNanoseconds - (firstEventNanoseconds ?? nowNanoseconds) }

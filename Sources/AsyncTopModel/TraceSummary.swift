@@ -114,7 +114,7 @@ public struct TraceSummary: Codable, Hashable, Sendable {
                 latencyMilliseconds: Latency(p50: ms(loop.latency.percentile(50)), p99: ms(loop.latency.percentile(99)), max: ms(loop.latency.max)),
                 busyRatio: loop.busyRatio(until: loop.stoppedNanoseconds ?? state.nowNanoseconds), ticks: loop.ticks, events: loop.events)
         }
-        let slowest = state.callSites.values.sorted { ($0.maxNanoseconds, $0.site) > ($1.maxNanoseconds, $1.site) }.prefix(10)
+        let slowest = state.callSites.sorted { ($0.maxNanoseconds, $0.site) > ($1.maxNanoseconds, $1.site) }.prefix(10)
         callbacks = Callbacks(
             count: t.callbacks, failed: t.callbacksFailed,
             slowest: slowest.map { CallSite(site: $0.site, count: $0.count, totalMilliseconds: ms($0.totalNanoseconds), maxMilliseconds: ms($0.maxNanoseconds)) })

@@ -63,7 +63,7 @@ import Testing
 
     @Test func blockingCallbackBlocksAndIsWarned() throws {
         let run = try run(.blockingCallback, seconds: 4.5)
-        let worst = run.state.callSites.values.map(\.maxNanoseconds).max() ?? 0
+        let worst = run.state.callSites.map(\.maxNanoseconds).max() ?? 0
         #expect(worst >= 200_000_000)
         #expect(run.state.warnings.contains { $0.kind == .blocking })
         #expect(run.state.warnings.contains { $0.kind == .lateTimer })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncTopModel
 import AsyncTopRuntime
+import AsyncTopTestSupport
 import AsyncTopTrace
 import AsyncTopUI
 import Foundation
@@ -86,14 +87,7 @@ struct UIBenchmark: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: asynctop), let path = region.path else { return nil }
         let session = "asynctop-bench-\(getpid())"
         func tmux(_ arguments: [String]) -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["tmux"] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return -1 }
-            process.waitUntilExit()
-            return process.terminationStatus
+            (try? ChildProcess.run("/usr/bin/env", ["tmux"] + arguments).status) ?? -1
         }
         guard tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "exec \(asynctop) attach \(path)"]) == 0 else { return nil }
         defer { _ = tmux(["kill-session", "-t", session]) }
@@ -106,14 +100,8 @@ struct UIBenchmark: ParsableCommand {
     }
 
     func childPID(of session: String) -> Int32? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]
-        let pipe = Foundation.Pipe()
-        process.standardOutput = pipe
-        guard (try? process.run()) != nil else { return nil }
-        process.waitUntilExit()
-        return Int32(String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let listed = try? ChildProcess.run("/usr/bin/env", ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]) else { return nil }
+        return Int32(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func processCPUNanoseconds(_ pid: Int32) -> UInt64? {

@@ -15,7 +15,7 @@ enum CallbacksView {
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
         let slowHeight = min(8, max(3, area.height / 3))
         let tableHeight = area.height - slowHeight - 1
-        let sites = runtime.callSites.values.sorted { ($0.totalNanoseconds, $0.site) > ($1.totalNanoseconds, $1.site) }
+        let sites = runtime.callSites.sorted { ($0.totalNanoseconds, $0.site) > ($1.totalNanoseconds, $1.site) }
         let widths = ListDrawing.layout(columns, width: area.width)
         let lines = sites.map { site -> ListDrawing.Line in
             let cells = [
