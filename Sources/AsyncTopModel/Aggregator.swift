@@ -47,19 +47,22 @@ public struct Aggregator: Sendable {
     /// Ingests a batch read from a source, ring by ring, then evaluates the time-based rules.
     public mutating func ingest(_ batch: EventBatch, names: any NameResolver) {
         state.totals.missed += batch.missed
-        for segment in batch.segments {
-            var index = segment.range.lowerBound
-            let end = segment.range.upperBound
-            // A ring's events nearly always belong to one loop: its state is taken out of the dictionary for
-            // the whole run, so that it is uniquely referenced and its histograms mutate in place.
-            while index < end {
-                let loopID = batch.events[index].loop
-                var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
-                repeat {
-                    ingest(batch.events[index], into: &loop, names: names)
-                    index += 1
-                } while index < end && batch.events[index].loop == loopID
-                state.loops[loopID] = loop
+        batch.events.withUnsafeBufferPointer { events in
+            for segment in batch.segments where segment.range.upperBound <= events.count {
+                var index = segment.range.lowerBound
+                let end = segment.range.upperBound
+                // A ring's events nearly always belong to one loop: its state is taken out of the dictionary
+                // for the whole run, so that it is uniquely referenced and its histograms mutate in place.
+                while index < end {
+                    let loopID = events[index].loop
+                    var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
+                    repeat {
+                        ingest(events[index], into: &loop, names: names)
+                        index += 1
+                    } while index < end && events[index].loop == loopID
+                    closeSecond(&loop)
+                    state.loops[loopID] = loop
+                }
             }
         }
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
@@ -76,6 +79,7 @@ public struct Aggregator: Sendable {
     public mutating func ingest(_ event: TraceEvent, names: any NameResolver) {
         var loop = state.loops.removeValue(forKey: event.loop) ?? LoopState(id: event.loop)
         ingest(event, into: &loop, names: names)
+        closeSecond(&loop)
         state.loops[event.loop] = loop
     }
 
@@ -86,14 +90,28 @@ public struct Aggregator: Sendable {
         state.totals.events += 1
         loop.events += 1
         if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
+        let second = time / 1_000_000_000
+        if second != loop.openSecond {
+            closeSecond(&loop)
+            loop.openSecond = second
+        }
+        loop.openSecondEvents += 1
         apply(event, at: time, loop: &loop, names: names)
+    }
+
+    /// Adds the events counted in the loop's open second to its bucket, with the queue depths as they are
+    /// now: once per run of a loop's events in a batch, and when the second changes, not once per event.
+    private func closeSecond(_ loop: inout LoopState) {
+        guard loop.openSecondEvents > 0 else { return }
+        let events = loop.openSecondEvents
         let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
-        loop.seconds.update(second: time / 1_000_000_000) {
-            $0.events += 1
+        loop.seconds.update(second: loop.openSecond) {
+            $0.events += events
             $0.microtaskQueueDepth = depths.0
             $0.pendingTimers = depths.1
             $0.ioWatchers = depths.2
         }
+        loop.openSecondEvents = 0
     }
 
     /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules
@@ -234,7 +252,6 @@ public struct Aggregator: Sendable {
     }
 
     private mutating func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64, second: UInt64) {
-        loop.latency.record(nanoseconds)
         loop.seconds.update(second: second) { $0.latency.record(nanoseconds) }
     }
 
@@ -358,8 +375,8 @@ public struct Aggregator: Sendable {
                 task.scheduledWaitNanoseconds += inState
                 if let detail = state.taskDetails.index(forKey: event.id) {
                     if state.taskDetails.values[detail].scheduledWaits == nil, taskHistograms < taskHistogramBudget {
-                        state.taskDetails.values[detail].scheduledWaits = LatencyHistogram(.coarse)
-                        state.taskDetails.values[detail].pollTimes = LatencyHistogram(.coarse)
+                        state.taskDetails.values[detail].scheduledWaits = LatencyHistogram()
+                        state.taskDetails.values[detail].pollTimes = LatencyHistogram()
                         taskHistograms += 1
                     }
                     state.taskDetails.values[detail].scheduledWaits?.record(inState)

@@ -1,22 +1,14 @@
 import Histogram
 
-/// A latency distribution in nanoseconds, of fixed and small size (hdrhistogram-swift, UInt32 counts).
-///
-/// Two precisions: `.fine` (2 significant digits, ~35 KiB) for loop-wide distributions, `.coarse` (1 digit,
-/// ~1.5 KiB) for per-task ones, of which there may be many. Values above an hour are clamped.
+/// A latency distribution in nanoseconds, of fixed and small size (hdrhistogram-swift, UInt32 counts, one
+/// significant digit: values within 1/16 of each other may share a bin; ~1.5 KiB). Values above an hour are
+/// clamped. Loops keep one per second and merge them for windows and whole-run figures; tasks keep their own.
 public struct LatencyHistogram: Sendable {
-    public enum Precision: Sendable {
-        case fine
-        case coarse
-    }
-
     private var histogram: Histogram<UInt32>
     static let highestNanoseconds: UInt64 = 3_600_000_000_000
 
-    public init(_ precision: Precision = .fine) {
-        histogram = Histogram(
-            lowestDiscernibleValue: 1, highestTrackableValue: Self.highestNanoseconds,
-            numberOfSignificantValueDigits: precision == .fine ? .two : .one)
+    public init() {
+        histogram = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: Self.highestNanoseconds, numberOfSignificantValueDigits: .one)
     }
 
     public mutating func record(_ nanoseconds: UInt64) {

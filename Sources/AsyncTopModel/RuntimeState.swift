@@ -69,10 +69,13 @@ public struct LoopState: Sendable {
     public var ticks: UInt64 = 0
     public var busyNanoseconds: UInt64 = 0
     public var events: UInt64 = 0
-    /// Scheduling delay of every callback, microtask, poll and timer (run time − ready time).
-    public var latency = LatencyHistogram(.fine)
-    /// The last minute, second by second.
-    public var seconds = SecondBuckets(capacity: 64, empty: LoopSecond())
+    /// The last minute, second by second (and the seconds before, merged).
+    public var seconds = SecondBuckets(capacity: 64, empty: LoopSecond()) { total, second in
+        total.latency.add(second.latency)
+    }
+    /// Scheduling delay of every callback, microtask, poll and timer (run time − ready time), over the whole
+    /// run: merged from the seconds on demand (O(window)), so that ingesting records each delay once.
+    public var latency: LatencyHistogram { seconds.merged.latency }
     public var callbackQueueDepth = 0
     public var microtaskQueueDepth = 0
     public var pendingTimers = 0
@@ -83,6 +86,9 @@ public struct LoopState: Sendable {
     /// The callback or microtask running now (its site's name id: resolved only when it ends).
     var running: (id: UInt64, site: NameID, isMicrotask: Bool, since: UInt64)?
     var queueGrowth = GrowthTracker()
+    /// The second whose events are being counted, and how many not yet added to `seconds`.
+    var openSecond = UInt64.max
+    var openSecondEvents: UInt64 = 0
 
     public init(id: UInt16) { self.id = id }
 
@@ -99,7 +105,7 @@ public struct LoopSecond: Sendable {
     public var busyNanoseconds: UInt64 = 0
     public var ticks: UInt64 = 0
     public var events: UInt64 = 0
-    public var latency = LatencyHistogram(.coarse)
+    public var latency = LatencyHistogram()
     public var callbackQueueDepth = 0
     public var microtaskQueueDepth = 0
     public var pendingTimers = 0

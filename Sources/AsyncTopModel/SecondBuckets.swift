@@ -7,13 +7,18 @@ public struct SecondBuckets<Value>: Sendable where Value: Sendable {
     }
     private var slots: [Slot]
     private let empty: Value
+    private let retire: @Sendable (inout Value, Value) -> Void
+    /// Every second that has left the window, merged by `retire`: with the window, the whole history.
+    public private(set) var retired: Value
     /// The latest second written.
     public private(set) var latestSecond: UInt64 = 0
 
     /// `capacity` must be a power of two (a slot is found with a mask, not a division).
-    public init(capacity: Int, empty: Value) {
+    public init(capacity: Int, empty: Value, retire: @escaping @Sendable (inout Value, Value) -> Void) {
         precondition(capacity > 0 && capacity & (capacity - 1) == 0, "capacity must be a power of two")
         self.empty = empty
+        self.retire = retire
+        retired = empty
         slots = Array(repeating: Slot(second: .max, value: empty), count: capacity)
     }
 
@@ -24,6 +29,7 @@ public struct SecondBuckets<Value>: Sendable where Value: Sendable {
         let index = slot(of: second)
         if slots[index].second != second {
             guard slots[index].second == .max || second > slots[index].second else { return }
+            if slots[index].second != .max { retire(&retired, slots[index].value) }
             slots[index] = Slot(second: second, value: empty)
         }
         latestSecond = Swift.max(latestSecond, second)
@@ -37,6 +43,13 @@ public struct SecondBuckets<Value>: Sendable where Value: Sendable {
     }
 
     private func slot(of second: UInt64) -> Int { Int(truncatingIfNeeded: second) & (slots.count - 1) }
+
+    /// Every second written so far, merged by `retire`.
+    public var merged: Value {
+        var all = retired
+        for slot in slots where slot.second != .max { retire(&all, slot.value) }
+        return all
+    }
 
     /// The `count` seconds ending at `last`, oldest first; seconds with no data give `nil`.
     public func window(endingAt last: UInt64, count: Int) -> [Value?] {

@@ -80,7 +80,7 @@ import Testing
         #expect(loop.busyNanoseconds == .ms(500))
         #expect(abs(loop.busyRatio(until: .ms(1000)) - 0.5) < 0.001)
         #expect(loop.latency.count == 10)
-        #expect(loop.latency.max >= .ms(9) && loop.latency.max < .ms(9.2))
+        #expect(loop.latency.max >= .ms(9) && loop.latency.max < .ms(9.6))  // coarse: within 1/16
         #expect(loop.callbackQueueDepth == 4 && loop.pendingTimers == 1 && loop.ioWatchers == 1)
         #expect(trace.state.callSite(named: "work")?.count == 10)
         #expect(trace.state.slowCallbacks.count == 10)

@@ -56,14 +56,24 @@ public struct RingReader: @unchecked Sendable {
         let firstAppended = events.count
         events.reserveCapacity(firstAppended + count)
         let mask = capacity - 1
-        for index in start..<(start + UInt64(count)) {
-            let slot = slots + Int(truncatingIfNeeded: (index & mask) &<< 2)
-            events.append(
-                TraceEvent(
-                    words: UnsafeAtomic<UInt64>(at: slot).load(ordering: .relaxed),
-                    UnsafeAtomic<UInt64>(at: slot + 1).load(ordering: .relaxed),
-                    UnsafeAtomic<UInt64>(at: slot + 2).load(ordering: .relaxed),
-                    UnsafeAtomic<UInt64>(at: slot + 3).load(ordering: .relaxed)))
+        // Copied out a block at a time into a stack buffer, then appended as a block: the per-event loop is
+        // four loads and a store, with no array bookkeeping.
+        withUnsafeTemporaryAllocation(of: TraceEvent.self, capacity: min(count, 1024)) { block in
+            var index = start
+            let stop = start + UInt64(count)
+            while index < stop {
+                let length = Int(min(stop - index, UInt64(block.count)))
+                for offset in 0..<length {
+                    let slot = slots + Int(truncatingIfNeeded: ((index + UInt64(offset)) & mask) &<< 2)
+                    block[offset] = TraceEvent(
+                        words: UnsafeAtomic<UInt64>(at: slot).load(ordering: .relaxed),
+                        UnsafeAtomic<UInt64>(at: slot + 1).load(ordering: .relaxed),
+                        UnsafeAtomic<UInt64>(at: slot + 2).load(ordering: .relaxed),
+                        UnsafeAtomic<UInt64>(at: slot + 3).load(ordering: .relaxed))
+                }
+                events.append(contentsOf: UnsafeBufferPointer(rebasing: block[0..<length]))
+                index += UInt64(length)
+            }
         }
         atomicMemoryFence(ordering: .acquiring)
         let after = head.load(ordering: .relaxed)

@@ -22,7 +22,7 @@ enum OverviewView {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
             let window = loop.seconds.window(endingAt: nowSecond, count: windowSeconds)
-            var latency = LatencyHistogram(.coarse)
+            var latency = LatencyHistogram()
             var busy: UInt64 = 0
             var ticks: UInt64 = 0
             var events: UInt64 = 0
