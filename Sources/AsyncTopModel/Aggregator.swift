@@ -99,19 +99,22 @@ public struct Aggregator: Sendable {
         apply(event, at: time, loop: &loop, names: names)
     }
 
-    /// Adds the events counted in the loop's open second to its bucket, with the queue depths as they are
-    /// now: once per run of a loop's events in a batch, and when the second changes, not once per event.
+    /// Adds the events and delays counted in the loop's open second to its bucket, with the queue depths as
+    /// they are now: once per run of a loop's events in a batch, and when the second changes, not per event.
     private func closeSecond(_ loop: inout LoopState) {
         guard loop.openSecondEvents > 0 else { return }
         let events = loop.openSecondEvents
         let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
+        let latency = loop.openSecondLatency
         loop.seconds.update(second: loop.openSecond) {
             $0.events += events
             $0.microtaskQueueDepth = depths.0
             $0.pendingTimers = depths.1
             $0.ioWatchers = depths.2
+            if latency.count > 0 { $0.latency.add(latency) }
         }
         loop.openSecondEvents = 0
+        if latency.count > 0 { loop.openSecondLatency.reset() }
     }
 
     /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules
@@ -200,14 +203,14 @@ public struct Aggregator: Sendable {
                 loop.microtaskQueueDepth = max(0, loop.microtaskQueueDepth - 1)
             }
             loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
-            recordLatency(&loop, calibration.nanoseconds(event.arg), second: second)
+            recordLatency(&loop, calibration.nanoseconds(event.arg))
         case .callbackEnded, .microtaskEnded, .callbackFailed:
             finishCallback(event, at: time, loop: &loop, names: names)
         case .timerArmed:
             armTimer(event, at: time, loop: &loop, names: names)
         case .timerFired:
             let lateness = calibration.nanoseconds(event.arg)
-            recordLatency(&loop, lateness, second: second)
+            recordLatency(&loop, lateness)
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
             state.totals.timersFired += 1
             state.totals.maxTimerLatenessNanoseconds = max(state.totals.maxTimerLatenessNanoseconds, lateness)
@@ -251,8 +254,9 @@ public struct Aggregator: Sendable {
         }
     }
 
-    private mutating func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64, second: UInt64) {
-        loop.seconds.update(second: second) { $0.latency.record(nanoseconds) }
+    /// Records a scheduling delay in the loop's open second (the current event's).
+    private func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64) {
+        loop.openSecondLatency.record(nanoseconds)
     }
 
     /// Adds busy time to the loop, split across the seconds the turn spans.
@@ -390,7 +394,7 @@ public struct Aggregator: Sendable {
             }
             task.warnedStarved = false
             task.polls += 1
-            recordLatency(&loop, calibration.nanoseconds(event.arg), second: time / 1_000_000_000)
+            recordLatency(&loop, calibration.nanoseconds(event.arg))
             enter(.running)
         case .taskPollEnded where task.state.isFinished:
             break  // the runtime ends a task inside its last poll

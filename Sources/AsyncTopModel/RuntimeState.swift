@@ -86,9 +86,10 @@ public struct LoopState: Sendable {
     /// The callback or microtask running now (its site's name id: resolved only when it ends).
     var running: (id: UInt64, site: NameID, isMicrotask: Bool, since: UInt64)?
     var queueGrowth = GrowthTracker()
-    /// The second whose events are being counted, and how many not yet added to `seconds`.
+    /// The second whose events are being counted, and the events and delays not yet added to `seconds`.
     var openSecond = UInt64.max
     var openSecondEvents: UInt64 = 0
+    var openSecondLatency = LatencyHistogram()
 
     public init(id: UInt16) { self.id = id }
 
