@@ -139,11 +139,16 @@ struct ByteReader {
     }
 
     @inline(__always)
-    mutating func varint() throws(Malformed) -> UInt64 {
+    mutating func varint() throws(Malformed) -> UInt64 { try varint(checkingEnd: true) }
+
+    /// A varint; with `checkingEnd` false the caller promises 10 bytes remain (the most a varint may take),
+    /// which saves a comparison per byte in bulk decoding.
+    @inline(__always)
+    mutating func varint(checkingEnd: Bool) throws(Malformed) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard offset < bytes.count, shift < 64 else { throw Malformed() }
+            guard !checkingEnd || offset < bytes.count, shift < 64 else { throw Malformed() }
             let byte = bytes[offset]
             offset += 1
             result |= UInt64(byte & 0x7F) << shift
@@ -153,8 +158,8 @@ struct ByteReader {
     }
 
     @inline(__always)
-    mutating func zigzag() throws(Malformed) -> Int64 {
-        let raw = try varint()
+    mutating func zigzag(checkingEnd: Bool = true) throws(Malformed) -> Int64 {
+        let raw = try varint(checkingEnd: checkingEnd)
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 }
