@@ -42,7 +42,9 @@ struct ChromeTraceWriter: TimelineSink {
 
     private mutating func setLoopHead(_ loop: UInt16, threadID: UInt64) {
         let slot = Int(loop)
-        if slot >= loopHeads.count { loopHeads.append(contentsOf: repeatElement([], count: slot + 1 - loopHeads.count)) }
+        if slot >= loopHeads.count {
+            loopHeads.append(contentsOf: repeatElement([], count: slot + 1 - loopHeads.count))
+        }
         loopHeads[slot] = Array("\",\"pid\":\(pid),\"tid\":\(threadID),\"ts\":".utf8)
     }
 
@@ -58,7 +60,9 @@ struct ChromeTraceWriter: TimelineSink {
     }
 
     mutating func counterTrack(_ track: CounterTrack, index: Int, name: String) {
-        if index >= counterNames.count { counterNames.append(contentsOf: repeatElement([], count: index + 1 - counterNames.count)) }
+        if index >= counterNames.count {
+            counterNames.append(contentsOf: repeatElement([], count: index + 1 - counterNames.count))
+        }
         counterNames[index] = names.escape(name)
     }
 

@@ -44,7 +44,7 @@ struct OutputFile {
 
     /// Room for `n` more bytes; returns where they go. Grows (rarely: flushes keep the buffer near 1 MiB).
     @inline(__always)
-    mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+    private mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
         if count + n > capacity { grow(to: count + n) }
         return base + count
     }

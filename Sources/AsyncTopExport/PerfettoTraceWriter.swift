@@ -128,7 +128,8 @@ struct PerfettoTraceWriter: TimelineSink {
         writeEvent(at: ns) { event in
             event.field(9, varint: 3)
             event.field(11, varint: Self.loopUUID(loop))
-            event.field(10, varint: name == .none || label == .failure ? Self.labelBase + 16 + UInt64(label.rawValue) : UInt64(name.rawValue))
+            let labelled = name == .none || label == .failure
+            event.field(10, varint: labelled ? Self.labelBase + 16 + UInt64(label.rawValue) : UInt64(name.rawValue))
             if let flow { event.field(47, fixed64: flow) }
         }
     }
@@ -146,7 +147,8 @@ struct PerfettoTraceWriter: TimelineSink {
         writeEvent(at: ns) { event in
             event.field(9, varint: 1)
             event.field(11, varint: Self.taskUUID(task))
-            event.field(10, varint: name == .none ? Self.labelBase + UInt64(SliceCategory.poll.rawValue) : UInt64(name.rawValue))
+            let unnamed = Self.labelBase + UInt64(SliceCategory.poll.rawValue)
+            event.field(10, varint: name == .none ? unnamed : UInt64(name.rawValue))
         }
     }
 

@@ -114,7 +114,9 @@ public struct TimelineWalker<Sink: TimelineSink> {
     /// Announces a loop's thread the first time the loop appears.
     private mutating func announce(_ loop: UInt16) {
         let index = Int(loop)
-        if index >= loops.count { loops.append(contentsOf: repeatElement(LoopTimeline(), count: index + 1 - loops.count)) }
+        if index >= loops.count {
+            loops.append(contentsOf: repeatElement(LoopTimeline(), count: index + 1 - loops.count))
+        }
         loops[index].announced = true
         sink.thread(loop: loop, threadID: threads[loop] ?? UInt64(loop) + 1, name: "loop \(loop)")
     }
@@ -183,7 +185,8 @@ public struct TimelineWalker<Sink: TimelineSink> {
             if let flow { pendingFlows[event.id << 1] = flow }
             sink.instant(loop: loop, at: ns, name: .none, label: .wake, id: event.id, flow: flow)
         case .timerArmed, .timerFired, .timerCancelled:
-            let pending = event.kind == .timerArmed ? loops[slot].pendingTimers + 1 : max(0, loops[slot].pendingTimers - 1)
+            let before = loops[slot].pendingTimers
+            let pending = event.kind == .timerArmed ? before + 1 : max(0, before - 1)
             loops[slot].pendingTimers = pending
             var track = loops[slot].pendingTimersTrack
             if track < 0 {

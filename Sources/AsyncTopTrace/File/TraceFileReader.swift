@@ -247,7 +247,8 @@ public final class TraceFileReader {
             }
             do {
                 for _ in 0..<chunk.count {
-                    events.append(reader.remaining >= 70 ? try decode(checkingEnd: false) : try decode(checkingEnd: true))
+                    let roomy = reader.remaining >= 70
+                    events.append(roomy ? try decode(checkingEnd: false) : try decode(checkingEnd: true))
                 }
                 return true
             } catch {

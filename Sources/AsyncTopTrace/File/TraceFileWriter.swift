@@ -6,7 +6,7 @@ import Glibc
 /// `TraceFileFormat.eventsPerChunk`, each with its CRC. Memory is bounded by one chunk per ring; `finish()`
 /// flushes and closes, after which the file is complete.
 ///
-/// Cost: ~8 bytes out and well under 100 ns per event (varint encoding and a hardware CRC).
+/// Cost: ~8 bytes out and about 30 ns per event (varint encoding and a hardware CRC; `asynctop-bench file`).
 public final class TraceFileWriter {
     public let path: String
     public private(set) var eventsWritten: UInt64 = 0
@@ -168,7 +168,9 @@ public final class TraceFileWriter {
         guard !events.isEmpty else { return }
         // The file stores a ring as a u16; keying by the same value keeps the table small whatever the index.
         let ring = Int(UInt16(truncatingIfNeeded: ring))
-        if ring >= pending.count { pending.append(contentsOf: repeatElement(PendingChunk(), count: ring + 1 - pending.count)) }
+        if ring >= pending.count {
+            pending.append(contentsOf: repeatElement(PendingChunk(), count: ring + 1 - pending.count))
+        }
         var chunk = PendingChunk()
         swap(&chunk, &pending[ring])
         for event in events where Self.encode(event, into: &chunk) {
@@ -178,7 +180,8 @@ public final class TraceFileWriter {
         eventsWritten += UInt64(events.count)
     }
 
-    /// Appends one event to a chunk; true when the chunk is full. At most 60 bytes (six varints).
+    /// Appends one event to a chunk; true when the chunk is full. At most 63 bytes: six varints, and the raw
+    /// kind after a 127 (kinds outside the packed range).
     @inline(__always)
     private static func encode(_ event: TraceEvent, into chunk: inout PendingChunk) -> Bool {
         if chunk.count == 0 {
@@ -216,7 +219,9 @@ public final class TraceFileWriter {
 
     /// Writes a chunk out and empties it for reuse.
     private func emit(_ chunk: inout PendingChunk, ring: Int) {
-        emitChunk(.events, ring: UInt16(ring), count: chunk.count, first: chunk.firstTime, last: chunk.lastTime, payload: chunk.payload.bytes)
+        emitChunk(
+            .events, ring: UInt16(ring), count: chunk.count, first: chunk.firstTime, last: chunk.lastTime,
+            payload: chunk.payload.bytes)
         chunk.payload.bytes.removeAll(keepingCapacity: true)
         chunk.count = 0
     }
