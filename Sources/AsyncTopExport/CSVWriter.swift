@@ -17,7 +17,7 @@ struct CSVWriter {
 
     mutating func write(_ event: TraceEvent) {
         out.append(decimal: calibration.nanoseconds(event.time))
-        out.buffer.append(UInt8(ascii: ","))
+        out.append(byte: UInt8(ascii: ","))
         if let kind = kindNames[event.kind.rawValue] {
             out.append(kind)
         } else {
@@ -25,15 +25,15 @@ struct CSVWriter {
             kindNames[event.kind.rawValue] = kind
             out.append(kind)
         }
-        out.buffer.append(UInt8(ascii: ","))
+        out.append(byte: UInt8(ascii: ","))
         out.append(decimal: UInt64(event.loop))
         out.append(",\"")
-        out.append(names.escaped(event.name, fallback: ""))
+        names.append(event.name, fallback: "", to: &out)
         out.append("\",")
         out.append(decimal: event.id)
-        out.buffer.append(UInt8(ascii: ","))
+        out.append(byte: UInt8(ascii: ","))
         out.append(decimal: event.arg)
-        out.buffer.append(UInt8(ascii: "\n"))
+        out.append(byte: UInt8(ascii: "\n"))
     }
 
     mutating func close() throws(TraceFileError) { try out.close() }

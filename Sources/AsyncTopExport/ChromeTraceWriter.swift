@@ -5,21 +5,25 @@ import AsyncTopTrace
 /// queue depths, latency and user counters; instants for wakes, enqueues, timer firings and failures;
 /// flows (s/f) from a wake or enqueue to the poll or run it caused. Times are microseconds with
 /// nanosecond decimals.
+///
+/// Cost: every piece of an event is bytes ready to copy (names escaped once per id, each loop's
+/// `"pid":…,"tid":…` prefix built once) or digits written by hand into the output buffer; no allocation
+/// per event.
 struct ChromeTraceWriter: TimelineSink {
     var out: OutputFile
     private var names: EscapedNames
     private let pid: UInt64
-    private var threads: [UInt16: UInt64] = [:]
-    private var counterNames: [CounterTrack: [UInt8]] = [:]
-    private var taskNames: [UInt64: [UInt8]] = [:]
-    private var first = true
+    /// Per loop id: `","pid":P,"tid":T,"ts":`, what follows the phase in every event on the loop.
+    private var loopHeads: [[UInt8]] = []
+    /// Per counter track index: its escaped name.
+    private var counterNames: [[UInt8]] = []
 
     init(out: OutputFile, names: any NameResolver, pid: Int32, processName: String) {
         self.out = out
         self.names = EscapedNames(names: names, quote: UInt8(ascii: "\\"))
         self.pid = UInt64(max(pid, 0))
         self.out.append("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")
-        separator()
+        // The first record, so every later one starts with the separator.
         self.out.append("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":")
         self.out.append(decimal: self.pid)
         self.out.append(",\"args\":{\"name\":\"")
@@ -27,26 +31,26 @@ struct ChromeTraceWriter: TimelineSink {
         self.out.append("\"}}")
     }
 
-    private mutating func separator() {
-        if first { first = false } else { out.append(",\n") }
-    }
-
     private mutating func head(_ phase: StaticString, loop: UInt16, at ns: UInt64) {
-        separator()
-        out.append("{\"ph\":\"")
+        out.append(",\n{\"ph\":\"")
         out.append(phase)
-        out.append("\",\"pid\":")
-        out.append(decimal: pid)
-        out.append(",\"tid\":")
-        out.append(decimal: threads[loop] ?? UInt64(loop) + 1)
-        out.append(",\"ts\":")
+        let slot = Int(loop)
+        if slot >= loopHeads.count || loopHeads[slot].isEmpty { setLoopHead(loop, threadID: UInt64(loop) + 1) }
+        out.append(loopHeads[slot])
         out.append(microsecondsFromNanoseconds: ns)
     }
 
+    private mutating func setLoopHead(_ loop: UInt16, threadID: UInt64) {
+        let slot = Int(loop)
+        if slot >= loopHeads.count {
+            loopHeads.append(contentsOf: repeatElement([], count: slot + 1 - loopHeads.count))
+        }
+        loopHeads[slot] = Array("\",\"pid\":\(pid),\"tid\":\(threadID),\"ts\":".utf8)
+    }
+
     mutating func thread(loop: UInt16, threadID: UInt64, name: String) {
-        threads[loop] = threadID
-        separator()
-        out.append("{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":")
+        setLoopHead(loop, threadID: threadID)
+        out.append(",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":")
         out.append(decimal: pid)
         out.append(",\"tid\":")
         out.append(decimal: threadID)
@@ -55,8 +59,11 @@ struct ChromeTraceWriter: TimelineSink {
         out.append("\"}}")
     }
 
-    mutating func counterTrack(_ track: CounterTrack, name: String) {
-        counterNames[track] = names.escape(name)
+    mutating func counterTrack(_ track: CounterTrack, index: Int, name: String) {
+        if index >= counterNames.count {
+            counterNames.append(contentsOf: repeatElement([], count: index + 1 - counterNames.count))
+        }
+        counterNames[index] = names.escape(name)
     }
 
     mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?) {
@@ -64,7 +71,7 @@ struct ChromeTraceWriter: TimelineSink {
         out.append(",\"cat\":\"")
         out.append(category.label)
         out.append("\",\"name\":\"")
-        out.append(names.escaped(name, fallback: category.label.description))
+        names.append(name, fallback: category.label, to: &out)
         out.append("\",\"args\":{\"id\":")
         out.append(decimal: id)
         out.append("}}")
@@ -95,7 +102,7 @@ struct ChromeTraceWriter: TimelineSink {
         out.append(label.text)
         if name != .none {
             out.append(": ")
-            out.append(names.escaped(name, fallback: ""))
+            names.append(name, fallback: "", to: &out)
         }
         out.append("\",\"args\":{\"id\":")
         out.append(decimal: id)
@@ -103,9 +110,8 @@ struct ChromeTraceWriter: TimelineSink {
     }
 
     /// The opening of an async task event ("b" or "e") up to its name's closing quote.
-    private mutating func taskHead(_ phase: StaticString, task: UInt64, at ns: UInt64, name: [UInt8]) {
-        separator()
-        out.append("{\"ph\":\"")
+    private mutating func taskHead(_ phase: StaticString, task: UInt64, at ns: UInt64, name: NameID) {
+        out.append(",\n{\"ph\":\"")
         out.append(phase)
         out.append("\",\"cat\":\"task\",\"pid\":")
         out.append(decimal: pid)
@@ -114,41 +120,64 @@ struct ChromeTraceWriter: TimelineSink {
         out.append(",\"ts\":")
         out.append(microsecondsFromNanoseconds: ns)
         out.append(",\"name\":\"")
-        out.append(name)
+        names.append(name, fallback: "task", to: &out)
     }
 
     mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64) {
-        let text = names.escaped(name, fallback: "task")
-        taskNames[task] = text
-        taskHead("b", task: task, at: ns, name: text)
+        taskHead("b", task: task, at: ns, name: name)
         out.append("\",\"args\":{\"parent\":")
         out.append(decimal: parent)
         out.append("}}")
     }
 
-    mutating func taskEnd(task: UInt64, at ns: UInt64, outcome: EventKind) {
-        taskHead("e", task: task, at: ns, name: taskNames.removeValue(forKey: task) ?? Array("task".utf8))
+    mutating func taskEnd(task: UInt64, at ns: UInt64, name: NameID, outcome: EventKind) {
+        taskHead("e", task: task, at: ns, name: name)
         out.append("\",\"args\":{\"outcome\":\"")
-        out.append(Array(outcome.description.utf8))
+        out.append(outcome.description)
         out.append("\"}}")
     }
 
-    mutating func counter(_ track: CounterTrack, at ns: UInt64, value: Double) {
-        separator()
-        out.append("{\"ph\":\"C\",\"pid\":")
+    mutating func counter(_ index: Int, at ns: UInt64, value: Double) {
+        out.append(",\n{\"ph\":\"C\",\"pid\":")
         out.append(decimal: pid)
         out.append(",\"ts\":")
         out.append(microsecondsFromNanoseconds: ns)
         out.append(",\"name\":\"")
-        out.append(counterNames[track] ?? [])
+        if index < counterNames.count { out.append(counterNames[index]) }
         out.append("\",\"args\":{\"value\":")
-        if value == value.rounded(), abs(value) < 1e15 {
-            if value < 0 { out.append("-") }
-            out.append(decimal: UInt64(abs(value)))
-        } else {
-            out.append(Array(String(value).utf8))
-        }
+        appendNumber(value)
         out.append("}}")
+    }
+
+    /// A counter value as a JSON number. Counters are integers, or milliseconds from whole nanoseconds, so
+    /// values with at most six decimals are written from integers: exact, since the decimal written parses
+    /// back to the same Double (checked, not assumed). Anything else takes Swift's shortest round-trip text.
+    private mutating func appendNumber(_ value: Double) {
+        let magnitude = abs(value)
+        if value < 0 { out.append("-") }
+        if magnitude == magnitude.rounded(), magnitude < 1e15 {
+            out.append(decimal: UInt64(magnitude))
+            return
+        }
+        // Below 1e9, millionths stay under 2^53, so the integer and the division are exact or correctly rounded.
+        if magnitude < 1e9 {
+            let millionths = UInt64((magnitude * 1e6).rounded())
+            if Double(millionths) / 1e6 == magnitude {
+                out.append(decimal: millionths / 1_000_000)
+                var fraction = millionths % 1_000_000
+                var digits = 6
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    digits -= 1
+                }
+                out.append(upTo: 7) { p in
+                    OutputFile.writeFraction(fraction, digits: digits, to: p)
+                    return digits + 1
+                }
+                return
+            }
+        }
+        out.append(String(magnitude))
     }
 
     mutating func close() throws(TraceFileError) {

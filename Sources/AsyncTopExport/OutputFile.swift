@@ -4,66 +4,156 @@ import AsyncTopTrace
 import Glibc
 #endif
 
-/// A buffered output file for the exporters: bytes accumulate in memory and go out 1 MiB at a time.
+/// A buffered output file for the exporters: bytes accumulate in memory and go out about 1 MiB at a time.
+///
+/// Writers append a few bytes at a time, tens of times per event, so the buffer is raw memory rather than a
+/// `[UInt8]`: an array append checks uniqueness and capacity on every call (and slicing one to reverse
+/// digits copied it), which was most of an export's time. Here an append is one capacity comparison and a
+/// store or `memcpy`. Cost: no allocation once the buffer has grown to its working size.
+///
+/// Move it into its one user (a writer): copies share the buffer, and growing it frees the old memory.
 struct OutputFile {
     let path: String
     private let fd: Int32
-    var buffer: [UInt8] = []
+    private let storage: Storage
+    /// The buffer's start, cached from `storage` (changes only when it grows).
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes buffered, not yet written.
+    private(set) var count = 0
+    /// Bytes written to the file so far.
     private(set) var written = 0
+
+    /// Owns the buffer's memory, so copies of an `OutputFile` share it and the last one frees it.
+    private final class Storage {
+        var pointer: UnsafeMutablePointer<UInt8>
+        init(capacity: Int) { pointer = .allocate(capacity: capacity) }
+        deinit { pointer.deallocate() }
+    }
+
+    private static let flushThreshold = 1 << 20
 
     init(path: String) throws(TraceFileError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
-        buffer.reserveCapacity(1 << 21)
+        capacity = Self.flushThreshold * 2
+        storage = Storage(capacity: capacity)
+        base = storage.pointer
+    }
+
+    /// Room for `n` more bytes; returns where they go. Grows (rarely: flushes keep the buffer near 1 MiB).
+    @inline(__always)
+    private mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + n > capacity { grow(to: count + n) }
+        return base + count
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        pointer.update(from: base, count: count)
+        storage.pointer.deallocate()
+        storage.pointer = pointer
+        base = pointer
+        capacity = newCapacity
+    }
+
+    /// Appends what `body` writes at a pointer with room for `capacity` bytes; `body` returns the count.
+    @inline(__always)
+    mutating func append(upTo capacity: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let p = reserve(capacity)
+        count += body(p)
+    }
+
+    @inline(__always)
+    mutating func append(byte: UInt8) {
+        reserve(1).pointee = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        reserve(bytes.count).update(from: source, count: bytes.count)
+        count += bytes.count
     }
 
     @inline(__always)
     mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     @inline(__always)
-    mutating func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
+    mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
 
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    /// The decimal digits of `value`.
     @inline(__always)
     mutating func append(decimal value: UInt64) {
-        let start = buffer.count
-        var rest = value
-        repeat {
-            buffer.append(UInt8(truncatingIfNeeded: 48 &+ rest % 10))
-            rest /= 10
-        } while rest > 0
-        buffer[start...].reverse()
+        append(upTo: 20) { OutputFile.writeDecimal(value, to: $0) }
     }
 
     /// Nanoseconds as microseconds with three decimals ("12.345").
     @inline(__always)
     mutating func append(microsecondsFromNanoseconds ns: UInt64) {
-        append(decimal: ns / 1000)
-        let fraction = ns % 1000
-        buffer.append(46)
-        buffer.append(UInt8(48 + fraction / 100))
-        buffer.append(UInt8(48 + fraction / 10 % 10))
-        buffer.append(UInt8(48 + fraction % 10))
+        append(upTo: 24) { p in
+            let n = OutputFile.writeDecimal(ns / 1000, to: p)
+            OutputFile.writeFraction(ns % 1000, digits: 3, to: p + n)
+            return n + 4
+        }
+    }
+
+    /// Writes the digits of `value` at `p` (room for 20); returns how many.
+    @inline(__always)
+    static func writeDecimal(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 1
+        var threshold: UInt64 = 10
+        while digits < 20, value >= threshold {
+            digits += 1
+            threshold = threshold &* 10
+        }
+        var rest = value
+        var i = digits
+        repeat {
+            i -= 1
+            p[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
+            rest /= 10
+        } while i > 0
+        return digits
+    }
+
+    /// Writes "." and `fraction` as exactly `digits` digits (zero-padded) at `p`.
+    @inline(__always)
+    static func writeFraction(_ fraction: UInt64, digits: Int, to p: UnsafeMutablePointer<UInt8>) {
+        p[0] = UInt8(ascii: ".")
+        var rest = fraction
+        for i in stride(from: digits, to: 0, by: -1) {
+            p[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
+            rest /= 10
+        }
     }
 
     mutating func flushIfLarge() throws(TraceFileError) {
-        if buffer.count >= 1 << 20 { try flush() }
+        if count >= Self.flushThreshold { try flush() }
     }
 
     mutating func flush() throws(TraceFileError) {
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < count {
+            let n = write(fd, base + offset, count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .cannotWrite(path: path, errno: errno)
             }
             offset += n
         }
-        written += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        written += count
+        count = 0
     }
 
     mutating func close() throws(TraceFileError) {
@@ -72,22 +162,47 @@ struct OutputFile {
     }
 }
 
-/// A name as JSON or CSV text: terminal-safe, quotes escaped, cached per id.
+/// Names as JSON or CSV text: terminal-safe, quotes escaped, escaped once per id and cached.
 struct EscapedNames {
     let names: any NameResolver
-    private var cache: [NameID: [UInt8]] = [:]
     let quote: UInt8
+    /// Escaped names by id, for ids below `denseLimit` (ids are arena offsets / 4 + 1, so small and dense):
+    /// a lookup per event without hashing. Larger ids (only from hand-made files) go to `sparse`.
+    private var dense: [[UInt8]?] = []
+    private var sparse: [NameID: [UInt8]] = [:]
+    private static let denseLimit: UInt32 = 1 << 16
 
     init(names: any NameResolver, quote: UInt8) {
         self.names = names
         self.quote = quote
     }
 
-    mutating func escaped(_ id: NameID, fallback: String) -> [UInt8] {
-        if let cached = cache[id] { return cached }
-        let text = id == .none ? fallback : (names.bytes(for: id).map { TerminalSafeText.make($0) } ?? fallback)
-        let value = escape(text)
-        cache[id] = value
+    /// Appends the escaped name for `id`, or `fallback` when the id is `.none` or unknown.
+    @inline(__always)
+    mutating func append(_ id: NameID, fallback: StaticString, to out: inout OutputFile) {
+        let raw = Int(id.rawValue)
+        if raw < dense.count, let bytes = dense[raw] {
+            out.append(bytes)
+        } else if let bytes = lookUp(id) {
+            out.append(bytes)
+        } else {
+            out.append(fallback)
+        }
+    }
+
+    /// The escaped name, cached; nil for `.none` and for ids the trace does not name.
+    private mutating func lookUp(_ id: NameID) -> [UInt8]? {
+        guard id != .none else { return nil }
+        if id.rawValue >= Self.denseLimit, let cached = sparse[id] { return cached }
+        guard let bytes = names.bytes(for: id) else { return nil }
+        let value = escape(TerminalSafeText.make(bytes))
+        if id.rawValue < Self.denseLimit {
+            let raw = Int(id.rawValue)
+            if raw >= dense.count { dense.append(contentsOf: repeatElement(nil, count: raw + 1 - dense.count)) }
+            dense[raw] = value
+        } else {
+            sparse[id] = value
+        }
         return value
     }
 

@@ -10,14 +10,19 @@ import AsyncTopTrace
 /// parent_uuid 5, counter 8; ProcessDescriptor pid 1, process_name 6; ThreadDescriptor pid 1, tid 2,
 /// thread_name 5; TrackEvent type 9, name_iid 10, track_uuid 11, counter_value 30, double_counter_value 44,
 /// flow_ids 47, terminating_flow_ids 48; InternedData event_names 2; EventName iid 1, name 2.
+///
+/// Cost: an event's packet is encoded once, straight into the output buffer (`TrackEventPacket`); only
+/// descriptors (once per loop, task and counter track) go through `ProtoBuffer` and a copy.
 struct PerfettoTraceWriter: TimelineSink {
     var out: OutputFile
     private let pid: Int32
     private let baseNanoseconds: UInt64
     private let names: any NameResolver
-    private var event = ProtoBuffer()
+    /// Scratch for descriptors, reused so a task's descriptor allocates nothing.
+    private var descriptor = ProtoBuffer()
     private var packet = ProtoBuffer()
-    private var counterUUIDs: [CounterTrack: UInt64] = [:]
+    /// Task track names by NameID, made terminal-safe once.
+    private var taskNames: [NameID: [UInt8]] = [:]
     static let sequence: UInt64 = 1
     static let processUUID: UInt64 = 1
     /// Interned ids for the fixed labels, above any NameID.
@@ -54,107 +59,179 @@ struct PerfettoTraceWriter: TimelineSink {
     }
 
     private mutating func writePacket(_ body: ProtoBuffer) {
-        out.buffer.append(0x0A)  // Trace.packet, length-delimited
-        Varint.append(UInt64(body.bytes.count), to: &out.buffer)
-        out.buffer.append(contentsOf: body.bytes)
+        out.append(byte: 0x0A)  // Trace.packet, length-delimited
+        out.append(upTo: 10) { Varint.write(UInt64(body.bytes.count), to: $0) }
+        out.append(body.bytes)
     }
 
-    private mutating func writeDescriptor(_ descriptor: ProtoBuffer) {
+    /// Writes `descriptor` (already filled) as a TrackDescriptor packet.
+    private mutating func writeDescriptor() {
         packet.removeAll()
         packet.field(10, varint: Self.sequence)
         packet.field(60, message: descriptor)
         writePacket(packet)
     }
 
-    /// Writes `event` (already filled) as a TrackEvent packet at `ns`.
-    private mutating func writeEvent(at ns: UInt64) {
-        packet.removeAll()
-        packet.field(8, varint: baseNanoseconds &+ ns)
-        packet.field(10, varint: Self.sequence)
-        packet.field(13, varint: 2)
-        packet.field(11, message: event)
-        writePacket(packet)
+    /// Writes a TrackEvent packet at `ns` whose event fields `body` encodes.
+    @inline(__always)
+    private mutating func writeEvent(at ns: UInt64, _ body: (inout TrackEventPacket) -> Void) {
+        let timestamp = baseNanoseconds &+ ns
+        out.append(upTo: TrackEventPacket.maxSize) { start in
+            var packet = TrackEventPacket(start: start, timestamp: timestamp)
+            body(&packet)
+            return packet.finish()
+        }
     }
 
     static func loopUUID(_ loop: UInt16) -> UInt64 { 0x1000 + UInt64(loop) }
     static func taskUUID(_ task: UInt64) -> UInt64 { 1 << 62 | (task & (1 << 62 - 1)) }
+    static func counterUUID(_ index: Int) -> UInt64 { 0x10_0000 + UInt64(index) }
 
     mutating func thread(loop: UInt16, threadID: UInt64, name: String) {
         var thread = ProtoBuffer()
         thread.field(1, varint: UInt64(UInt32(bitPattern: pid)))
         thread.field(2, varint: threadID)
         thread.field(5, string: name)
-        var descriptor = ProtoBuffer()
+        descriptor.removeAll()
         descriptor.field(1, varint: Self.loopUUID(loop))
         descriptor.field(5, varint: Self.processUUID)
         descriptor.field(4, message: thread)
-        writeDescriptor(descriptor)
+        writeDescriptor()
     }
 
-    mutating func counterTrack(_ track: CounterTrack, name: String) {
-        let uuid = 0x10_0000 + UInt64(counterUUIDs.count)
-        counterUUIDs[track] = uuid
-        var descriptor = ProtoBuffer()
-        descriptor.field(1, varint: uuid)
+    mutating func counterTrack(_ track: CounterTrack, index: Int, name: String) {
+        descriptor.removeAll()
+        descriptor.field(1, varint: Self.counterUUID(index))
         descriptor.field(2, string: name)
         descriptor.field(5, varint: Self.processUUID)
         descriptor.field(8, message: ProtoBuffer())
-        writeDescriptor(descriptor)
+        writeDescriptor()
     }
 
     mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?) {
-        event.removeAll()
-        event.field(9, varint: 1)
-        event.field(11, varint: Self.loopUUID(loop))
-        event.field(10, varint: name == .none ? Self.labelBase + UInt64(category.rawValue) : UInt64(name.rawValue))
-        if let flow = terminatingFlow { event.field(48, fixed64: flow) }
-        writeEvent(at: ns)
+        writeEvent(at: ns) { event in
+            event.field(9, varint: 1)
+            event.field(11, varint: Self.loopUUID(loop))
+            event.field(10, varint: name == .none ? Self.labelBase + UInt64(category.rawValue) : UInt64(name.rawValue))
+            if let flow = terminatingFlow { event.field(48, fixed64: flow) }
+        }
     }
 
     mutating func sliceEnd(loop: UInt16, at ns: UInt64) {
-        event.removeAll()
-        event.field(9, varint: 2)
-        event.field(11, varint: Self.loopUUID(loop))
-        writeEvent(at: ns)
+        writeEvent(at: ns) { event in
+            event.field(9, varint: 2)
+            event.field(11, varint: Self.loopUUID(loop))
+        }
     }
 
     mutating func instant(loop: UInt16, at ns: UInt64, name: NameID, label: InstantLabel, id: UInt64, flow: UInt64?) {
-        event.removeAll()
-        event.field(9, varint: 3)
-        event.field(11, varint: Self.loopUUID(loop))
-        event.field(10, varint: name == .none || label == .failure ? Self.labelBase + 16 + UInt64(label.rawValue) : UInt64(name.rawValue))
-        if let flow { event.field(47, fixed64: flow) }
-        writeEvent(at: ns)
+        writeEvent(at: ns) { event in
+            event.field(9, varint: 3)
+            event.field(11, varint: Self.loopUUID(loop))
+            let labelled = name == .none || label == .failure
+            event.field(10, varint: labelled ? Self.labelBase + 16 + UInt64(label.rawValue) : UInt64(name.rawValue))
+            if let flow { event.field(47, fixed64: flow) }
+        }
     }
 
     mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64) {
-        var descriptor = ProtoBuffer()
+        descriptor.removeAll()
         descriptor.field(1, varint: Self.taskUUID(task))
-        descriptor.field(2, string: names.bytes(for: name).map { TerminalSafeText.make($0) } ?? "task \(task)")
+        if let text = taskName(name) {
+            descriptor.field(2, bytes: text)
+        } else {
+            descriptor.field(2, string: "task \(task)")
+        }
         descriptor.field(5, varint: Self.processUUID)
-        writeDescriptor(descriptor)
-        event.removeAll()
-        event.field(9, varint: 1)
-        event.field(11, varint: Self.taskUUID(task))
-        event.field(10, varint: name == .none ? Self.labelBase + UInt64(SliceCategory.poll.rawValue) : UInt64(name.rawValue))
-        writeEvent(at: ns)
+        writeDescriptor()
+        writeEvent(at: ns) { event in
+            event.field(9, varint: 1)
+            event.field(11, varint: Self.taskUUID(task))
+            let unnamed = Self.labelBase + UInt64(SliceCategory.poll.rawValue)
+            event.field(10, varint: name == .none ? unnamed : UInt64(name.rawValue))
+        }
     }
 
-    mutating func taskEnd(task: UInt64, at ns: UInt64, outcome: EventKind) {
-        event.removeAll()
-        event.field(9, varint: 2)
-        event.field(11, varint: Self.taskUUID(task))
-        writeEvent(at: ns)
+    /// A task track's name: the name made terminal-safe, cached; nil when the id names nothing.
+    private mutating func taskName(_ id: NameID) -> [UInt8]? {
+        if let cached = taskNames[id] { return cached }
+        guard id != .none, let bytes = names.bytes(for: id) else { return nil }
+        let text = Array(TerminalSafeText.make(bytes).utf8)
+        taskNames[id] = text
+        return text
     }
 
-    mutating func counter(_ track: CounterTrack, at ns: UInt64, value: Double) {
-        guard let uuid = counterUUIDs[track] else { return }
-        event.removeAll()
-        event.field(9, varint: 4)
-        event.field(11, varint: uuid)
-        event.field(44, double: value)
-        writeEvent(at: ns)
+    mutating func taskEnd(task: UInt64, at ns: UInt64, name: NameID, outcome: EventKind) {
+        writeEvent(at: ns) { event in
+            event.field(9, varint: 2)
+            event.field(11, varint: Self.taskUUID(task))
+        }
+    }
+
+    mutating func counter(_ index: Int, at ns: UInt64, value: Double) {
+        writeEvent(at: ns) { event in
+            event.field(9, varint: 4)
+            event.field(11, varint: Self.counterUUID(index))
+            event.field(44, double: value)
+        }
     }
 
     mutating func close() throws(TraceFileError) { try out.close() }
+}
+
+/// One TracePacket holding a TrackEvent, encoded in place at a pointer: timestamp, sequence id and flags,
+/// then the event's fields, then both lengths patched in. Each length is one byte because the packet has a
+/// small fixed bound (`maxSize`, under 128): the packet's tag, length and header fields take at most 19 bytes
+/// and an event's fields at most 34 (type, track, name, one flow id — or type, track, value), so nothing
+/// is measured or copied twice.
+struct TrackEventPacket {
+    /// Bytes the caller reserves: the largest packet, with its tag and length byte.
+    static let maxSize = 64
+    private let start: UnsafeMutablePointer<UInt8>
+    private var cursor: UnsafeMutablePointer<UInt8>
+    /// Where the TrackEvent's length byte goes.
+    private var eventLength: UnsafeMutablePointer<UInt8>
+
+    @inline(__always)
+    init(start: UnsafeMutablePointer<UInt8>, timestamp: UInt64) {
+        self.start = start
+        start[0] = 0x0A  // Trace.packet, length-delimited; start[1] is its length
+        cursor = start + 2
+        eventLength = start
+        field(8, varint: timestamp)
+        field(10, varint: PerfettoTraceWriter.sequence)
+        field(13, varint: 2)  // SEQ_NEEDS_INCREMENTAL_STATE
+        cursor[0] = 11 << 3 | 2  // TracePacket.track_event, length-delimited
+        eventLength = cursor + 1
+        cursor += 2
+    }
+
+    @inline(__always)
+    private mutating func varint(_ value: UInt64) { cursor += Varint.write(value, to: cursor) }
+
+    @inline(__always)
+    mutating func field(_ number: UInt64, varint value: UInt64) {
+        varint(number << 3)
+        varint(value)
+    }
+
+    @inline(__always)
+    mutating func field(_ number: UInt64, fixed64 value: UInt64) {
+        varint(number << 3 | 1)
+        UnsafeMutableRawPointer(cursor).storeBytes(of: value.littleEndian, as: UInt64.self)
+        cursor += 8
+    }
+
+    @inline(__always)
+    mutating func field(_ number: UInt64, double value: Double) { field(number, fixed64: value.bitPattern) }
+
+    /// Patches the lengths in; returns the packet's size.
+    @inline(__always)
+    mutating func finish() -> Int {
+        let size = cursor - start
+        precondition(size <= Self.maxSize, "TrackEvent packet overran its bound")
+        eventLength.pointee = UInt8(truncatingIfNeeded: cursor - eventLength - 1)
+        start[1] = UInt8(truncatingIfNeeded: size - 2)
+        return size
+    }
 }

@@ -33,6 +33,12 @@ struct ProtoBuffer {
         bytes.append(contentsOf: string.utf8)
     }
 
+    mutating func field(_ number: UInt64, bytes value: [UInt8]) {
+        tag(number, 2)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
     @inline(__always)
     mutating func field(_ number: UInt64, message: ProtoBuffer) {
         tag(number, 2)

@@ -11,14 +11,17 @@ public protocol TimelineSink {
     /// A loop's thread, before any of its events.
     mutating func thread(loop: UInt16, threadID: UInt64, name: String)
     /// A counter track (loop queue depth, loop latency, pending timers, or a user counter), before its values.
-    mutating func counterTrack(_ track: CounterTrack, name: String)
+    /// `index` numbers the tracks densely from 0 in the order announced; `counter` names a track by it, so a
+    /// writer keeps per-track data in an array rather than hashing a `CounterTrack` per value.
+    mutating func counterTrack(_ track: CounterTrack, index: Int, name: String)
     mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?)
     mutating func sliceEnd(loop: UInt16, at ns: UInt64)
     /// A zero-length slice on a loop (a wake, an enqueue, a timer firing, a failure), optionally starting a flow.
     mutating func instant(loop: UInt16, at ns: UInt64, name: NameID, label: InstantLabel, id: UInt64, flow: UInt64?)
     mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64)
-    mutating func taskEnd(task: UInt64, at ns: UInt64, outcome: EventKind)
-    mutating func counter(_ track: CounterTrack, at ns: UInt64, value: Double)
+    /// The end of a task's life; `name` is the one its `taskBegin` had.
+    mutating func taskEnd(task: UInt64, at ns: UInt64, name: NameID, outcome: EventKind)
+    mutating func counter(_ index: Int, at ns: UInt64, value: Double)
 }
 
 /// A sink that writes a file: what `TraceExport` drives.
@@ -68,16 +71,19 @@ public enum CounterTrack: Hashable, Sendable {
 /// `finish()`. A flow starts at a wake or an enqueue that happens inside a slice on its loop (the slice
 /// that caused it; work submitted from outside any slice has no cause to point from) and ends at the
 /// begin of the poll or run it caused. Flow ids are a per-export sequence.
+///
+/// Cost: per-loop state lives in an array indexed by loop id, so most events hash nothing; tasks and
+/// flows (keyed by arbitrary ids) take a dictionary operation at a spawn, wake, poll, run or completion.
 public struct TimelineWalker<Sink: TimelineSink> {
     public var sink: Sink
     private let calibration: ClockCalibration
     private let names: any NameResolver
-    private var loopsSeen = Set<UInt16>()
-    private var countersSeen = Set<CounterTrack>()
-    private var openSlices: [UInt16: [UInt64]] = [:]
+    /// Indexed by loop id; grown when a higher loop id first appears.
+    private var loops: [LoopTimeline] = []
+    private var userCounters: [NameID: Int] = [:]
+    private var counterTracks = 0
     /// Tasks alive, with their names (a poll slice is named after its task).
     private var openTasks: [UInt64: NameID] = [:]
-    private var pendingTimers: [UInt16: Int] = [:]
     /// Flow waiting for the next poll of a task / the run of a callback.
     private var pendingFlows: [UInt64: UInt64] = [:]
     private var flowSequence: UInt64 = 0
@@ -86,6 +92,18 @@ public struct TimelineWalker<Sink: TimelineSink> {
     /// Flows completed (both ends written).
     public private(set) var flows = 0
 
+    /// What the walker keeps per loop.
+    private struct LoopTimeline {
+        var announced = false
+        /// Ids of the slices open on the loop, innermost last.
+        var openSlices: [UInt64] = []
+        var pendingTimers = 0
+        /// Counter track indices, -1 until the track's first value.
+        var queueDepthTrack = -1
+        var latencyTrack = -1
+        var pendingTimersTrack = -1
+    }
+
     public init(sink: Sink, calibration: ClockCalibration, names: any NameResolver, rings: [RingIdentity]) {
         self.sink = sink
         self.calibration = calibration
@@ -93,23 +111,29 @@ public struct TimelineWalker<Sink: TimelineSink> {
         for ring in rings { threads[ring.loop] = ring.threadID }
     }
 
-    private mutating func ensureLoop(_ loop: UInt16) {
-        guard loopsSeen.insert(loop).inserted else { return }
+    /// Announces a loop's thread the first time the loop appears.
+    private mutating func announce(_ loop: UInt16) {
+        let index = Int(loop)
+        if index >= loops.count {
+            loops.append(contentsOf: repeatElement(LoopTimeline(), count: index + 1 - loops.count))
+        }
+        loops[index].announced = true
         sink.thread(loop: loop, threadID: threads[loop] ?? UInt64(loop) + 1, name: "loop \(loop)")
     }
 
-    private mutating func counter(_ track: CounterTrack, at ns: UInt64, _ value: Double) {
-        if countersSeen.insert(track).inserted {
-            let name: String
-            switch track {
-            case .queueDepth(let loop): name = "loop \(loop) callbacks queued"
-            case .latency(let loop): name = "loop \(loop) latency (ms)"
-            case .pendingTimers(let loop): name = "loop \(loop) timers pending"
-            case .user(let id): name = names.string(for: id).map { TerminalSafeText.make($0) } ?? "counter \(id.rawValue)"
-            }
-            sink.counterTrack(track, name: name)
+    /// Numbers a new counter track and announces it.
+    private mutating func newCounterTrack(_ track: CounterTrack) -> Int {
+        let name: String
+        switch track {
+        case .queueDepth(let loop): name = "loop \(loop) callbacks queued"
+        case .latency(let loop): name = "loop \(loop) latency (ms)"
+        case .pendingTimers(let loop): name = "loop \(loop) timers pending"
+        case .user(let id): name = names.string(for: id).map { TerminalSafeText.make($0) } ?? "counter \(id.rawValue)"
         }
-        sink.counter(track, at: ns, value: value)
+        let index = counterTracks
+        counterTracks += 1
+        sink.counterTrack(track, index: index, name: name)
+        return index
     }
 
     private mutating func newFlow() -> UInt64 {
@@ -117,30 +141,34 @@ public struct TimelineWalker<Sink: TimelineSink> {
         return flowSequence
     }
 
-    private func insideSlice(_ loop: UInt16) -> Bool { !(openSlices[loop]?.isEmpty ?? true) }
-
     public mutating func walk(_ event: TraceEvent) {
         let ns = calibration.nanoseconds(event.time)
         lastTime = max(lastTime, ns)
         let loop = event.loop
-        ensureLoop(loop)
+        let slot = Int(loop)
+        if slot >= loops.count || !loops[slot].announced { announce(loop) }
         switch event.kind {
         case .callbackEnqueued:
-            let flow = insideSlice(loop) ? newFlow() : nil
+            let flow = loops[slot].openSlices.isEmpty ? nil : newFlow()
             if let flow { pendingFlows[event.id << 1 | 1] = flow }
             sink.instant(loop: loop, at: ns, name: event.name, label: .enqueue, id: event.id, flow: flow)
         case .callbackBegan, .microtaskBegan, .taskPollBegan:
             let category: SliceCategory = event.kind == .callbackBegan ? .callback : event.kind == .microtaskBegan ? .microtask : .poll
             let flowKey = category == .poll ? event.id << 1 : event.id << 1 | 1
-            let flow = category == .microtask ? nil : pendingFlows.removeValue(forKey: flowKey)
+            let flow = category == .microtask || pendingFlows.isEmpty ? nil : pendingFlows.removeValue(forKey: flowKey)
             if flow != nil { flows += 1 }
-            openSlices[loop, default: []].append(event.id)
+            loops[slot].openSlices.append(event.id)
             let name = category == .poll ? openTasks[event.id] ?? event.name : event.name
             sink.sliceBegin(loop: loop, at: ns, name: name, category: category, id: event.id, terminatingFlow: flow)
-            counter(.latency(loop: loop), at: ns, Double(calibration.nanoseconds(event.arg)) / 1e6)
+            var track = loops[slot].latencyTrack
+            if track < 0 {
+                track = newCounterTrack(.latency(loop: loop))
+                loops[slot].latencyTrack = track
+            }
+            sink.counter(track, at: ns, value: Double(calibration.nanoseconds(event.arg)) / 1e6)
         case .callbackEnded, .microtaskEnded, .callbackFailed, .taskPollEnded:
-            guard let top = openSlices[loop]?.last, top == event.id else { break }
-            openSlices[loop]?.removeLast()
+            guard let top = loops[slot].openSlices.last, top == event.id else { break }
+            loops[slot].openSlices.removeLast()
             sink.sliceEnd(loop: loop, at: ns)
             if event.kind == .callbackFailed {
                 sink.instant(loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure, id: event.id, flow: nil)
@@ -150,25 +178,41 @@ public struct TimelineWalker<Sink: TimelineSink> {
             openTasks[event.id] = event.name
             sink.taskBegin(task: event.id, at: ns, name: event.name, parent: event.arg)
         case .taskCompleted, .taskFailed, .taskCancelled:
-            guard openTasks.removeValue(forKey: event.id) != nil else { break }
-            sink.taskEnd(task: event.id, at: ns, outcome: event.kind)
+            guard let name = openTasks.removeValue(forKey: event.id) else { break }
+            sink.taskEnd(task: event.id, at: ns, name: name, outcome: event.kind)
         case .taskWoken:
-            let flow = insideSlice(loop) ? newFlow() : nil
+            let flow = loops[slot].openSlices.isEmpty ? nil : newFlow()
             if let flow { pendingFlows[event.id << 1] = flow }
             sink.instant(loop: loop, at: ns, name: .none, label: .wake, id: event.id, flow: flow)
-        case .timerArmed:
-            pendingTimers[loop, default: 0] += 1
-            counter(.pendingTimers(loop: loop), at: ns, Double(pendingTimers[loop]!))
-        case .timerFired, .timerCancelled:
-            pendingTimers[loop] = max(0, (pendingTimers[loop] ?? 0) - 1)
-            counter(.pendingTimers(loop: loop), at: ns, Double(pendingTimers[loop]!))
+        case .timerArmed, .timerFired, .timerCancelled:
+            let before = loops[slot].pendingTimers
+            let pending = event.kind == .timerArmed ? before + 1 : max(0, before - 1)
+            loops[slot].pendingTimers = pending
+            var track = loops[slot].pendingTimersTrack
+            if track < 0 {
+                track = newCounterTrack(.pendingTimers(loop: loop))
+                loops[slot].pendingTimersTrack = track
+            }
+            sink.counter(track, at: ns, value: Double(pending))
             if event.kind == .timerFired {
                 sink.instant(loop: loop, at: ns, name: .none, label: .timerFired, id: event.id, flow: nil)
             }
         case .tickEnded:
-            counter(.queueDepth(loop: loop), at: ns, Double(event.arg))
+            var track = loops[slot].queueDepthTrack
+            if track < 0 {
+                track = newCounterTrack(.queueDepth(loop: loop))
+                loops[slot].queueDepthTrack = track
+            }
+            sink.counter(track, at: ns, value: Double(event.arg))
         case .counter:
-            counter(.user(event.name), at: ns, Double(Int64(bitPattern: event.arg)))
+            let track: Int
+            if let known = userCounters[event.name] {
+                track = known
+            } else {
+                track = newCounterTrack(.user(event.name))
+                userCounters[event.name] = track
+            }
+            sink.counter(track, at: ns, value: Double(Int64(bitPattern: event.arg)))
         case .failureUnobserved:
             sink.instant(loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure, id: event.id, flow: nil)
         case .mark:
@@ -180,11 +224,13 @@ public struct TimelineWalker<Sink: TimelineSink> {
 
     /// Closes every slice and task still open at the last timestamp seen.
     public mutating func finish() {
-        for (loop, stack) in openSlices.sorted(by: { $0.key < $1.key }) {
-            for _ in stack { sink.sliceEnd(loop: loop, at: lastTime) }
+        for slot in loops.indices {
+            for _ in loops[slot].openSlices { sink.sliceEnd(loop: UInt16(slot), at: lastTime) }
+            loops[slot].openSlices.removeAll()
         }
-        openSlices.removeAll()
-        for (task, _) in openTasks.sorted(by: { $0.key < $1.key }) { sink.taskEnd(task: task, at: lastTime, outcome: .taskCancelled) }
+        for (task, name) in openTasks.sorted(by: { $0.key < $1.key }) {
+            sink.taskEnd(task: task, at: lastTime, name: name, outcome: .taskCancelled)
+        }
         openTasks.removeAll()
     }
 }

@@ -85,6 +85,47 @@ import Testing
         #expect(text.contains("perfetto-check: ok"))
     }
 
+    /// A hand-made trace through the Chrome writer: unnamed slices and tasks get their own kind's label (not
+    /// whichever fallback came first), names are escaped, and counter values parse back to the exact doubles.
+    @Test func chromeNamesAndNumbersAreExact() throws {
+        let path = NSTemporaryDirectory() + "export-\(UUID().uuidString).atrace"
+        let output = NSTemporaryDirectory() + "export-\(UUID().uuidString).json"
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: output)
+        }
+        let calibration = ClockCalibration(
+            kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0, epochUnixNanoseconds: 0)
+        let info = SourceInfo(
+            pid: 42, processName: "hand made", processStartTime: 0, vocabulary: EventKind.vocabularyVersion,
+            calibration: calibration, ringCount: 1, ringCapacity: 16)
+        let writer = try TraceFileWriter(path: path, info: info)
+        let quoted = "say \"hi\" \\ there"
+        writer.appendName(NameID(rawValue: 1), bytes: Array(quoted.utf8))
+        let events = [
+            TraceEvent(time: 1_000, kind: .callbackBegan, loop: 1, id: 1, arg: 68),
+            TraceEvent(time: 2_000, kind: .callbackEnded, loop: 1, id: 1),
+            TraceEvent(time: 3_000, kind: .taskSpawned, loop: 1, id: 7),
+            TraceEvent(time: 4_000, kind: .callbackBegan, loop: 1, name: NameID(rawValue: 1), id: 2, arg: 1_234_567),
+            TraceEvent(time: 5_000, kind: .callbackEnded, loop: 1, id: 2),
+            TraceEvent(time: 6_000, kind: .taskCompleted, loop: 1, id: 7),
+        ]
+        for event in events { try writer.append(event) }
+        try writer.finish()
+        _ = try TraceExport.run(try TraceFileReader(path: path), format: .chrome, to: output)
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output)))
+        let records = try #require((json as? [String: Any])?["traceEvents"] as? [[String: Any]])
+        func names(_ phases: Set<String>) -> [String?] {
+            records.filter { phases.contains($0["ph"] as? String ?? "") }.map { $0["name"] as? String }
+        }
+        #expect(names(["B"]) == ["callback", quoted])
+        #expect(names(["b", "e"]) == ["task", "task"])
+        let latencies = records.filter { ($0["name"] as? String)?.hasSuffix("latency (ms)") == true }
+            .map { ($0["args"] as? [String: Any])?["value"] as? Double }
+        #expect(latencies == [68.0 / 1e6, 1_234_567.0 / 1e6])
+    }
+
     @Test func csvHasAHeaderAndOneRowPerEvent() throws {
         let reader = try TraceFileReader(path: Self.recording)
         let output = NSTemporaryDirectory() + "export-\(UUID().uuidString).csv"

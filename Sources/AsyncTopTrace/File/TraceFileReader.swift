@@ -228,16 +228,27 @@ public final class TraceFileReader {
             var reader = ByteReader(bytes: raw)
             var time = chunk.firstTime
             var id: UInt64 = 0
+            /// One event. An event is at most seven varints of at most 10 bytes, so with 70 bytes left no
+            /// read can pass the end and the per-byte end check is skipped.
+            @inline(__always)
+            func decode(checkingEnd: Bool) throws(ByteReader.Malformed) -> TraceEvent {
+                time = time &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
+                let packed = try reader.varint(checkingEnd: checkingEnd)
+                let kind = packed == 127
+                    ? EventKind(rawValue: UInt16(truncatingIfNeeded: try reader.varint(checkingEnd: checkingEnd)))
+                    : TraceFileFormat.unpackKind(packed)
+                let loop = UInt16(truncatingIfNeeded: try reader.varint(checkingEnd: checkingEnd))
+                let name = NameID(rawValue: UInt32(truncatingIfNeeded: try reader.varint(checkingEnd: checkingEnd)))
+                id = id &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
+                let arg = TraceFileFormat.argIsTime(kind)
+                    ? time &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
+                    : try reader.varint(checkingEnd: checkingEnd)
+                return TraceEvent(time: time, kind: kind, loop: loop, name: name, id: id, arg: arg)
+            }
             do {
                 for _ in 0..<chunk.count {
-                    time = time &+ UInt64(bitPattern: try reader.zigzag())
-                    let packed = try reader.varint()
-                    let kind = packed == 127 ? EventKind(rawValue: UInt16(truncatingIfNeeded: try reader.varint())) : TraceFileFormat.unpackKind(packed)
-                    let loop = UInt16(truncatingIfNeeded: try reader.varint())
-                    let name = NameID(rawValue: UInt32(truncatingIfNeeded: try reader.varint()))
-                    id = id &+ UInt64(bitPattern: try reader.zigzag())
-                    let arg = TraceFileFormat.argIsTime(kind) ? time &+ UInt64(bitPattern: try reader.zigzag()) : try reader.varint()
-                    events.append(TraceEvent(time: time, kind: kind, loop: loop, name: name, id: id, arg: arg))
+                    let roomy = reader.remaining >= 70
+                    events.append(roomy ? try decode(checkingEnd: false) : try decode(checkingEnd: true))
                 }
                 return true
             } catch {

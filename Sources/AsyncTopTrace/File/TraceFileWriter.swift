@@ -6,7 +6,7 @@ import Glibc
 /// `TraceFileFormat.eventsPerChunk`, each with its CRC. Memory is bounded by one chunk per ring; `finish()`
 /// flushes and closes, after which the file is complete.
 ///
-/// Cost: ~8 bytes out and well under 100 ns per event (varint encoding and a hardware CRC).
+/// Cost: ~8 bytes out and about 30 ns per event (varint encoding and a hardware CRC; `asynctop-bench file`).
 public final class TraceFileWriter {
     public let path: String
     public private(set) var eventsWritten: UInt64 = 0
@@ -15,17 +15,45 @@ public final class TraceFileWriter {
     private var flushedBytes: UInt64 = 0
     private var fd: Int32
     private var out = ByteWriter()
-    private var writtenNames = Set<NameID>()
+    private var writtenNames = WrittenNames()
     private var knownRings = Set<RingIdentity>()
-    private var pending: [Int: PendingChunk] = [:]
+    /// The open chunk of each ring, indexed by ring (rings are numbered densely from 0). An empty chunk
+    /// keeps its payload's capacity for the next one.
+    private var pending: [PendingChunk] = []
 
     private struct PendingChunk {
         var payload = ByteWriter()
         var count = 0
-        var ring: UInt16
         var firstTime: UInt64 = 0
         var lastTime: UInt64 = 0
         var previousID: UInt64 = 0
+    }
+
+    /// The names already in the file. Name ids are arena offsets / 4 + 1, so small and dense: a bitmap makes
+    /// the per-event check a shift and a load; ids beyond it (only from converters) go to a set.
+    private struct WrittenNames {
+        private var bits: [UInt64] = []
+        private var large = Set<NameID>()
+        private static let bitmapLimit: UInt32 = 1 << 22
+
+        @inline(__always)
+        func contains(_ id: NameID) -> Bool {
+            let raw = id.rawValue
+            guard raw < Self.bitmapLimit else { return large.contains(id) }
+            let word = Int(raw >> 6)
+            return word < bits.count && bits[word] & (1 << UInt64(raw & 63)) != 0
+        }
+
+        /// Adds `id`; false if it was already there.
+        mutating func insert(_ id: NameID) -> Bool {
+            guard !contains(id) else { return false }
+            let raw = id.rawValue
+            guard raw < Self.bitmapLimit else { return large.insert(id).inserted }
+            let word = Int(raw >> 6)
+            if word >= bits.count { bits.append(contentsOf: repeatElement(0, count: word + 1 - bits.count)) }
+            bits[word] |= 1 << UInt64(raw & 63)
+            return true
+        }
     }
 
     /// Creates (or truncates) `path` and writes the header.
@@ -75,24 +103,24 @@ public final class TraceFileWriter {
             payload.varint(missed)
             emitChunk(.losses, ring: UInt16(truncatingIfNeeded: ring), count: 1, first: 0, last: 0, payload: payload.bytes)
         }
-        for segment in batch.segments {
-            for event in batch.events[segment.range] { encode(event, ring: segment.ring.index) }
+        batch.events.withUnsafeBufferPointer { events in
+            for segment in batch.segments { encode(events[segment.range], ring: segment.ring.index) }
         }
         // Finish every ring's chunk at batch end so the file always holds whole batches in read order
         // (what a replay needs to rebuild exactly the state a live monitor had).
-        for ring in pending.keys.sorted() { closeChunk(ring: ring) }
+        closeChunks()
         if out.bytes.count >= 1 << 18 { try flush() }
     }
 
     /// Writes one event (for callers that build traces without a source, e.g. benchmarks and converters).
     public func append(_ event: TraceEvent, ring: Int = 0) throws(TraceFileError) {
-        encode(event, ring: ring)
+        withUnsafePointer(to: event) { encode(UnsafeBufferPointer(start: $0, count: 1)[...], ring: ring) }
         if out.bytes.count >= 1 << 18 { try flush() }
     }
 
     /// Adds a name (for callers writing events directly).
     public func appendName(_ id: NameID, bytes: [UInt8]) {
-        guard id != .none, writtenNames.insert(id).inserted else { return }
+        guard id != .none, writtenNames.insert(id) else { return }
         var payload = ByteWriter()
         payload.varint(UInt64(id.rawValue))
         payload.varint(UInt64(bytes.count))
@@ -102,7 +130,7 @@ public final class TraceFileWriter {
 
     /// Flushes everything and closes the file.
     public func finish() throws(TraceFileError) {
-        for ring in pending.keys.sorted() { closeChunk(ring: ring) }
+        closeChunks()
         try flush()
         fsync(fd)
         close(fd)
@@ -121,8 +149,7 @@ public final class TraceFileWriter {
         guard missing else { return }
         var payload = ByteWriter()
         var count = 0
-        for (id, bytes) in names.all() where !writtenNames.contains(id) {
-            writtenNames.insert(id)
+        for (id, bytes) in names.all() where writtenNames.insert(id) {
             payload.varint(UInt64(id.rawValue))
             payload.varint(UInt64(bytes.count))
             payload.bytes.append(contentsOf: bytes)
@@ -135,32 +162,49 @@ public final class TraceFileWriter {
         kind == .callbackFailed || kind == .taskFailed || kind == .failureUnobserved
     }
 
-    private func encode(_ event: TraceEvent, ring: Int) {
-        if pending[ring] == nil { pending[ring] = PendingChunk(ring: UInt16(truncatingIfNeeded: ring)) }
-        // Encoded in place in the dictionary's storage: a copy taken out would copy the payload every event.
-        let full = Self.encode(event, into: &pending[ring]!)
-        eventsWritten += 1
-        if full { closeChunk(ring: ring) }
+    /// Appends a ring's run of events to its open chunk, closing the chunk whenever it fills. The chunk is
+    /// moved out of `pending` while encoding, so its payload is uniquely held and grows in place.
+    private func encode(_ events: Slice<UnsafeBufferPointer<TraceEvent>>, ring: Int) {
+        guard !events.isEmpty else { return }
+        // The file stores a ring as a u16; keying by the same value keeps the table small whatever the index.
+        let ring = Int(UInt16(truncatingIfNeeded: ring))
+        if ring >= pending.count {
+            pending.append(contentsOf: repeatElement(PendingChunk(), count: ring + 1 - pending.count))
+        }
+        var chunk = PendingChunk()
+        swap(&chunk, &pending[ring])
+        for event in events where Self.encode(event, into: &chunk) {
+            emit(&chunk, ring: ring)
+        }
+        swap(&chunk, &pending[ring])
+        eventsWritten += UInt64(events.count)
     }
 
-    /// Appends one event to a chunk; true when the chunk is full.
+    /// Appends one event to a chunk; true when the chunk is full. At most 63 bytes: six varints, and the raw
+    /// kind after a 127 (kinds outside the packed range).
+    @inline(__always)
     private static func encode(_ event: TraceEvent, into chunk: inout PendingChunk) -> Bool {
         if chunk.count == 0 {
             chunk.firstTime = event.time
             chunk.lastTime = event.time
             chunk.previousID = 0
         }
-        chunk.payload.zigzag(Int64(bitPattern: event.time &- chunk.lastTime))
-        let packed = TraceFileFormat.packKind(event.kind)
-        chunk.payload.varint(packed)
-        if packed == 127 { chunk.payload.varint(UInt64(event.kind.rawValue)) }
-        chunk.payload.varint(UInt64(event.loop))
-        chunk.payload.varint(UInt64(event.name.rawValue))
-        chunk.payload.zigzag(Int64(bitPattern: event.id &- chunk.previousID))
-        if TraceFileFormat.argIsTime(event.kind) {
-            chunk.payload.zigzag(Int64(bitPattern: event.arg &- event.time))
-        } else {
-            chunk.payload.varint(event.arg)
+        let previousTime = chunk.lastTime
+        let previousID = chunk.previousID
+        chunk.payload.append(upTo: 70) { p in
+            var n = Varint.write(Varint.zigzag(Int64(bitPattern: event.time &- previousTime)), to: p)
+            let packed = TraceFileFormat.packKind(event.kind)
+            n += Varint.write(packed, to: p + n)
+            if packed == 127 { n += Varint.write(UInt64(event.kind.rawValue), to: p + n) }
+            n += Varint.write(UInt64(event.loop), to: p + n)
+            n += Varint.write(UInt64(event.name.rawValue), to: p + n)
+            n += Varint.write(Varint.zigzag(Int64(bitPattern: event.id &- previousID)), to: p + n)
+            if TraceFileFormat.argIsTime(event.kind) {
+                n += Varint.write(Varint.zigzag(Int64(bitPattern: event.arg &- event.time)), to: p + n)
+            } else {
+                n += Varint.write(event.arg, to: p + n)
+            }
+            return n
         }
         chunk.lastTime = event.time
         chunk.previousID = event.id
@@ -168,9 +212,18 @@ public final class TraceFileWriter {
         return chunk.count >= TraceFileFormat.eventsPerChunk
     }
 
-    private func closeChunk(ring: Int) {
-        guard let chunk = pending.removeValue(forKey: ring), chunk.count > 0 else { return }
-        emitChunk(.events, ring: chunk.ring, count: chunk.count, first: chunk.firstTime, last: chunk.lastTime, payload: chunk.payload.bytes)
+    /// Writes out every ring's open chunk, in ring order.
+    private func closeChunks() {
+        for ring in pending.indices where pending[ring].count > 0 { emit(&pending[ring], ring: ring) }
+    }
+
+    /// Writes a chunk out and empties it for reuse.
+    private func emit(_ chunk: inout PendingChunk, ring: Int) {
+        emitChunk(
+            .events, ring: UInt16(ring), count: chunk.count, first: chunk.firstTime, last: chunk.lastTime,
+            payload: chunk.payload.bytes)
+        chunk.payload.bytes.removeAll(keepingCapacity: true)
+        chunk.count = 0
     }
 
     private func emitChunk(_ type: TraceFileFormat.ChunkType, ring: UInt16, count: Int, first: UInt64, last: UInt64, payload: [UInt8]) {
