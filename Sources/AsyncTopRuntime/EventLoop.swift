@@ -72,7 +72,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) private var timers = TimerQueue()
     @exclusivity(unchecked) private var reactor: Reactor
     private let siteNames = CallSiteNames()
-    @exclusivity(unchecked) private var awaitedFutures: [ObjectIdentifier: any FutureCallbackRunner] = [:]
+    /// Pending futures someone awaits, each with what fails it at shutdown.
+    @exclusivity(unchecked) private var awaitedFutures: [ObjectIdentifier: @Sendable () -> Void] = [:]
     @exclusivity(unchecked) private var nextCallbackID: UInt64 = 1
     @exclusivity(unchecked) private var nextMicrotaskID: UInt64 = 1
     @exclusivity(unchecked) private var nextTimerID: UInt64 = 1
@@ -254,10 +255,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         microtasks.append(LoopItem(work: work, enqueuedAt: enqueuedAt ?? now, id: microtaskID, name: name))
     }
 
-    /// Schedules a completed future's callbacks as one microtask. Loop thread only.
+    /// Schedules a completed future's callbacks (`run`, a closure over the future: no allocation) as one
+    /// microtask. Loop thread only.
     @usableFromInline
-    func enqueueFutureCallbacks(_ future: any FutureCallbackRunner) {
-        enqueueMicrotaskLocal(.futureCallbacks(future), site: nil)
+    func enqueueFutureCallbacks(_ run: @escaping @Sendable () -> Void) {
+        enqueueMicrotaskLocal(.microtask(run), site: nil)
     }
 
     /// Queues a Swift job run by this loop's thread itself. Traced as the task being woken (and spawned, for
@@ -339,16 +341,19 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // MARK: - Futures
 
     /// A promise whose future completes on this loop.
+    @inlinable
     public func makePromise<Value: Sendable>(of type: Value.Type = Value.self) -> Promise<Value> {
         Promise(on: self)
     }
 
     /// A future that has already succeeded.
+    @inlinable
     public func makeSucceededFuture<Value: Sendable>(_ value: Value) -> Future<Value> {
         Future(loop: self, result: .success(value))
     }
 
     /// A future that has already failed.
+    @inlinable
     public func makeFailedFuture<Value: Sendable>(_ error: any Error, of type: Value.Type = Value.self) -> Future<Value> {
         Future(loop: self, result: .failure(error))
     }
@@ -356,14 +361,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Remembers a pending future someone awaits, so that shutdown can fail it instead of leaving the awaiter
     /// suspended forever. Loop thread only.
     @usableFromInline
-    func rememberAwaited(_ future: any FutureCallbackRunner) {
-        awaitedFutures[ObjectIdentifier(future)] = future
+    func rememberAwaited(_ future: ObjectIdentifier, failForShutdown: @escaping @Sendable () -> Void) {
+        awaitedFutures[future] = failForShutdown
     }
 
     /// Forgets an awaited future that completed. Loop thread only.
     @usableFromInline
-    func forgetAwaited(_ future: any FutureCallbackRunner) {
-        awaitedFutures[ObjectIdentifier(future)] = nil
+    func forgetAwaited(_ future: ObjectIdentifier) {
+        awaitedFutures[future] = nil
     }
 
     /// Counts a failure nobody observed (any thread), traced as the counter "unobserved failures" on the loop
@@ -592,7 +597,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 traceAtClock(.callbackEnqueued, name: name, id: callbackID)
             }
             callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: callbackID, name: name))
-        case .microtask, .futureCallbacks:
+        case .microtask:
             enqueueMicrotaskLocal(item.work, site: item.site, enqueuedAt: item.enqueuedAt)
         case .job(let job):
             if tracingEnabled, case let taskID = EventLoop.taskID(of: job), taskID != 0 {
@@ -697,7 +702,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let kind: StepRecord.Kind
         switch item.work {
         case .callback, .submitted: kind = .callback
-        case .microtask, .futureCallbacks: kind = .microtask
+        case .microtask: kind = .microtask
         case .job: kind = .poll
         }
         let id = item.id
@@ -732,10 +737,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         case .microtask(let work):
             begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
             work()
-            trace(.microtaskEnded, id: itemID)
-        case .futureCallbacks(let future):
-            begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
-            future.runCallbacks()
             trace(.microtaskEnded, id: itemID)
         case .job(let job):
             runJob(job, enqueuedAt: enqueuedAt)
@@ -846,8 +847,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             drainRemote()
             let awaited = awaitedFutures
             awaitedFutures = [:]
-            for future in awaited.values {
-                future.failForShutdown()
+            for failForShutdown in awaited.values {
+                failForShutdown()
             }
             guard !callbacks.isEmpty || !microtasks.isEmpty else { break }
             drainMicrotasks(&ran, budget: .max)
