@@ -85,6 +85,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) private var lastSleepTicks: UInt64 = 0
     @exclusivity(unchecked) private var lastPollEnd: UInt64 = 0
     @exclusivity(unchecked) private var unobservedCounterName = NameID.none
+    /// The names of tasks spawned on the loop thread, most recent first, so that spawning many tasks under one
+    /// name does not take the name table's lock each time.
+    @exclusivity(unchecked) private var recentTaskNames: [(name: String, id: NameID)] = []
 
     /// Starts a loop thread. `region` defaults to the process-wide `EventLoop.sharedRegion()`.
     /// Not a hot path: creates an epoll instance, an eventfd and a thread, and claims one ring of the region.
@@ -158,6 +161,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// False once shutdown has begun.
+    @usableFromInline
     var isOpen: Bool { state.load(ordering: .relaxed) == State.open }
 
     /// Failures nobody could observe or nobody did: callbacks and timers that threw, and failed futures released
@@ -389,6 +393,24 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if unobservedCounterName == .none { unobservedCounterName = region.names.intern("unobserved failures") }
         if let error { trace(.failureUnobserved, arg: UInt64(errorName(error).rawValue)) }
         trace(.counter, name: unobservedCounterName, id: 1, arg: UInt64(count))
+    }
+
+    /// The name id of a task's name. On the loop thread a name among the last few is found by a compare (equal
+    /// string literals compare by address), without the name table's lock; elsewhere it is interned.
+    func taskName(_ name: String) -> NameID {
+        guard inEventLoop else { return region.names.intern(name) }
+        if let index = recentTaskNames.firstIndex(where: { $0.name == name }) {
+            let entry = recentTaskNames[index]
+            if index != 0 {
+                recentTaskNames.remove(at: index)
+                recentTaskNames.insert(entry, at: 0)
+            }
+            return entry.id
+        }
+        let id = region.names.intern(name)
+        if recentTaskNames.count == 8 { recentTaskNames.removeLast() }
+        recentTaskNames.insert((name, id), at: 0)
+        return id
     }
 
     /// The name id of an error's description, for `failed` events.
