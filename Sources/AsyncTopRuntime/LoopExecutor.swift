@@ -50,9 +50,18 @@ extension EventLoop: TaskExecutor, SerialExecutor {
             return Future(loop: self, result: .failure(LoopError.shutDown))
         }
         let future = Future<Success>(loop: self)
+        // The body is written out here rather than in an async helper: each async call level costs the task a
+        // frame allocation.
         let task = startTask(named: name) {
             Task(executorPreference: self) {
-                await self.runSpawned(operation, completing: future)
+                do {
+                    let value = try await operation()
+                    self.traceTaskEnd(failure: nil)
+                    future.completeFromAnyThread(.success(value))
+                } catch {
+                    self.traceTaskEnd(failure: error)
+                    future.completeFromAnyThread(.failure(error))
+                }
             }
         }
         future.setCancellationHandler { task.cancel() }
@@ -76,25 +85,11 @@ extension EventLoop: TaskExecutor, SerialExecutor {
         }
     }
 
-    @inlinable
-    func runSpawned<Success: Sendable>(
-        _ operation: @Sendable () async throws -> Success, completing future: Future<Success>
-    ) async {
-        do {
-            let value = try await operation()
-            traceTaskEnd(failure: nil)
-            future.completeFromAnyThread(.success(value))
-        } catch {
-            traceTaskEnd(failure: error)
-            future.completeFromAnyThread(.failure(error))
-        }
-    }
-
     /// Traces the end of the spawned task running on the calling thread: completed, cancelled, or failed with
     /// `failure`'s description.
     @usableFromInline
     func traceTaskEnd(failure: (any Error)?) {
-        guard inEventLoop && tracingEnabled else { return }
+        guard tracingEnabled && inEventLoop else { return }
         let taskID = EventLoop.currentTaskID()
         switch failure {
         case nil:

@@ -3,7 +3,8 @@
 ///
 /// The vocabulary is versioned by `EventKind.vocabularyVersion`: adding kinds bumps the minor
 /// version, changing the meaning or layout of an existing one bumps the major.
-/// Comments give the meaning of `id` and `arg` for each kind; times are ticks.
+/// Comments give the meaning of `id` and `arg` for each kind; times are ticks. The kinds are inlinable constants
+/// rather than stored statics, so that an emit in another module costs no global accessor call.
 @frozen
 public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
@@ -14,76 +15,76 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     // Loop: 0x00xx
     /// A loop started. id: loop thread id.
-    public static let loopStarted = EventKind(rawValue: 0x0001)
+    @inlinable public static var loopStarted: EventKind { EventKind(rawValue: 0x0001) }
     /// A loop stopped. id: items left unrun.
-    public static let loopStopped = EventKind(rawValue: 0x0002)
+    @inlinable public static var loopStopped: EventKind { EventKind(rawValue: 0x0002) }
     /// A loop turn began. arg: ticks slept in the poll that preceded it.
-    public static let tickBegan = EventKind(rawValue: 0x0003)
+    @inlinable public static var tickBegan: EventKind { EventKind(rawValue: 0x0003) }
     /// A loop turn ended. id: items run in the turn; arg: items still waiting.
-    public static let tickEnded = EventKind(rawValue: 0x0004)
+    @inlinable public static var tickEnded: EventKind { EventKind(rawValue: 0x0004) }
     /// A loop turn entered a phase. id: `LoopPhase` raw value.
-    public static let phase = EventKind(rawValue: 0x0005)
+    @inlinable public static var phase: EventKind { EventKind(rawValue: 0x0005) }
 
     // Callbacks: 0x01xx
     /// A callback was queued. id: callback id; name: call site.
-    public static let callbackEnqueued = EventKind(rawValue: 0x0101)
+    @inlinable public static var callbackEnqueued: EventKind { EventKind(rawValue: 0x0101) }
     /// A callback started. id: callback id; arg: scheduling delay (run time − enqueue time).
-    public static let callbackBegan = EventKind(rawValue: 0x0102)
+    @inlinable public static var callbackBegan: EventKind { EventKind(rawValue: 0x0102) }
     /// A callback returned. id: callback id.
-    public static let callbackEnded = EventKind(rawValue: 0x0103)
+    @inlinable public static var callbackEnded: EventKind { EventKind(rawValue: 0x0103) }
     /// A callback threw. id: callback id; arg: NameID of the error's description.
-    public static let callbackFailed = EventKind(rawValue: 0x0104)
+    @inlinable public static var callbackFailed: EventKind { EventKind(rawValue: 0x0104) }
 
     // Microtasks: 0x02xx
     /// A microtask was queued. id: microtask id; name: call site.
-    public static let microtaskEnqueued = EventKind(rawValue: 0x0201)
+    @inlinable public static var microtaskEnqueued: EventKind { EventKind(rawValue: 0x0201) }
     /// A microtask started. id: microtask id; arg: scheduling delay.
-    public static let microtaskBegan = EventKind(rawValue: 0x0202)
+    @inlinable public static var microtaskBegan: EventKind { EventKind(rawValue: 0x0202) }
     /// A microtask returned. id: microtask id.
-    public static let microtaskEnded = EventKind(rawValue: 0x0203)
+    @inlinable public static var microtaskEnded: EventKind { EventKind(rawValue: 0x0203) }
 
     // Timers: 0x03xx
     /// A timer was armed. id: timer id; arg: deadline (ticks since epoch); name: call site.
-    public static let timerArmed = EventKind(rawValue: 0x0301)
+    @inlinable public static var timerArmed: EventKind { EventKind(rawValue: 0x0301) }
     /// A timer fired. id: timer id; arg: lateness (run time − deadline).
-    public static let timerFired = EventKind(rawValue: 0x0302)
+    @inlinable public static var timerFired: EventKind { EventKind(rawValue: 0x0302) }
     /// A timer was cancelled before firing. id: timer id.
-    public static let timerCancelled = EventKind(rawValue: 0x0303)
+    @inlinable public static var timerCancelled: EventKind { EventKind(rawValue: 0x0303) }
 
     // Tasks: 0x04xx
     /// A task was spawned. id: task id; arg: parent task id (0 = none); name: task name.
-    public static let taskSpawned = EventKind(rawValue: 0x0401)
+    @inlinable public static var taskSpawned: EventKind { EventKind(rawValue: 0x0401) }
     /// A task was made ready to run. id: task id.
-    public static let taskWoken = EventKind(rawValue: 0x0402)
+    @inlinable public static var taskWoken: EventKind { EventKind(rawValue: 0x0402) }
     /// A poll (one job run) of a task began. id: task id; arg: scheduling delay.
-    public static let taskPollBegan = EventKind(rawValue: 0x0403)
+    @inlinable public static var taskPollBegan: EventKind { EventKind(rawValue: 0x0403) }
     /// A poll of a task ended. id: task id.
-    public static let taskPollEnded = EventKind(rawValue: 0x0404)
+    @inlinable public static var taskPollEnded: EventKind { EventKind(rawValue: 0x0404) }
     /// A task finished normally. id: task id.
-    public static let taskCompleted = EventKind(rawValue: 0x0405)
+    @inlinable public static var taskCompleted: EventKind { EventKind(rawValue: 0x0405) }
     /// A task finished by throwing. id: task id; arg: NameID of the error's description.
-    public static let taskFailed = EventKind(rawValue: 0x0406)
+    @inlinable public static var taskFailed: EventKind { EventKind(rawValue: 0x0406) }
     /// A task finished cancelled. id: task id.
-    public static let taskCancelled = EventKind(rawValue: 0x0407)
+    @inlinable public static var taskCancelled: EventKind { EventKind(rawValue: 0x0407) }
     /// Where a task was spawned. id: task id; name: call site (`file:line`). Follows `taskSpawned`.
-    public static let taskLocation = EventKind(rawValue: 0x0408)
+    @inlinable public static var taskLocation: EventKind { EventKind(rawValue: 0x0408) }
     /// A failure nobody observed: a failed task's result was released unawaited, or a callback threw.
     /// id: task or callback id; arg: NameID of the error's description.
-    public static let failureUnobserved = EventKind(rawValue: 0x0409)
+    @inlinable public static var failureUnobserved: EventKind { EventKind(rawValue: 0x0409) }
 
     // I/O: 0x05xx
     /// A file descriptor was registered. id: fd; arg: interest bits.
-    public static let ioRegistered = EventKind(rawValue: 0x0501)
+    @inlinable public static var ioRegistered: EventKind { EventKind(rawValue: 0x0501) }
     /// A file descriptor became ready. id: fd; arg: readiness bits.
-    public static let ioReady = EventKind(rawValue: 0x0502)
+    @inlinable public static var ioReady: EventKind { EventKind(rawValue: 0x0502) }
     /// A file descriptor was unregistered. id: fd.
-    public static let ioUnregistered = EventKind(rawValue: 0x0503)
+    @inlinable public static var ioUnregistered: EventKind { EventKind(rawValue: 0x0503) }
 
     // User: 0x06xx
     /// A user counter changed. name: counter name; id: counter id; arg: value.
-    public static let counter = EventKind(rawValue: 0x0601)
+    @inlinable public static var counter: EventKind { EventKind(rawValue: 0x0601) }
     /// A user mark. name: label; id, arg: user-defined.
-    public static let mark = EventKind(rawValue: 0x0602)
+    @inlinable public static var mark: EventKind { EventKind(rawValue: 0x0602) }
 
     /// Every kind of this vocabulary, with its display name.
     public static let all: [(kind: EventKind, name: String)] = [
