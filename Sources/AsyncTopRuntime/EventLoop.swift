@@ -473,11 +473,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let traceID = nextTimerID
         nextTimerID &+= 1
         var name = NameID.none
+        var deadlineTicks: UInt64 = 0
         if tracingEnabled {
             name = siteNames.name(for: site, in: region.names)
-            tracer.emit(.timerArmed, at: clock, loop: id, name: name, id: traceID, arg: ticks(atMonotonic: deadline))
+            deadlineTicks = ticks(atMonotonic: deadline)
+            tracer.emit(.timerArmed, at: clock, loop: id, name: name, id: traceID, arg: deadlineTicks)
         }
-        return timers.arm(deadline: deadline, body: body, traceID: traceID, name: name, remoteKey: remoteKey)
+        return timers.arm(
+            deadline: deadline, deadlineTicks: deadlineTicks, body: body, traceID: traceID, name: name,
+            remoteKey: remoteKey)
     }
 
     /// Cancels a timer by its handle's key, from any thread.
@@ -656,7 +660,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let callbackID = nextCallbackID
         nextCallbackID &+= 1
         if tracingEnabled {
-            let lateness = sinceClock(max(ticks(atMonotonic: fired.deadline), 1))
+            let deadlineTicks = fired.deadlineTicks != 0 ? fired.deadlineTicks : ticks(atMonotonic: fired.deadline)
+            let lateness = sinceClock(max(deadlineTicks, 1))
             traceAtClock(.timerFired, id: fired.traceID, arg: lateness)
             traceAtClock(.callbackBegan, name: fired.name, id: callbackID, arg: lateness)
         }
@@ -683,8 +688,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             case .fixedRate: next = fired.deadline &+ period
             case .fixedDelay: next = TraceClock.monotonicNanoseconds() &+ period
             }
-            if timers.rearm(key: fired.key, deadline: next, firings: firings + 1), tracingEnabled {
-                traceAtClock(.timerArmed, name: fired.name, id: fired.traceID, arg: ticks(atMonotonic: next))
+            let nextTicks = tracingEnabled ? ticks(atMonotonic: next) : 0
+            if timers.rearm(key: fired.key, deadline: next, deadlineTicks: nextTicks, firings: firings + 1),
+                tracingEnabled
+            {
+                traceAtClock(.timerArmed, name: fired.name, id: fired.traceID, arg: nextTicks)
             }
         }
     }
