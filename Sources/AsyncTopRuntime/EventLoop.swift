@@ -72,7 +72,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) private var timers = TimerQueue()
     @exclusivity(unchecked) private var reactor: Reactor
     private let siteNames = CallSiteNames()
-    @exclusivity(unchecked) private var awaitedFutures: [ObjectIdentifier: any FutureCallbackRunner] = [:]
+    /// Pending futures someone awaits, each with what fails it at shutdown.
+    @exclusivity(unchecked) private var awaitedFutures: [ObjectIdentifier: @Sendable () -> Void] = [:]
     @exclusivity(unchecked) private var nextCallbackID: UInt64 = 1
     @exclusivity(unchecked) private var nextMicrotaskID: UInt64 = 1
     @exclusivity(unchecked) private var nextTimerID: UInt64 = 1
@@ -84,6 +85,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) private var lastSleepTicks: UInt64 = 0
     @exclusivity(unchecked) private var lastPollEnd: UInt64 = 0
     @exclusivity(unchecked) private var unobservedCounterName = NameID.none
+    /// The names of tasks spawned on the loop thread, most recent first, so that spawning many tasks under one
+    /// name does not take the name table's lock each time.
+    @exclusivity(unchecked) private var recentTaskNames: [(name: String, id: NameID)] = []
 
     /// Starts a loop thread. `region` defaults to the process-wide `EventLoop.sharedRegion()`.
     /// Not a hot path: creates an epoll instance, an eventfd and a thread, and claims one ring of the region.
@@ -157,6 +161,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// False once shutdown has begun.
+    @usableFromInline
     var isOpen: Bool { state.load(ordering: .relaxed) == State.open }
 
     /// Failures nobody could observe or nobody did: callbacks and timers that threw, and failed futures released
@@ -254,10 +259,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         microtasks.append(LoopItem(work: work, enqueuedAt: enqueuedAt ?? now, id: microtaskID, name: name))
     }
 
-    /// Schedules a completed future's callbacks as one microtask. Loop thread only.
+    /// Schedules a completed future's callbacks (`run`, a closure over the future: no allocation) as one
+    /// microtask. Loop thread only.
     @usableFromInline
-    func enqueueFutureCallbacks(_ future: any FutureCallbackRunner) {
-        enqueueMicrotaskLocal(.futureCallbacks(future), site: nil)
+    func enqueueFutureCallbacks(_ run: @escaping @Sendable () -> Void) {
+        enqueueMicrotaskLocal(.microtask(run), site: nil)
     }
 
     /// Queues a Swift job run by this loop's thread itself. Traced as the task being woken (and spawned, for
@@ -339,16 +345,19 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // MARK: - Futures
 
     /// A promise whose future completes on this loop.
+    @inlinable
     public func makePromise<Value: Sendable>(of type: Value.Type = Value.self) -> Promise<Value> {
         Promise(on: self)
     }
 
     /// A future that has already succeeded.
+    @inlinable
     public func makeSucceededFuture<Value: Sendable>(_ value: Value) -> Future<Value> {
         Future(loop: self, result: .success(value))
     }
 
     /// A future that has already failed.
+    @inlinable
     public func makeFailedFuture<Value: Sendable>(_ error: any Error, of type: Value.Type = Value.self) -> Future<Value> {
         Future(loop: self, result: .failure(error))
     }
@@ -356,14 +365,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Remembers a pending future someone awaits, so that shutdown can fail it instead of leaving the awaiter
     /// suspended forever. Loop thread only.
     @usableFromInline
-    func rememberAwaited(_ future: any FutureCallbackRunner) {
-        awaitedFutures[ObjectIdentifier(future)] = future
+    func rememberAwaited(_ future: ObjectIdentifier, failForShutdown: @escaping @Sendable () -> Void) {
+        awaitedFutures[future] = failForShutdown
     }
 
     /// Forgets an awaited future that completed. Loop thread only.
     @usableFromInline
-    func forgetAwaited(_ future: any FutureCallbackRunner) {
-        awaitedFutures[ObjectIdentifier(future)] = nil
+    func forgetAwaited(_ future: ObjectIdentifier) {
+        awaitedFutures[future] = nil
     }
 
     /// Counts a failure nobody observed (any thread), traced as the counter "unobserved failures" on the loop
@@ -384,6 +393,24 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if unobservedCounterName == .none { unobservedCounterName = region.names.intern("unobserved failures") }
         if let error { trace(.failureUnobserved, arg: UInt64(errorName(error).rawValue)) }
         trace(.counter, name: unobservedCounterName, id: 1, arg: UInt64(count))
+    }
+
+    /// The name id of a task's name. On the loop thread a name among the last few is found by a compare (equal
+    /// string literals compare by address), without the name table's lock; elsewhere it is interned.
+    func taskName(_ name: String) -> NameID {
+        guard inEventLoop else { return region.names.intern(name) }
+        if let index = recentTaskNames.firstIndex(where: { $0.name == name }) {
+            let entry = recentTaskNames[index]
+            if index != 0 {
+                recentTaskNames.remove(at: index)
+                recentTaskNames.insert(entry, at: 0)
+            }
+            return entry.id
+        }
+        let id = region.names.intern(name)
+        if recentTaskNames.count == 8 { recentTaskNames.removeLast() }
+        recentTaskNames.insert((name, id), at: 0)
+        return id
     }
 
     /// The name id of an error's description, for `failed` events.
@@ -446,11 +473,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let traceID = nextTimerID
         nextTimerID &+= 1
         var name = NameID.none
+        var deadlineTicks: UInt64 = 0
         if tracingEnabled {
             name = siteNames.name(for: site, in: region.names)
-            tracer.emit(.timerArmed, at: clock, loop: id, name: name, id: traceID, arg: ticks(atMonotonic: deadline))
+            deadlineTicks = ticks(atMonotonic: deadline)
+            tracer.emit(.timerArmed, at: clock, loop: id, name: name, id: traceID, arg: deadlineTicks)
         }
-        return timers.arm(deadline: deadline, body: body, traceID: traceID, name: name, remoteKey: remoteKey)
+        return timers.arm(
+            deadline: deadline, deadlineTicks: deadlineTicks, body: body, traceID: traceID, name: name,
+            remoteKey: remoteKey)
     }
 
     /// Cancels a timer by its handle's key, from any thread.
@@ -592,7 +623,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 traceAtClock(.callbackEnqueued, name: name, id: callbackID)
             }
             callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: callbackID, name: name))
-        case .microtask, .futureCallbacks:
+        case .microtask:
             enqueueMicrotaskLocal(item.work, site: item.site, enqueuedAt: item.enqueuedAt)
         case .job(let job):
             if tracingEnabled, case let taskID = EventLoop.taskID(of: job), taskID != 0 {
@@ -629,7 +660,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let callbackID = nextCallbackID
         nextCallbackID &+= 1
         if tracingEnabled {
-            let lateness = sinceClock(max(ticks(atMonotonic: fired.deadline), 1))
+            let deadlineTicks = fired.deadlineTicks != 0 ? fired.deadlineTicks : ticks(atMonotonic: fired.deadline)
+            let lateness = sinceClock(max(deadlineTicks, 1))
             traceAtClock(.timerFired, id: fired.traceID, arg: lateness)
             traceAtClock(.callbackBegan, name: fired.name, id: callbackID, arg: lateness)
         }
@@ -656,8 +688,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             case .fixedRate: next = fired.deadline &+ period
             case .fixedDelay: next = TraceClock.monotonicNanoseconds() &+ period
             }
-            if timers.rearm(key: fired.key, deadline: next, firings: firings + 1), tracingEnabled {
-                traceAtClock(.timerArmed, name: fired.name, id: fired.traceID, arg: ticks(atMonotonic: next))
+            let nextTicks = tracingEnabled ? ticks(atMonotonic: next) : 0
+            if timers.rearm(key: fired.key, deadline: next, deadlineTicks: nextTicks, firings: firings + 1),
+                tracingEnabled
+            {
+                traceAtClock(.timerArmed, name: fired.name, id: fired.traceID, arg: nextTicks)
             }
         }
     }
@@ -697,7 +732,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let kind: StepRecord.Kind
         switch item.work {
         case .callback, .submitted: kind = .callback
-        case .microtask, .futureCallbacks: kind = .microtask
+        case .microtask: kind = .microtask
         case .job: kind = .poll
         }
         let id = item.id
@@ -732,10 +767,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         case .microtask(let work):
             begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
             work()
-            trace(.microtaskEnded, id: itemID)
-        case .futureCallbacks(let future):
-            begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
-            future.runCallbacks()
             trace(.microtaskEnded, id: itemID)
         case .job(let job):
             runJob(job, enqueuedAt: enqueuedAt)
@@ -846,8 +877,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             drainRemote()
             let awaited = awaitedFutures
             awaitedFutures = [:]
-            for future in awaited.values {
-                future.failForShutdown()
+            for failForShutdown in awaited.values {
+                failForShutdown()
             }
             guard !callbacks.isEmpty || !microtasks.isEmpty else { break }
             drainMicrotasks(&ran, budget: .max)

@@ -5,7 +5,11 @@
 /// from other threads are queued to the loop. Callbacks run as microtasks, in the order they were added, after
 /// the callback or task poll that completed the future (so chains of any length never grow the stack).
 /// Cost: one object per future, one closure per callback; completing one queues a single microtask however many
-/// callbacks it has.
+/// callbacks it has. Nothing a future stores has a type built from `Value` but `Value?` itself (callbacks are a
+/// list that is not generic, `FutureCallbacks`; the error is stored apart): releasing a future runs unspecialized
+/// code, and a type such as `Result<Value, any Error>` would cost it a metadata lookup in the runtime's hash
+/// table. `flatMap` onto a future already complete on the same loop takes its result at once, without a
+/// microtask of its own.
 ///
 /// A failed future released without anyone observing it (no callback, no awaiter, no `cancel`) counts in the
 /// loop's `unobservedFailureCount`.
@@ -16,27 +20,47 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// The loop the future completes on and runs its callbacks on.
     public let loop: EventLoop
 
-    @usableFromInline @exclusivity(unchecked) var result: Result<Value, any Error>?
-    @usableFromInline @exclusivity(unchecked) var firstCallback: Callback?
-    @usableFromInline @exclusivity(unchecked) var moreCallbacks: [Callback] = []
+    @usableFromInline @exclusivity(unchecked) var isComplete = false
+    /// The value, once the future has succeeded.
+    @usableFromInline @exclusivity(unchecked) var success: Value?
+    /// The error, once the future has failed.
+    @usableFromInline @exclusivity(unchecked) var failure: (any Error)?
+    @usableFromInline @exclusivity(unchecked) var callbacks = FutureCallbacks()
     @usableFromInline @exclusivity(unchecked) var runScheduled = false
     @usableFromInline @exclusivity(unchecked) var observed = false
     @usableFromInline @exclusivity(unchecked) var awaited = false
     @usableFromInline @exclusivity(unchecked) var cancellationHandler: (@Sendable () -> Void)?
 
-    @usableFromInline
+    @inlinable
     init(loop: EventLoop) {
         self.loop = loop
     }
 
-    @usableFromInline
+    @inlinable
     init(loop: EventLoop, result: Result<Value, any Error>) {
         self.loop = loop
-        self.result = result
+        store(result)
     }
 
     deinit {
-        if !observed, case .failure(let error) = result { loop.noteUnobservedFailure(error) }
+        if let failure, !observed { loop.noteUnobservedFailure(failure) }
+    }
+
+    /// The result, nil while pending. Loop thread only.
+    @inlinable
+    var result: Result<Value, any Error>? {
+        guard isComplete else { return nil }
+        if let failure { return .failure(failure) }
+        return .success(success!)
+    }
+
+    @inlinable
+    func store(_ result: Result<Value, any Error>) {
+        switch result {
+        case .success(let value): success = value
+        case .failure(let error): failure = error
+        }
+        isComplete = true
     }
 
     // MARK: - Loop-thread core
@@ -44,14 +68,14 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// Completes the future if it is pending; false if it was already complete. Loop thread only.
     @inlinable @discardableResult
     func complete(_ value: Result<Value, any Error>) -> Bool {
-        guard result == nil else { return false }
-        result = value
+        guard !isComplete else { return false }
+        store(value)
         cancellationHandler = nil
         if awaited {
             awaited = false
-            loop.forgetAwaited(self)
+            loop.forgetAwaited(ObjectIdentifier(self))
         }
-        if firstCallback != nil { scheduleCallbacks() }
+        if !callbacks.isEmpty { scheduleCallbacks() }
         return true
     }
 
@@ -65,9 +89,15 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Sets the handler `cancel()` runs while the future is pending. On the loop thread: no closure of its own.
+    @inlinable
     func setCancellationHandler(_ handler: @escaping @Sendable () -> Void) {
-        loop.runOnLoop {
-            if self.result == nil { self.cancellationHandler = handler }
+        if loop.inEventLoop {
+            if !isComplete { cancellationHandler = handler }
+        } else {
+            loop.execute {
+                if !self.isComplete { self.cancellationHandler = handler }
+            }
         }
     }
 
@@ -75,18 +105,48 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     func scheduleCallbacks() {
         guard !runScheduled else { return }
         runScheduled = true
-        loop.enqueueFutureCallbacks(self)
+        loop.enqueueFutureCallbacks { self.runCallbacks() }
     }
 
+    /// Runs the callbacks added so far (the future is complete). Loop thread only.
     @inlinable
-    func addCallback(_ callback: @escaping Callback) {
+    func runCallbacks() {
+        runScheduled = false
+        let due = callbacks
+        callbacks = FutureCallbacks()
+        due.run()
+    }
+
+    /// Adds a callback that reads `result` itself, to run once the future is complete. Loop thread only.
+    @inlinable
+    func addCallback(_ callback: @escaping @Sendable () -> Void) {
         observed = true
-        if firstCallback == nil {
-            firstCallback = callback
+        callbacks.append(callback)
+        if isComplete { scheduleCallbacks() }
+    }
+
+    /// `addCallback` from any thread: from another thread it is queued to the loop. The callbacks are stored in
+    /// the future itself and run only while it is alive, so they refer to it `unowned(unsafe)` (no retain cycle
+    /// while it is pending).
+    @inlinable
+    func onCompletion(_ callback: @escaping @Sendable () -> Void) {
+        if loop.inEventLoop {
+            addCallback(callback)
         } else {
-            moreCallbacks.append(callback)
+            loop.execute { self.addCallback(callback) }
         }
-        if result != nil { scheduleCallbacks() }
+    }
+
+    /// Completes this future with `inner`'s result: at once if `inner` is already complete on this loop (the
+    /// calling thread's), else through a callback on `inner`.
+    @inlinable
+    func follow(_ inner: Future<Value>) {
+        if inner.loop === loop, let result = inner.result {
+            inner.observed = true
+            complete(result)
+        } else {
+            inner.whenComplete { self.completeFromAnyThread($0) }
+        }
     }
 
     // MARK: - Callbacks
@@ -95,26 +155,22 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// already has).
     @inlinable
     public func whenComplete(_ callback: @escaping Callback) {
-        if loop.inEventLoop {
-            addCallback(callback)
-        } else {
-            loop.execute { self.addCallback(callback) }
-        }
+        onCompletion { [unowned(unsafe) self] in callback(self.result!) }
     }
 
     /// Runs `body` on the loop with the value, if the future succeeds.
     @inlinable
     public func whenSuccess(_ body: @escaping @Sendable (Value) -> Void) {
-        whenComplete { result in
-            if case .success(let value) = result { body(value) }
+        onCompletion { [unowned(unsafe) self] in
+            if case .success(let value) = self.result! { body(value) }
         }
     }
 
     /// Runs `body` on the loop with the error, if the future fails.
     @inlinable
     public func whenFailure(_ body: @escaping @Sendable (any Error) -> Void) {
-        whenComplete { result in
-            if case .failure(let error) = result { body(error) }
+        onCompletion { [unowned(unsafe) self] in
+            if case .failure(let error) = self.result! { body(error) }
         }
     }
 
@@ -126,8 +182,8 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     public func map<NewValue: Sendable>(_ transform: @escaping @Sendable (Value) throws -> NewValue) -> Future<NewValue> {
         let next = Future<NewValue>(loop: loop)
         next.cancellationHandler = { self.cancel() }
-        whenComplete { result in
-            switch result {
+        onCompletion { [unowned(unsafe) self] in
+            switch self.result! {
             case .success(let value):
                 do {
                     next.complete(.success(try transform(value)))
@@ -149,13 +205,13 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     ) -> Future<NewValue> {
         let next = Future<NewValue>(loop: loop)
         next.cancellationHandler = { self.cancel() }
-        whenComplete { result in
-            switch result {
+        onCompletion { [unowned(unsafe) self] in
+            switch self.result! {
             case .success(let value):
                 do {
                     let inner = try body(value)
                     next.cancellationHandler = { inner.cancel() }
-                    inner.whenComplete { next.completeFromAnyThread($0) }
+                    next.follow(inner)
                 } catch {
                     next.complete(.failure(error))
                 }
@@ -171,7 +227,8 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     public func recover(_ body: @escaping @Sendable (any Error) throws -> Value) -> Future<Value> {
         let next = Future<Value>(loop: loop)
         next.cancellationHandler = { self.cancel() }
-        whenComplete { result in
+        onCompletion { [unowned(unsafe) self] in
+            let result = self.result!
             switch result {
             case .success:
                 next.complete(result)
@@ -207,7 +264,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     public func cancel() {
         loop.runOnLoop {
             self.observed = true
-            guard self.result == nil else { return }
+            guard !self.isComplete else { return }
             let handler = self.cancellationHandler
             self.complete(.failure(CancellationError()))
             handler?()
@@ -262,10 +319,10 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
             }
             return try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let register: @Sendable () -> Void = {
-                    self.addCallback { continuation.resume(with: $0) }
-                    if self.result == nil && !self.awaited {
+                    self.addCallback { [unowned(unsafe) self] in continuation.resume(with: self.result!) }
+                    if !self.isComplete && !self.awaited {
                         self.awaited = true
-                        self.loop.rememberAwaited(self)
+                        self.loop.rememberAwaited(ObjectIdentifier(self)) { self.complete(.failure(LoopError.shutDown)) }
                     }
                 }
                 if loop.inEventLoop {
@@ -275,26 +332,6 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
                 }
             }
         }
-    }
-}
-
-extension Future: FutureCallbackRunner {
-    @usableFromInline
-    func runCallbacks() {
-        runScheduled = false
-        guard let result, let first = firstCallback else { return }
-        firstCallback = nil
-        let more = moreCallbacks
-        if !more.isEmpty { moreCallbacks = [] }
-        first(result)
-        for callback in more {
-            callback(result)
-        }
-    }
-
-    @usableFromInline
-    func failForShutdown() {
-        complete(.failure(LoopError.shutDown))
     }
 }
 

@@ -38,7 +38,11 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     /// `name`, with the task that called `spawn` (if any) as its parent, and its end as completed, failed (with
     /// the error's description) or cancelled. `future.cancel()` cancels the task. After shutdown the future fails
     /// with `LoopError.shutDown` and nothing runs.
-    @discardableResult
+    ///
+    /// Inlinable, so that the task's body and its future are specialized for `Success` where it is called
+    /// (unspecialized generic code looks up type metadata at run time). On the loop thread a repeated `name`
+    /// costs a compare in the loop's small cache of task names, not the name table's lock.
+    @discardableResult @inlinable
     public func spawn<Success: Sendable>(
         name: String? = nil, _ operation: @escaping @Sendable () async throws -> Success
     ) -> Future<Success> {
@@ -46,42 +50,55 @@ extension EventLoop: TaskExecutor, SerialExecutor {
             return Future(loop: self, result: .failure(LoopError.shutDown))
         }
         let future = Future<Success>(loop: self)
-        let nameID = name.flatMap { tracingEnabled ? region.names.intern($0) : nil } ?? .none
-        var record = SpawnRecord(loopID: id, name: nameID, parent: EventLoop.currentTaskID(), claimed: false)
-        let previous = pthread_getspecific(spawnRecordKey)
-        // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there.
-        let task = withUnsafeMutablePointer(to: &record) { pointer in
-            pthread_setspecific(spawnRecordKey, pointer)
-            defer { pthread_setspecific(spawnRecordKey, previous) }
-            return Task(executorPreference: self) {
-                await self.runSpawned(operation, completing: future)
+        // The body is written out here rather than in an async helper: each async call level costs the task a
+        // frame allocation.
+        let task = startTask(named: name) {
+            Task(executorPreference: self) {
+                do {
+                    let value = try await operation()
+                    self.traceTaskEnd(failure: nil)
+                    future.completeFromAnyThread(.success(value))
+                } catch {
+                    self.traceTaskEnd(failure: error)
+                    future.completeFromAnyThread(.failure(error))
+                }
             }
         }
         future.setCancellationHandler { task.cancel() }
         return future
     }
 
-    private func runSpawned<Success: Sendable>(
-        _ operation: @Sendable () async throws -> Success, completing future: Future<Success>
-    ) async {
-        let result: Result<Success, any Error>
-        do {
-            result = .success(try await operation())
-        } catch {
-            result = .failure(error)
+    /// Runs `start`, which creates a task on this loop, with a spawn record for `enqueue` to trace the task's
+    /// first job as spawned with `name` and with the calling task as its parent. When tracing is off there is
+    /// nothing to record.
+    @usableFromInline
+    func startTask(named name: String?, _ start: () -> Task<Void, Never>) -> Task<Void, Never> {
+        guard tracingEnabled else { return start() }
+        var record = SpawnRecord(
+            loopID: id, name: name.map(taskName) ?? .none, parent: EventLoop.currentTaskID(), claimed: false)
+        let previous = pthread_getspecific(spawnRecordKey)
+        // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there.
+        return withUnsafeMutablePointer(to: &record) { pointer in
+            pthread_setspecific(spawnRecordKey, pointer)
+            defer { pthread_setspecific(spawnRecordKey, previous) }
+            return start()
         }
-        if inEventLoop && tracingEnabled {
-            let taskID = EventLoop.currentTaskID()
-            switch result {
-            case .success:
-                trace(.taskCompleted, id: taskID)
-            case .failure(let error) where error is CancellationError:
-                trace(.taskCancelled, id: taskID)
-            case .failure(let error):
-                trace(.taskFailed, id: taskID, arg: UInt64(errorName(error).rawValue))
-            }
+    }
+
+    /// Traces the end of the spawned task running on the calling thread: completed, cancelled, or failed with
+    /// `failure`'s description.
+    @usableFromInline
+    func traceTaskEnd(failure: (any Error)?) {
+        guard tracingEnabled && inEventLoop else { return }
+        let taskID = EventLoop.currentTaskID()
+        switch failure {
+        case nil:
+            trace(.taskCompleted, id: taskID)
+        case let error? where error is CancellationError:
+            trace(.taskCancelled, id: taskID)
+        case let error?:
+            trace(.taskFailed, id: taskID, arg: UInt64(errorName(error).rawValue))
         }
-        future.completeFromAnyThread(result)
     }
 
     /// Suspends the calling task for at least `duration`, using a timer of this loop. Throws

@@ -1,19 +1,17 @@
 import AsyncTopTrace
 
-/// What a queued item does when the loop runs it. Every case is a closure, a job pointer or an object
-/// reference, so queuing costs no allocation beyond the closure context the caller already made.
+/// What a queued item does when the loop runs it. Every case is a closure or a job pointer, so queuing costs no
+/// allocation beyond the closure context the caller already made.
 @usableFromInline
 enum LoopWork: Sendable {
     /// A callback from `execute` or an internal hop; a throw counts as a failure nobody observed.
     case callback(@Sendable () throws -> Void)
     /// A callback from `submit`: a throw was already delivered to its future.
     case submitted(@Sendable () throws -> Void)
-    /// A microtask from `enqueueMicrotask`.
+    /// A microtask from `enqueueMicrotask`, or the callbacks of a completed future.
     case microtask(@Sendable () -> Void)
     /// One run (poll) of a Swift task, or another job of the Swift runtime.
     case job(UnownedJob)
-    /// The callbacks of a completed future, run as one microtask.
-    case futureCallbacks(any FutureCallbackRunner)
 }
 
 /// An item in one of the loop's own queues (callbacks, microtasks). 48 bytes, stored inline in a `Deque`.

@@ -8,21 +8,25 @@ public struct Promise<Value: Sendable>: Sendable {
     public let future: Future<Value>
 
     /// A promise whose future completes on `loop`.
+    @inlinable
     public init(on loop: EventLoop) {
         future = Future(loop: loop)
     }
 
     /// Completes the future with a value.
+    @inlinable
     public func succeed(_ value: Value) {
         complete(.success(value))
     }
 
     /// Completes the future with an error.
+    @inlinable
     public func fail(_ error: any Error) {
         complete(.failure(error))
     }
 
     /// Completes the future with a result.
+    @inlinable
     public func complete(_ result: Result<Value, any Error>) {
         future.completeFromAnyThread(result)
     }

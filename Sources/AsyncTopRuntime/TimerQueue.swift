@@ -19,6 +19,8 @@ struct TimerQueue {
     struct Fired {
         var key: UInt64
         var deadline: UInt64
+        /// The deadline in trace ticks as computed when armed (0 if tracing was off then).
+        var deadlineTicks: UInt64
         var traceID: UInt64
         var name: NameID
         var body: Body
@@ -42,6 +44,7 @@ struct TimerQueue {
         var traceID: UInt64 = 0
         var name: NameID = .none
         var remoteKey: UInt64 = 0
+        var deadlineTicks: UInt64 = 0
     }
 
     /// Keys of timers armed from another thread have this bit set; the loop maps them to slot keys.
@@ -70,7 +73,10 @@ struct TimerQueue {
     }
 
     /// Arms a timer and returns its key (never 0). `remoteKey` is the key handed out by another thread, if any.
-    mutating func arm(deadline: UInt64, body: Body, traceID: UInt64, name: NameID, remoteKey: UInt64 = 0) -> UInt64 {
+    /// `deadlineTicks` is kept for the loop to trace the firing's lateness without converting the deadline again.
+    mutating func arm(
+        deadline: UInt64, deadlineTicks: UInt64, body: Body, traceID: UInt64, name: NameID, remoteKey: UInt64 = 0
+    ) -> UInt64 {
         let slot: UInt32
         if let free = freeSlots.popLast() {
             slot = free
@@ -83,6 +89,7 @@ struct TimerQueue {
         slots[index].traceID = traceID
         slots[index].name = name
         slots[index].remoteKey = remoteKey
+        slots[index].deadlineTicks = deadlineTicks
         liveCount += 1
         let key = Self.key(slot: slot, generation: slots[index].generation)
         if remoteKey != 0 { remoteKeys[remoteKey] = key }
@@ -97,10 +104,11 @@ struct TimerQueue {
     }
 
     /// Puts a repeating timer that just fired back on the heap; false if it was cancelled meanwhile.
-    mutating func rearm(key: UInt64, deadline: UInt64, firings: Int) -> Bool {
+    mutating func rearm(key: UInt64, deadline: UInt64, deadlineTicks: UInt64, firings: Int) -> Bool {
         guard let index = slotIndex(ofLive: key), case .repeating(let body, let period, let mode, _) = slots[index].body
         else { return false }
         slots[index].body = .repeating(body, period: period, mode: mode, firings: firings)
+        slots[index].deadlineTicks = deadlineTicks
         push(deadline: deadline, slot: UInt32(index))
         return true
     }
@@ -154,7 +162,7 @@ struct TimerQueue {
             let body = slots[index].body!
             let fired = Fired(
                 key: Self.key(slot: top.slot, generation: top.generation), deadline: top.deadline,
-                traceID: slots[index].traceID, name: slots[index].name, body: body)
+                deadlineTicks: slots[index].deadlineTicks, traceID: slots[index].traceID, name: slots[index].name, body: body)
             if case .once = body { release(index) }
             return fired
         }

@@ -33,6 +33,16 @@ struct LoopBenchmark: ParsableCommand {
 
     @OptionGroup var options: ReportOptions
 
+    @Option(name: .customLong("case"), help: "Run only this case (repeatable); all cases when absent.")
+    var cases: [String] = []
+
+    func validate() throws {
+        let known = Set(LoopCase.all.map(\.name))
+        for name in cases where !known.contains(name) {
+            throw ValidationError("unknown case '\(name)'; cases: \(LoopCase.all.map(\.name).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         AllocationCounter.ensurePreloaded()
         let region = try Region()
@@ -41,7 +51,7 @@ struct LoopBenchmark: ParsableCommand {
         let nioLoop = group.next()
 
         var results: [CaseResult] = []
-        for loopCase in LoopCase.all {
+        for loopCase in LoopCase.all where cases.isEmpty || cases.contains(loopCase.name) {
             let traced = LiveReader.whileReading(region) {
                 Measurement.bestOperationsPerSecond(operations: loopCase.operations) { loopCase.asynctop(loop, loopCase.operations) }
             }

@@ -3,14 +3,13 @@
 ///
 /// The vocabulary is versioned by `EventKind.vocabularyVersion`: adding kinds bumps the minor
 /// version, changing the meaning or layout of an existing one bumps the major.
-/// Comments give the meaning of `id` and `arg` for each kind; times are ticks.
+/// Comments give the meaning of `id` and `arg` for each kind; times are ticks. The kinds are inlinable constants
+/// rather than stored statics: a stored static is read through a lazy-initialisation accessor from other
+/// modules, a call per emit and per comparison in every `switch` over kinds (~12% of the monitor's ingest).
 @frozen
 public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    // The kinds are inlinable computed constants, not stored `static let`s: a stored one is read through
-    // a lazy-initialisation accessor from other modules, which costs a call per comparison in every
-    // `switch` over kinds (seen as ~12% of the monitor's ingest time).
 
     /// (major, minor) of the vocabulary this build writes and understands.
     public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 0)

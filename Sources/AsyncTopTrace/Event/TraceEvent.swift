@@ -75,6 +75,7 @@ public struct TraceEvent: Hashable, Sendable {
 public struct NameID: RawRepresentable, Hashable, Sendable, Comparable {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// No name. An inlinable constant: using it from another module costs no global accessor call.
     @inlinable public static var none: NameID { NameID(rawValue: 0) }
     public static func < (a: NameID, b: NameID) -> Bool { a.rawValue < b.rawValue }
 }
