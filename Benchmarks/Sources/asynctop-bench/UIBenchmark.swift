@@ -44,6 +44,7 @@ struct UIBenchmark: ParsableCommand {
         loop.shutdown()
         region.close()
         let frame = frameWith100kTasks()
+        let ingest = ingestNanosecondsPerEvent()
 
         var report = BenchmarkReport(title: "asynctop-bench ui  (\(Int(seconds)) s per measurement)")
         report.add("events_per_s", memory.eventsPerSecond, "events/s", "produced by one traced loop, all ingested")
@@ -51,6 +52,7 @@ struct UIBenchmark: ParsableCommand {
         report.add("ui_cpu_percent", memory.cpuPercent, "%", "monitor thread, 10 Hz, in-memory canvas")
         report.add("ui_cpu_percent_terminal", terminal, "%", terminal == nil ? "asynctop binary or tmux not found" : "asynctop attach in tmux, ncurses")
         report.add("frame_ms_100k_tasks", frame, "ms", "advance + filter + sort + draw, 120x40")
+        report.add("ingest_ns_per_event", ingest, "ns", "aggregating the loop's callback events alone, median of 5")
         report.print(json: options.json)
     }
 
@@ -117,6 +119,37 @@ struct UIBenchmark: ParsableCommand {
         var ts = timespec(tv_sec: 0, tv_nsec: 0)
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// What the monitor's CPU share is made of: the aggregator alone on 1.2M events shaped like the loop's
+    /// above (each callback enqueued, begun, ended), in batches of 24 000 (20 ms of it); median of 5.
+    func ingestNanosecondsPerEvent() -> Double {
+        let names = SyntheticNames(["Bench.swift:42"])
+        var batches: [EventBatch] = []
+        var time: UInt64 = 1_000
+        var id: UInt64 = 0
+        for _ in 0..<50 {
+            var batch = EventBatch()
+            for _ in 0..<8_000 {
+                id += 1
+                batch.events.append(TraceEvent(time: time, kind: .callbackEnqueued, loop: 1, name: NameID(rawValue: 1), id: id))
+                batch.events.append(TraceEvent(time: time + 300, kind: .callbackBegan, loop: 1, name: NameID(rawValue: 1), id: id, arg: 300))
+                batch.events.append(TraceEvent(time: time + 500, kind: .callbackEnded, loop: 1, id: id))
+                time += 830
+            }
+            batch.segments = [EventBatch.Segment(ring: RingIdentity(index: 0, threadID: 1, loop: 1), range: 0..<batch.events.count)]
+            batches.append(batch)
+        }
+        let events = Double(batches.reduce(0) { $0 + $1.events.count })
+        var samples: [Double] = []
+        for _ in 0..<5 {
+            var aggregator = Aggregator(calibration: ClockCalibration(kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0, epochUnixNanoseconds: 0))
+            let start = TraceClock.monotonicNanoseconds()
+            for batch in batches { aggregator.ingest(batch, names: names) }
+            samples.append(Double(TraceClock.monotonicNanoseconds() - start) / events)
+            precondition(aggregator.state.totals.callbacks == UInt64(events / 3))
+        }
+        return samples.sorted()[samples.count / 2]
     }
 
     /// 100 000 live tasks, each spawned and polled once, then the cost of a frame of the tasks view.
