@@ -16,7 +16,7 @@ public struct Aggregator: Sendable {
     /// How long finished tasks stay visible.
     public var retentionNanoseconds: UInt64
     /// Most tasks that keep histograms at once (each ~3 KiB).
-    public var taskHistogramBudget = 20_000
+    public var taskHistogramBudget = 4_000
     /// Callbacks at least this long go in `RuntimeState.slowCallbacks`.
     public var slowCallbackNanoseconds: UInt64 = 1_000_000
     public var warningLimit = 1_000
@@ -25,7 +25,6 @@ public struct Aggregator: Sendable {
     static let firedTimerRetentionNanoseconds: UInt64 = 1_000_000_000
 
     private let calibration: ClockCalibration
-    private var nameCache: [NameID: String] = [:]
     /// Where each call site's stats are in `state.callSites`, by the site's name id (unique per trace), and
     /// the last one used: consecutive callbacks mostly share a site, and then need no hashing at all.
     private var callSiteSlots: [NameID: Int] = [:]
@@ -144,7 +143,7 @@ public struct Aggregator: Sendable {
             guard let task = state.tasks[warning.id] else { continue }
             if warning.kind == .starved { state.tasks[warning.id]?.warnedStarved = true }
             if warning.kind == .lostWake { state.tasks[warning.id]?.warnedLostWake = true }
-            warn(warning.kind, at: now, loop: task.loop, subject: task.name, culprit: .task(warning.id), detail: warning.detail)
+            warn(warning.kind, at: now, loop: task.loop, subject: state.name(of: task), culprit: .task(warning.id), detail: warning.detail)
         }
         for id in expired {
             if state.taskDetails.removeValue(forKey: id)?.pollTimes != nil { taskHistograms -= 1 }
@@ -159,9 +158,9 @@ public struct Aggregator: Sendable {
 
     private mutating func resolve(_ id: NameID, _ names: any NameResolver) -> String {
         if id == .none { return "" }
-        if let cached = nameCache[id] { return cached }
+        if let cached = state.names[id] { return cached }
         let text = names.bytes(for: id).map { TerminalSafeText.make($0) } ?? "#\(id.rawValue)"
-        nameCache[id] = text
+        state.names[id] = text
         return text
     }
 
@@ -339,9 +338,8 @@ public struct Aggregator: Sendable {
 
     private mutating func applyTaskEvent(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
         if event.kind == .taskSpawned {
-            let name = resolve(event.name, names)
-            state.tasks[event.id] = TaskState(
-                id: event.id, name: name.isEmpty ? "task \(event.id)" : name, parent: event.arg, loop: event.loop, at: time)
+            _ = resolve(event.name, names)
+            state.tasks[event.id] = TaskState(id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
             state.taskDetails[event.id] = TaskDetail()
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
@@ -364,7 +362,8 @@ public struct Aggregator: Sendable {
         }
         switch event.kind {
         case .taskLocation:
-            task.spawnSite = resolve(event.name, names)
+            _ = resolve(event.name, names)
+            task.siteID = event.name
         case .taskWoken:
             task.wakes += 1
             task.warnedLostWake = false
@@ -386,7 +385,7 @@ public struct Aggregator: Sendable {
                     state.taskDetails.values[detail].scheduledWaits?.record(inState)
                 }
                 if inState >= thresholds.starvedNanoseconds, !task.warnedStarved {
-                    warn(.starved, at: time, loop: event.loop, subject: task.name, culprit: .task(task.id),
+                    warn(.starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
                          detail: "waited \(Format.duration(inState)) ready before it was polled")
                 }
             } else if task.state == .waiting {
@@ -403,7 +402,7 @@ public struct Aggregator: Sendable {
                 task.busyNanoseconds += inState
                 state.taskDetails[event.id]?.pollTimes?.record(inState)
                 if inState >= thresholds.blockingNanoseconds {
-                    warn(.blocking, at: time, loop: event.loop, subject: task.name, culprit: .task(task.id),
+                    warn(.blocking, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
                          detail: "poll blocked the loop for \(Format.duration(inState))")
                 }
             }
@@ -418,11 +417,13 @@ public struct Aggregator: Sendable {
             if final == .done { state.totals.tasksCompleted += 1 }
             if final == .failed {
                 state.totals.tasksFailed += 1
-                task.error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
+                let error = NameID(rawValue: UInt32(truncatingIfNeeded: event.arg))
+                _ = resolve(error, names)
+                task.errorID = error
             }
             if final == .cancelled { state.totals.tasksCancelled += 1 }
         case .failureUnobserved:
-            unobserved(event, subject: task.name, at: time, names: names)
+            unobserved(event, subject: state.name(of: task), at: time, names: names)
         default:
             break
         }

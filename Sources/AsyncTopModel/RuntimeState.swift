@@ -10,7 +10,11 @@ public struct RuntimeState: Sendable {
     /// Trace time of the first event.
     public var firstEventNanoseconds: UInt64?
     public var loops: [UInt16: LoopState] = [:]
+    /// Tasks by id. `TaskState` holds no strings (names are ids into `names`), so copying or freeing a
+    /// state with many tasks, as replay checkpoints do, moves memory without touching reference counts.
     public var tasks: [UInt64: TaskState] = [:]
+    /// The names tasks refer to, resolved once and made terminal-safe.
+    public var names: [NameID: String] = [:]
     /// Each task's histograms and recent events, apart from `tasks` so that scanning and sorting tasks
     /// copies small values.
     public var taskDetails: [UInt64: TaskDetail] = [:]
@@ -31,6 +35,18 @@ public struct RuntimeState: Sendable {
     public var totals = Totals()
 
     public init() {}
+
+    /// A resolved name ("" for none).
+    public func text(_ id: NameID) -> String { names[id] ?? "" }
+    /// A task's name, or "task ID" for an unnamed one.
+    public func name(of task: TaskState) -> String {
+        let name = text(task.nameID)
+        return name.isEmpty ? "task \(task.id)" : name
+    }
+    /// Where a task was spawned ("" if unknown).
+    public func site(of task: TaskState) -> String { text(task.siteID) }
+    /// Why a failed task failed.
+    public func error(of task: TaskState) -> String? { task.errorID.map(text) }
 
     /// The call site displayed as `site`, if any callback ran there.
     public func callSite(named site: String) -> CallSiteStats? { callSites.first { $0.site == site } }
@@ -123,10 +139,12 @@ public enum TaskRunState: String, Sendable, CaseIterable {
 /// One async task.
 public struct TaskState: Sendable {
     public let id: UInt64
-    public var name: String
+    /// The task's name (`RuntimeState.name(of:)` gives the text).
+    public var nameID: NameID
     public var parent: UInt64
     public var loop: UInt16
-    public var spawnSite: String = ""
+    /// Where it was spawned (`RuntimeState.site(of:)`).
+    public var siteID = NameID.none
     public var state: TaskRunState = .ready
     public var polls: UInt64 = 0
     public var wakes: UInt64 = 0
@@ -137,14 +155,15 @@ public struct TaskState: Sendable {
     public var endedNanoseconds: UInt64?
     /// When the current state began.
     public var stateSinceNanoseconds: UInt64
-    public var error: String?
+    /// The error a failed task ended with (`RuntimeState.error(of:)`).
+    public var errorID: NameID?
     var wokenWhileRunning = false
     var warnedStarved = false
     var warnedLostWake = false
 
-    init(id: UInt64, name: String, parent: UInt64, loop: UInt16, at time: UInt64) {
+    init(id: UInt64, name: NameID, parent: UInt64, loop: UInt16, at time: UInt64) {
         self.id = id
-        self.name = name
+        self.nameID = name
         self.parent = parent
         self.loop = loop
         self.spawnedNanoseconds = time

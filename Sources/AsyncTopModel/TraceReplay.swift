@@ -18,7 +18,7 @@ public final class TraceReplay {
     public let endNanoseconds: UInt64
     /// Chunks that failed to decode during the first pass (named by offset).
     public private(set) var problems: [String] = []
-    public static let checkpointInterval = 32
+    public static let checkpointInterval = 128
 
     private let initial: Aggregator
     private var checkpoints: [(chunk: Int, aggregator: Aggregator)] = []

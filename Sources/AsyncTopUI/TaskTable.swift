@@ -29,11 +29,11 @@ public enum TaskTable {
             }
         }
 
-        public func matches(_ task: TaskState) -> Bool {
+        public func matches(_ task: TaskState, in runtime: RuntimeState) -> Bool {
             if let state, task.state != state { return false }
-            if let name, !task.name.lowercased().contains(name) { return false }
+            if let name, !runtime.name(of: task).lowercased().contains(name) { return false }
             if let text {
-                return task.name.lowercased().contains(text) || task.spawnSite.lowercased().contains(text)
+                return runtime.name(of: task).lowercased().contains(text) || runtime.site(of: task).lowercased().contains(text)
                     || String(task.id) == text
             }
             return true
@@ -59,7 +59,7 @@ public enum TaskTable {
         func ordered<Key: Comparable>(_ key: (TaskState) -> Key) -> (count: Int, ids: [UInt64]) {
             var entries: [Entry<Key>] = []
             entries.reserveCapacity(state.tasks.count)
-            for task in state.tasks.values where parsed.matches(task) {
+            for task in state.tasks.values where parsed.matches(task, in: state) {
                 entries.append(Entry(key: key(task), id: task.id, descending: descending))
             }
             let limit = tree ? entries.count : min(entries.count, max(0, wanted(entries.count)))
@@ -76,14 +76,14 @@ public enum TaskTable {
         let (count, ids): (Int, [UInt64])
         switch sort {
         case .id: (count, ids) = ordered(\.id)
-        case .name: (count, ids) = ordered(\.name)
+        case .name: (count, ids) = ordered { state.name(of: $0) }
         case .state: (count, ids) = ordered(\.state.rawValue)
         case .polls: (count, ids) = ordered(\.polls)
         case .busy: (count, ids) = ordered(\.busyNanoseconds)
         case .scheduled: (count, ids) = ordered(\.scheduledWaitNanoseconds)
         case .idle: (count, ids) = ordered(\.idleNanoseconds)
         case .total: (count, ids) = ordered { $0.totalNanoseconds(now: now) }
-        case .site: (count, ids) = ordered(\.spawnSite)
+        case .site: (count, ids) = ordered { state.site(of: $0) }
         }
         let tasks = ids.compactMap { state.tasks[$0] }
         guard tree else {

@@ -15,7 +15,7 @@ import Testing
 
         func name(_ id: NameID) -> String { names.string(for: id) ?? "" }
         func ms(_ ticks: UInt64) -> Double { Double(calibration.nanoseconds(ticks)) / 1e6 }
-        func tasks(named name: String) -> [TaskState] { state.tasks.values.filter { $0.name == name } }
+        func tasks(named name: String) -> [TaskState] { state.tasks.values.filter { state.name(of: $0) == name } }
     }
 
     func run(_ demo: Demo, seconds: Double) throws -> Run {

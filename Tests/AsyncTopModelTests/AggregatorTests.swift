@@ -20,7 +20,7 @@ import Testing
         #expect(task.scheduledWaitNanoseconds == .ms(3))
         #expect(task.idleNanoseconds == .ms(10))
         #expect(task.totalNanoseconds(now: .ms(100)) == .ms(17))
-        #expect(task.spawnSite == "main.swift:12")
+        #expect(trace.state.site(of: task) == "main.swift:12")
         let detail = try! #require(trace.state.taskDetails[1])
         #expect(detail.recentEvents.map(\.state) == [.ready, .ready, .running, .waiting, .ready, .running, .done])
         #expect(detail.pollTimes?.count == 1 && detail.scheduledWaits?.count == 2)
@@ -106,7 +106,7 @@ import Testing
         var trace = ScriptedTrace()
         let hostile = trace.names.id(bytes: Array("\u{1B}[2J\u{1B}]0;owned\u{07}".utf8) + [0xFF])
         trace.aggregator.ingest(TraceEvent(time: 0, kind: .taskSpawned, loop: 0, name: hostile, id: 1), names: trace.names)
-        let name = trace.state.tasks[1]?.name ?? ""
+        let name = trace.state.tasks[1].map(trace.state.name(of:)) ?? ""
         #expect(!name.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
     }
 

@@ -107,7 +107,7 @@ import Testing
         trace.at(5, .taskFailed, id: 3, arg: error)
         trace.at(6, .failureUnobserved, id: 3, arg: error)
         #expect(trace.warnings(.unhandledFailure).map(\.culprit) == [.callSite("io.swift:4"), .task(3)])
-        #expect(trace.state.tasks[3]?.error == "boom")
+        #expect(trace.state.tasks[3].flatMap(trace.state.error(of:)) == "boom")
         #expect(trace.state.totals.unobservedFailures == 2)
     }
 

@@ -18,10 +18,10 @@ enum TaskDetailView {
             canvas.put(row: row, column: 1, TextWidth.truncate(text, to: area.width - 2), style: style)
             row += 1
         }
-        line("Task \(task.id)  \(task.name)", .title)
-        line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   loop \(task.loop)   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(task.spawnSite.isEmpty ? "-" : task.spawnSite)", TasksView.stateStyle(task.state))
+        line("Task \(task.id)  \(runtime.name(of: task))", .title)
+        line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   loop \(task.loop)   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task))", TasksView.stateStyle(task.state))
         line("polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds))   scheduled \(Format.duration(task.scheduledWaitNanoseconds))   idle \(Format.duration(task.idleNanoseconds))   total \(Format.duration(task.totalNanoseconds(now: now)))")
-        if let error = task.error { line("error: \(error)", .warning) }
+        if let error = runtime.error(of: task) { line("error: \(error)", .warning) }
         row += 1
         let histogramWidth = (area.width - 3) / 2
         let histogramHeight = min(10, max(3, (bottom - row) / 2))

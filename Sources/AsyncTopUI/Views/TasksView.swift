@@ -44,9 +44,9 @@ enum TasksView {
             let row = listing.rows[index]
             let task = row.task
             let cells = [
-                String(task.id), row.prefix + task.name, task.state.rawValue, String(task.polls),
+                String(task.id), row.prefix + runtime.name(of: task), task.state.rawValue, String(task.polls),
                 Format.duration(task.busyNanoseconds), Format.duration(task.scheduledWaitNanoseconds),
-                Format.duration(task.idleNanoseconds), Format.duration(task.totalNanoseconds(now: now)), task.spawnSite,
+                Format.duration(task.idleNanoseconds), Format.duration(task.totalNanoseconds(now: now)), runtime.site(of: task),
             ]
             return ListDrawing.Line(
                 text: ListDrawing.row(cells, columns, widths: widths), style: stateStyle(task.state), target: .task(task.id))
