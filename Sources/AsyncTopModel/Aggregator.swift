@@ -4,7 +4,7 @@ import DequeModule
 /// Turns trace events into `RuntimeState`. Pure and deterministic: no clock, no I/O; the state depends only on
 /// the events ingested and the times `advance(to:)` was called with, so a replay rebuilds what a live monitor
 /// saw. Memory is bounded: finished tasks are dropped `retentionNanoseconds` after they end, per-task
-/// histograms stop being allocated past `taskHistogramBudget`, and recent lists are capped.
+/// histograms stop being allocated past `taskHistogramBudget`, and the task event log and recent lists are capped.
 ///
 /// Cost: O(1) per event and no allocation on the common path: a callback costs one dictionary update (its call
 /// site, keyed by name id) and two histogram records; a task event one or two. A batch takes each loop's
@@ -20,7 +20,8 @@ public struct Aggregator: Sendable {
     /// Callbacks at least this long go in `RuntimeState.slowCallbacks`.
     public var slowCallbackNanoseconds: UInt64 = 1_000_000
     public var warningLimit = 1_000
-    static let recentEventLimit = 24
+    /// Task events kept in `RuntimeState.taskEvents` (~24 bytes each).
+    public var taskEventLogLimit = 100_000
     static let slowCallbackLimit = 100
     static let firedTimerRetentionNanoseconds: UInt64 = 1_000_000_000
 
@@ -146,7 +147,7 @@ public struct Aggregator: Sendable {
             warn(warning.kind, at: now, loop: task.loop, subject: state.name(of: task), culprit: .task(warning.id), detail: warning.detail)
         }
         for id in expired {
-            if state.taskDetails.removeValue(forKey: id)?.pollTimes != nil { taskHistograms -= 1 }
+            if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
             state.tasks[id] = nil
         }
         // A fired timer is kept a while in case it repeats (re-armed under the same id), then dropped.
@@ -340,7 +341,6 @@ public struct Aggregator: Sendable {
         if event.kind == .taskSpawned {
             _ = resolve(event.name, names)
             state.tasks[event.id] = TaskState(id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
-            state.taskDetails[event.id] = TaskDetail()
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
@@ -376,14 +376,11 @@ public struct Aggregator: Sendable {
         case .taskPollBegan:
             if task.state == .ready {
                 task.scheduledWaitNanoseconds += inState
-                if let detail = state.taskDetails.index(forKey: event.id) {
-                    if state.taskDetails.values[detail].scheduledWaits == nil, taskHistograms < taskHistogramBudget {
-                        state.taskDetails.values[detail].scheduledWaits = LatencyHistogram()
-                        state.taskDetails.values[detail].pollTimes = LatencyHistogram()
-                        taskHistograms += 1
-                    }
-                    state.taskDetails.values[detail].scheduledWaits?.record(inState)
+                if state.taskDetails[event.id] == nil, taskHistograms < taskHistogramBudget {
+                    state.taskDetails[event.id] = TaskDetail()
+                    taskHistograms += 1
                 }
+                state.taskDetails[event.id]?.scheduledWaits.record(inState)
                 if inState >= thresholds.starvedNanoseconds, !task.warnedStarved {
                     warn(.starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
                          detail: "waited \(Format.duration(inState)) ready before it was polled")
@@ -400,7 +397,7 @@ public struct Aggregator: Sendable {
         case .taskPollEnded:
             if task.state == .running {
                 task.busyNanoseconds += inState
-                state.taskDetails[event.id]?.pollTimes?.record(inState)
+                state.taskDetails[event.id]?.pollTimes.record(inState)
                 if inState >= thresholds.blockingNanoseconds {
                     warn(.blocking, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
                          detail: "poll blocked the loop for \(Format.duration(inState))")
@@ -439,11 +436,8 @@ public struct Aggregator: Sendable {
     }
 
     private mutating func record(_ kind: EventKind, on task: UInt64, in runState: TaskRunState, at time: UInt64) {
-        guard let detail = state.taskDetails.index(forKey: task) else { return }
-        state.taskDetails.values[detail].recentEvents.append(TaskEvent(atNanoseconds: time, kind: kind, state: runState))
-        if state.taskDetails.values[detail].recentEvents.count > Self.recentEventLimit {
-            state.taskDetails.values[detail].recentEvents.removeFirst()
-        }
+        state.taskEvents.append(TaskEventRecord(task: task, event: TaskEvent(atNanoseconds: time, kind: kind, state: runState)))
+        if state.taskEvents.count > taskEventLogLimit { state.taskEvents.removeFirst() }
     }
 
     /// Samples queue depths once per second of trace time, for the queue-growth rule.

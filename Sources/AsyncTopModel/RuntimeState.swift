@@ -15,9 +15,11 @@ public struct RuntimeState: Sendable {
     public var tasks: [UInt64: TaskState] = [:]
     /// The names tasks refer to, resolved once and made terminal-safe.
     public var names: [NameID: String] = [:]
-    /// Each task's histograms and recent events, apart from `tasks` so that scanning and sorting tasks
-    /// copies small values.
+    /// Poll-time and scheduled-wait histograms of the tasks under the aggregator's budget.
     public var taskDetails: [UInt64: TaskDetail] = [:]
+    /// The latest task events of all tasks, oldest first (the newest `Aggregator.taskEventLogLimit`): one
+    /// bounded log rather than a list per task, so that a state with many tasks holds no per-task storage.
+    public var taskEvents: Deque<TaskEventRecord> = []
     /// Timers not yet fired or cancelled, and repeating timers between firings.
     public var timers: [UInt64: TimerState] = [:]
     /// Callback and microtask call sites, in the order they first ran.
@@ -45,6 +47,15 @@ public struct RuntimeState: Sendable {
     }
     /// Where a task was spawned ("" if unknown).
     public func site(of task: TaskState) -> String { text(task.siteID) }
+    /// Task `id`'s events still in the log, newest last, at most `limit` of them. O(log length).
+    public func recentEvents(of id: UInt64, limit: Int) -> [TaskEvent] {
+        var found: [TaskEvent] = []
+        for record in taskEvents.reversed() where record.task == id {
+            found.append(record.event)
+            if found.count >= limit { break }
+        }
+        return found.reversed()
+    }
     /// Why a failed task failed.
     public func error(of task: TaskState) -> String? { task.errorID.map(text) }
 
@@ -174,13 +185,16 @@ public struct TaskState: Sendable {
     public func totalNanoseconds(now: UInt64) -> UInt64 { (endedNanoseconds ?? now) - spawnedNanoseconds }
 }
 
-/// What the task detail view shows beyond `TaskState`.
+/// A task's poll durations and ready→poll waits, kept from its first poll while under the aggregator's budget.
 public struct TaskDetail: Sendable {
-    /// Poll durations and ready→poll waits; allocated on the first poll, while under the aggregator's budget.
-    public var pollTimes: LatencyHistogram?
-    public var scheduledWaits: LatencyHistogram?
-    /// The task's last events (state history and recent events), newest last.
-    public var recentEvents: Deque<TaskEvent> = []
+    public var pollTimes = LatencyHistogram()
+    public var scheduledWaits = LatencyHistogram()
+}
+
+/// An entry of the task event log.
+public struct TaskEventRecord: Hashable, Sendable {
+    public var task: UInt64
+    public var event: TaskEvent
 }
 
 /// One of a task's recent events, for its detail view.

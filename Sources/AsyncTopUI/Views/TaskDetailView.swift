@@ -31,7 +31,7 @@ enum TaskDetailView {
         row += histogramHeight + 1
         line("recent events (newest last)", .title)
         let start = task.spawnedNanoseconds
-        for event in (detail?.recentEvents ?? []).suffix(max(0, bottom - row)) {
+        for event in runtime.recentEvents(of: id, limit: max(0, bottom - row)) {
             line("+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → \(event.state.rawValue)")
         }
     }
