@@ -6,10 +6,10 @@ import DequeModule
 /// saw. Memory is bounded: finished tasks are dropped `retentionNanoseconds` after they end, per-task
 /// histograms stop being allocated past `taskHistogramBudget`, and the task event log and recent lists are capped.
 ///
-/// Cost: O(1) per event and no allocation on the common path: a callback costs one dictionary update (its call
-/// site, keyed by name id) and two histogram records; a task event one or two. A batch takes each loop's
-/// state out of the dictionary once per run of its events, not once per event. `advance` is O(live tasks +
-/// timers), meant for ~10 Hz.
+/// Cost: O(1) per event and no allocation on the common path: a callback costs an array update (its call site,
+/// found by a last-site cache or a name-id index) and one histogram record; a task event a dictionary update
+/// or two and an append to the task event log. A batch takes each loop's state out of the dictionary once per
+/// run of its events, not once per event. `advance` is O(live tasks + timers), meant for ~10 Hz.
 public struct Aggregator: Sendable {
     public private(set) var state = RuntimeState()
     public var thresholds: WarningThresholds
@@ -96,7 +96,7 @@ public struct Aggregator: Sendable {
             loop.openSecond = second
         }
         loop.openSecondEvents += 1
-        apply(event, at: time, loop: &loop, names: names)
+        apply(event, at: time, second: second, loop: &loop, names: names)
     }
 
     /// Adds the events and delays counted in the loop's open second to its bucket, with the queue depths as
@@ -105,16 +105,20 @@ public struct Aggregator: Sendable {
         guard loop.openSecondEvents > 0 else { return }
         let events = loop.openSecondEvents
         let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
-        let latency = loop.openSecondLatency
-        loop.seconds.update(second: loop.openSecond) {
-            $0.events += events
-            $0.microtaskQueueDepth = depths.0
-            $0.pendingTimers = depths.1
-            $0.ioWatchers = depths.2
-            if latency.count > 0 { $0.latency.add(latency) }
+        let hasLatency = loop.openSecondLatency.count > 0
+        do {
+            // The copy ends with this block, so the reset below clears the histogram in place, not a copy of it.
+            let latency = loop.openSecondLatency
+            loop.seconds.update(second: loop.openSecond) {
+                $0.events += events
+                $0.microtaskQueueDepth = depths.0
+                $0.pendingTimers = depths.1
+                $0.ioWatchers = depths.2
+                if hasLatency { $0.latency.add(latency) }
+            }
         }
         loop.openSecondEvents = 0
-        if latency.count > 0 { loop.openSecondLatency.reset() }
+        if hasLatency { loop.openSecondLatency.reset() }
     }
 
     /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules
@@ -165,8 +169,7 @@ public struct Aggregator: Sendable {
         return text
     }
 
-    private mutating func apply(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
-        let second = time / 1_000_000_000
+    private mutating func apply(_ event: TraceEvent, at time: UInt64, second: UInt64, loop: inout LoopState, names: any NameResolver) {
         switch event.kind {
         case .loopStarted:
             loop.threadID = event.id

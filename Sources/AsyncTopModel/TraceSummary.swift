@@ -109,9 +109,10 @@ public struct TraceSummary: Codable, Hashable, Sendable {
         durationSeconds = Double(state.elapsedNanoseconds) / 1e9
         tasks = Tasks(spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled, maxLive: t.maxLiveTasks)
         loops = state.loops.values.sorted { $0.id < $1.id }.map { loop in
-            Loop(
+            let latency = loop.latency  // merged from the loop's seconds: once, not per figure
+            return Loop(
                 id: loop.id,
-                latencyMilliseconds: Latency(p50: ms(loop.latency.percentile(50)), p99: ms(loop.latency.percentile(99)), max: ms(loop.latency.max)),
+                latencyMilliseconds: Latency(p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
                 busyRatio: loop.busyRatio(until: loop.stoppedNanoseconds ?? state.nowNanoseconds), ticks: loop.ticks, events: loop.events)
         }
         let slowest = state.callSites.sorted { ($0.maxNanoseconds, $0.site) > ($1.maxNanoseconds, $1.site) }.prefix(10)

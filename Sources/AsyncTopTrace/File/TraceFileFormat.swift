@@ -55,12 +55,10 @@ public enum TraceFileFormat {
 public enum Varint {
     @inlinable @inline(__always)
     public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { scratch in
+            let count = write(value, to: scratch.baseAddress!)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
         }
-        bytes.append(UInt8(v))
     }
 
     /// Writes `value` at `p`, which must have room for 10 bytes; returns the bytes written. For encoders that
