@@ -83,20 +83,26 @@ public struct Aggregator: Sendable {
         state.loops[event.loop] = loop
     }
 
+    @inline(__always)
     private mutating func ingest(_ event: TraceEvent, into loop: inout LoopState, names: any NameResolver) {
         let time = calibration.nanoseconds(event.time)
-        if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
         if time > state.nowNanoseconds { state.nowNanoseconds = time }
         state.totals.events += 1
         loop.events += 1
-        if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
-        let second = time / 1_000_000_000
-        if second != loop.openSecond {
-            closeSecond(&loop)
-            loop.openSecond = second
-        }
+        if time >= loop.openSecondEnd || time < loop.openSecondStart { openSecond(at: time, loop: &loop) }
         loop.openSecondEvents += 1
-        apply(event, at: time, second: second, loop: &loop, names: names)
+        apply(event, at: time, second: loop.openSecond, loop: &loop, names: names)
+    }
+
+    /// Makes the second of `time` the loop's open one (about once a second per loop, and on a loop's first
+    /// event, which also starts the trace's and the loop's clocks).
+    private mutating func openSecond(at time: UInt64, loop: inout LoopState) {
+        if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
+        if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
+        closeSecond(&loop)
+        loop.openSecond = time / 1_000_000_000
+        loop.openSecondStart = loop.openSecond * 1_000_000_000
+        loop.openSecondEnd = loop.openSecondStart + 1_000_000_000
     }
 
     /// Adds the events and delays counted in the loop's open second to its bucket, with the queue depths as
@@ -169,6 +175,7 @@ public struct Aggregator: Sendable {
         return text
     }
 
+    @inline(__always)
     private mutating func apply(_ event: TraceEvent, at time: UInt64, second: UInt64, loop: inout LoopState, names: any NameResolver) {
         switch event.kind {
         case .loopStarted:

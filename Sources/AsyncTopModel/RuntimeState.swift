@@ -115,6 +115,10 @@ public struct LoopState: Sendable {
     var queueGrowth = GrowthTracker()
     /// The second whose events are being counted, and the events and delays not yet added to `seconds`.
     var openSecond = UInt64.max
+    /// The open second's bounds in trace nanoseconds, so that each event is placed by two compares rather
+    /// than a division.
+    var openSecondStart = UInt64.max
+    var openSecondEnd: UInt64 = 0
     var openSecondEvents: UInt64 = 0
     var openSecondLatency = LatencyHistogram()
 

@@ -19,8 +19,8 @@ public enum MonitorError: Error, CustomStringConvertible {
 
 /// The monitor: asks its feed to catch up, draws at a steady rate on the terminal until `q`, Ctrl-C,
 /// SIGINT or SIGTERM; the terminal is restored on every way out (a signal handler restores it on crashes
-/// too). Reading runs every `readIntervalMilliseconds` (20 ms, so rings of 64 Ki events keep up with a loop
-/// emitting over 3M events/s); drawing runs at `refreshHz`.
+/// too). Reading runs as often as the feed asks (`MonitorFeed.readIntervalNanoseconds`: a live source's rings must
+/// not overflow between reads); drawing runs at `refreshHz`.
 public final class MonitorApp {
     public struct Options: Sendable {
         public var refreshHz: Double = 10
@@ -38,7 +38,6 @@ public final class MonitorApp {
     /// Runs before each frame is drawn (captions, step reports). Return false to stop the monitor.
     public var beforeFrame: ((inout MonitorState) -> Bool)?
     public let options: Options
-    static let readIntervalMilliseconds = 20
 
     public init(feed: any MonitorFeed, label: String, options: Options) {
         self.feed = feed
@@ -95,8 +94,9 @@ public final class MonitorApp {
                 if let beforeFrame, !beforeFrame(&monitor) { break }
                 draw(&canvas)
             }
-            let untilFrame = Int((nextFrame - min(nextFrame, TraceClock.monotonicNanoseconds())) / 1_000_000)
-            if let key = canvas.readKey(timeoutMilliseconds: max(1, min(untilFrame, Self.readIntervalMilliseconds))) {
+            let untilFrame = nextFrame - min(nextFrame, TraceClock.monotonicNanoseconds())
+            let timeout = Int(min(untilFrame, feed.readIntervalNanoseconds) / 1_000_000)
+            if let key = canvas.readKey(timeoutMilliseconds: max(1, timeout)) {
                 handle(key, canvas: &canvas)
             }
         }

@@ -10,8 +10,9 @@ import Synchronization
 /// `asynctop-bench ui`: what watching costs.
 ///
 /// - `events_per_s`: events a traced loop produced (and the monitor ingested) per second during the run.
-/// - `ui_cpu_percent`: the monitor thread's CPU time / wall time, reading every 20 ms and drawing at 10 Hz
-///   to the in-memory canvas, while the loop produces ≥ 1M events/s.
+/// - `ui_cpu_percent`: the monitor thread's CPU time / wall time, reading as often as the feed asks (see
+///   `LiveFeed.readIntervalNanoseconds`) and drawing at 10 Hz to the in-memory canvas, while the loop produces
+///   ≥ 1M events/s.
 /// - `ui_cpu_percent_terminal`: the same for the real `asynctop attach` drawing with ncurses in a tmux
 ///   pseudo-terminal (its process CPU time from /proc), attached to this process's published region.
 /// - `frame_ms_100k_tasks`: one frame with 100 000 live tasks — advance the aggregate, filter, sort by busy
@@ -77,7 +78,9 @@ struct UIBenchmark: ParsableCommand {
                 nextFrame += 100_000_000
                 Screen.draw(feed.state, &monitor, on: &canvas)
             }
-            usleep(20_000)
+            // As the app does: wait for the next frame or for the feed's next read, whichever comes first.
+            let untilFrame = nextFrame - min(nextFrame, TraceClock.monotonicNanoseconds())
+            usleep(UInt32(max(1_000, min(untilFrame, feed.readIntervalNanoseconds) / 1_000)))
         }
         let wall = Double(TraceClock.monotonicNanoseconds() - start)
         let cpu = Double(threadCPUNanoseconds() - startCPU)

@@ -21,9 +21,9 @@ public final class Region: @unchecked Sendable {
     private let overflowRing: UnsafeMutableRawPointer
     private var closed = false
 
-    /// Defaults: 16 rings of 64 Ki events (2 MiB each) and 1 MiB of names: 33 MiB of address space, committed
+    /// Defaults: 16 rings of 128 Ki events (4 MiB each) and 1 MiB of names: 65 MiB of address space, committed
     /// only as it is touched.
-    public static let defaultLayout = RegionLayout(ringCount: 16, ringCapacity: 1 << 16, namesCapacity: 1 << 20)
+    public static let defaultLayout = RegionLayout(ringCount: 16, ringCapacity: 1 << 17, namesCapacity: 1 << 20)
 
     /// A region in anonymous memory, readable by `InProcessSource`.
     public convenience init(layout: RegionLayout = Region.defaultLayout, processName: String = ProcessIdentity.name) throws(RegionError) {
