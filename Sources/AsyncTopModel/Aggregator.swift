@@ -53,13 +53,17 @@ public struct Aggregator: Sendable {
                 let end = segment.range.upperBound
                 // A ring's events nearly always belong to one loop: its state is taken out of the dictionary
                 // for the whole run, so that it is uniquely referenced and its histograms mutate in place.
+                // Per-event counts and the latest time are kept here and stored once per run.
                 while index < end {
                     let loopID = events[index].loop
                     var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
+                    let first = index
+                    var latest = state.nowNanoseconds
                     repeat {
-                        ingest(events[index], into: &loop, names: names)
+                        latest = max(latest, ingest(events[index], into: &loop, names: names))
                         index += 1
                     } while index < end && events[index].loop == loopID
+                    count(index - first, upTo: latest, loop: &loop)
                     closeSecond(&loop)
                     state.loops[loopID] = loop
                 }
@@ -78,24 +82,32 @@ public struct Aggregator: Sendable {
     /// Ingests one event.
     public mutating func ingest(_ event: TraceEvent, names: any NameResolver) {
         var loop = state.loops.removeValue(forKey: event.loop) ?? LoopState(id: event.loop)
-        ingest(event, into: &loop, names: names)
+        let time = ingest(event, into: &loop, names: names)
+        count(1, upTo: time, loop: &loop)
         closeSecond(&loop)
         state.loops[event.loop] = loop
     }
 
+    /// Applies one event; returns its time in nanoseconds. The caller counts it (`count`).
     @inline(__always)
-    private mutating func ingest(_ event: TraceEvent, into loop: inout LoopState, names: any NameResolver) {
+    private mutating func ingest(_ event: TraceEvent, into loop: inout LoopState, names: any NameResolver) -> UInt64 {
         let time = calibration.nanoseconds(event.time)
-        if time > state.nowNanoseconds { state.nowNanoseconds = time }
-        state.totals.events += 1
-        loop.events += 1
         if time >= loop.openSecondEnd || time < loop.openSecondStart { openSecond(at: time, loop: &loop) }
         loop.openSecondEvents += 1
         apply(event, at: time, second: loop.openSecond, loop: &loop, names: names)
+        return time
+    }
+
+    /// Counts `events` events of a run just ingested into `loop`, the latest at `latest`.
+    private mutating func count(_ events: Int, upTo latest: UInt64, loop: inout LoopState) {
+        state.totals.events += UInt64(events)
+        loop.events += UInt64(events)
+        if latest > state.nowNanoseconds { state.nowNanoseconds = latest }
     }
 
     /// Makes the second of `time` the loop's open one (about once a second per loop, and on a loop's first
-    /// event, which also starts the trace's and the loop's clocks).
+    /// event, which also starts the trace's and the loop's clocks). Events already counted in the open second
+    /// go to their bucket first.
     private mutating func openSecond(at time: UInt64, loop: inout LoopState) {
         if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
         if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
@@ -177,7 +189,22 @@ public struct Aggregator: Sendable {
 
     @inline(__always)
     private mutating func apply(_ event: TraceEvent, at time: UInt64, second: UInt64, loop: inout LoopState, names: any NameResolver) {
+        // The busiest kinds come first: a switch over a struct (not an enum) tests its cases in order.
         switch event.kind {
+        case .callbackEnqueued:
+            loop.callbackQueueDepth += 1
+        case .microtaskEnqueued:
+            loop.microtaskQueueDepth += 1
+        case .callbackBegan, .microtaskBegan:
+            if event.kind == .callbackBegan {
+                loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
+            } else {
+                loop.microtaskQueueDepth = max(0, loop.microtaskQueueDepth - 1)
+            }
+            loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
+            recordLatency(&loop, calibration.nanoseconds(event.arg))
+        case .callbackEnded, .microtaskEnded, .callbackFailed:
+            finishCallback(event, at: time, loop: &loop, names: names)
         case .loopStarted:
             loop.threadID = event.id
             loop.startedNanoseconds = time
@@ -202,20 +229,6 @@ public struct Aggregator: Sendable {
                 loop.tickStartedAt = time
             }
             loop.phase = phase
-        case .callbackEnqueued:
-            loop.callbackQueueDepth += 1
-        case .microtaskEnqueued:
-            loop.microtaskQueueDepth += 1
-        case .callbackBegan, .microtaskBegan:
-            if event.kind == .callbackBegan {
-                loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
-            } else {
-                loop.microtaskQueueDepth = max(0, loop.microtaskQueueDepth - 1)
-            }
-            loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
-            recordLatency(&loop, calibration.nanoseconds(event.arg))
-        case .callbackEnded, .microtaskEnded, .callbackFailed:
-            finishCallback(event, at: time, loop: &loop, names: names)
         case .timerArmed:
             armTimer(event, at: time, loop: &loop, names: names)
         case .timerFired:
@@ -313,8 +326,13 @@ public struct Aggregator: Sendable {
     }
 
     /// The index in `state.callSites` of the site named `key`, added on first use.
+    @inline(__always)
     private mutating func callSiteSlot(_ key: NameID, isMicrotask: Bool, names: any NameResolver) -> Int {
         if lastCallSite.key == key, lastCallSite.slot >= 0 { return lastCallSite.slot }
+        return lookUpCallSiteSlot(key, isMicrotask: isMicrotask, names: names)
+    }
+
+    private mutating func lookUpCallSiteSlot(_ key: NameID, isMicrotask: Bool, names: any NameResolver) -> Int {
         let slot: Int
         if let known = callSiteSlots[key] {
             slot = known

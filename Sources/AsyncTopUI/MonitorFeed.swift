@@ -35,9 +35,9 @@ public final class LiveFeed: MonitorFeed {
     public var state: RuntimeState { aggregator.state }
     public var keys: [(key: String, help: String)] { [] }
 
-    /// Events read and ingested at a time. 2 048 events (64 KiB) are still in the core's L2 cache when the
-    /// aggregator reads them; reading everything new at once (24 000 events, 768 KiB, in 20 ms of a loop
-    /// emitting 1.2M events/s) sends them through L3 twice, which was a third of the monitor's CPU time.
+    /// Events read and ingested at a time: 2 048 events (64 KiB) are still in the core's L2 cache when the
+    /// aggregator reads them, where everything new at once (60 000 events, 1.9 MiB, after 50 ms of a loop
+    /// emitting 1.2M events/s) would go out to L3 and back (measured: 4.8 % of a core instead of 5.0 %).
     static let chunkEvents = 2_048
     /// Most events one update ingests, so that a flood cannot hold the frame back for long.
     static let updateEventLimit = 1 << 20

@@ -38,6 +38,28 @@ import Testing
         if case .live = attached.read(into: &batch, limit: .max) { Issue.record("closed region still live") }
     }
 
+    @Test func aChunkedReaderGetsEveryEventBeforeTheEnd() throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let region = try Region.publish(
+            layout: RegionLayout(ringCount: 1, ringCapacity: 1_024, namesCapacity: 4096), directory: directory)
+        let tracer = region.makeTracer(loop: 2)
+        for id in 1...600 as ClosedRange<UInt64> { tracer.emit(.mark, loop: 2, id: id) }
+        let attached = try AttachedSource(pid: getpid(), directory: directory)
+        region.close()
+        var batch = EventBatch()
+        var statuses: [SourceStatus] = []
+        var ids: [UInt64] = []
+        repeat {
+            batch.removeAll()
+            statuses.append(attached.read(into: &batch, limit: 256))
+            ids += batch.events.map(\.id)
+        } while statuses.last == .live && statuses.count < 10
+        // Full chunks say nothing of the producer; the short one finds it gone, after taking the rest.
+        #expect(statuses == [.live, .live, .ended(reason: "process \(getpid()) closed its region")])
+        #expect(ids == Array(1...600))
+    }
+
     @Test func aRegionWhoseProcessIsGoneIsStale() throws {
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
