@@ -11,7 +11,8 @@ import Synchronization
 ///
 /// Each case runs the same number of operations on one asynctop loop and on one loop of a
 /// `MultiThreadedEventLoopGroup(numberOfThreads: 1)`, timed from the benchmark thread from the first operation
-/// until the loop has run the last one (it signals a semaphore; nothing spins): one warm-up, best of 5.
+/// until the loop has run the last one (it signals a semaphore; nothing spins): one warm-up, best of 5, the
+/// three sides (traced, untraced, NIO) taking turns run by run.
 ///
 /// - `execute_local`: 1M closures posted from inside a callback on the loop, each run once.
 /// - `execute_remote`: 1M closures posted from the benchmark thread, each run once.
@@ -52,13 +53,21 @@ struct LoopBenchmark: ParsableCommand {
 
         var results: [CaseResult] = []
         for loopCase in LoopCase.all where cases.isEmpty || cases.contains(loopCase.name) {
-            let traced = LiveReader.whileReading(region) {
-                Measurement.bestOperationsPerSecond(operations: loopCase.operations) { loopCase.asynctop(loop, loopCase.operations) }
-            }
-            Tracer.isEnabled = false
-            let untraced = Measurement.bestOperationsPerSecond(operations: loopCase.operations) { loopCase.asynctop(loop, loopCase.operations) }
-            Tracer.isEnabled = true
-            let nio = Measurement.bestOperationsPerSecond(operations: loopCase.operations) { loopCase.nio(nioLoop, loopCase.operations) }
+            let n = loopCase.operations
+            let rates = Measurement.bestOperationsPerSecond(
+                operations: n,
+                sides: [
+                    .init(
+                        around: { run in LiveReader.whileReading(region, run) }, body: { loopCase.asynctop(loop, n) }),
+                    .init(
+                        around: { run in
+                            Tracer.isEnabled = false
+                            run()
+                            Tracer.isEnabled = true
+                        }, body: { loopCase.asynctop(loop, n) }),
+                    .init(body: { loopCase.nio(nioLoop, n) }),
+                ])
+            let (traced, untraced, nio) = (rates[0], rates[1], rates[2])
             let asynctopAllocations = Measurement.allocationsPerOperation(operations: loopCase.operations) {
                 loopCase.asynctop(loop, loopCase.operations)
             }
@@ -94,7 +103,7 @@ struct LoopBenchmark: ParsableCommand {
     }
 
     private func printTable(_ results: [CaseResult]) {
-        print("asynctop-bench loop  (ops/s, best of 5 after one warm-up; one loop thread each; allocs per op)")
+        print("asynctop-bench loop  (ops/s, best of 5 after one warm-up, sides taking turns; one loop thread each; allocs per op)")
         let header = ["case", "ops", "asynctop", "untraced", "nio", "asynctop/nio", "tracing cost", "allocs asynctop", "allocs nio"]
         let rows = results.map { result in
             [
@@ -345,12 +354,12 @@ private final class LiveReader: Sendable {
     }
 
     /// Runs `body` while a reader drains `region`.
-    static func whileReading<Result>(_ region: Region, _ body: () -> Result) -> Result {
+    static func whileReading(_ region: Region, _ body: () -> Void) {
         let reader = LiveReader(region: region)
         defer {
             reader.stopping.store(true, ordering: .relaxed)
             reader.stopped.wait()
         }
-        return body()
+        body()
     }
 }

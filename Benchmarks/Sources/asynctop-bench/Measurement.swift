@@ -25,6 +25,28 @@ enum Measurement {
         return Double(operations) / best * 1e9
     }
 
+    /// One side of a comparison: `body` is timed, inside `around` (which sets up and tears down what the side
+    /// needs, untimed).
+    struct Side {
+        var around: (() -> Void) -> Void = { $0() }
+        var body: () -> Void
+    }
+
+    /// The best of `runs` measurements of operations per second for each side, the sides taking turns round
+    /// by round after one warm-up each: a change in the machine's state during the measurement (this VM's
+    /// rates drift by 2× between runs) hits every side alike instead of one.
+    static func bestOperationsPerSecond(runs: Int = 5, operations: Int, sides: [Side]) -> [Double] {
+        var best = [Double](repeating: .infinity, count: sides.count)
+        for round in 0...runs {
+            for (index, side) in sides.enumerated() {
+                var elapsed = 0.0
+                side.around { elapsed = nanoseconds(side.body) }
+                if round > 0 { best[index] = min(best[index], elapsed) }
+            }
+        }
+        return best.map { Double(operations) / $0 * 1e9 }
+    }
+
     /// Heap allocations (malloc, calloc, realloc, posix_memalign) made by `body`, per operation. Needs the
     /// interposer preloaded (see `AllocationCounter.ensurePreloaded`); nil when it is not.
     static func allocationsPerOperation(operations: Int, _ body: () -> Void) -> Double? {
