@@ -119,6 +119,19 @@ import Testing
         #expect(raw.range(of: Data("\u{1B}[2Jname".utf8)) == nil)
     }
 
+    @Test func aProducerThatEndsLeavesItsLastStateWithABanner() throws {
+        let producer = try FakeProducer()
+        let tmux = try Tmux("\(asynctopPath) attach \(producer.region.path!)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
+        try tmux.type("2")
+        _ = try tmux.waitFor { $0.contains("fetch users") && $0.contains("STATE") }
+        producer.stop()
+        let screen = try tmux.waitFor { $0.contains("showing its last state") }
+        #expect(screen.contains("process \(getpid()) closed its region"), "\(screen)")
+        #expect(screen.contains("fetch users"), "the last state is still drawn: \(screen)")
+        try tmux.type("q")
+        #expect(tmux.exitStatus() == 0)
+    }
+
     @Test func smallTerminalAndSignalsRestoreTheTerminal() throws {
         let producer = try FakeProducer()
         defer { producer.stop() }
