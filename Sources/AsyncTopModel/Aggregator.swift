@@ -58,7 +58,7 @@ public struct Aggregator: Sendable {
                     let loopID = events[index].loop
                     var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
                     let first = index
-                    var latest = state.nowNanoseconds
+                    var latest: UInt64 = 0
                     repeat {
                         latest = max(latest, ingest(events[index], into: &loop, names: names))
                         index += 1
@@ -94,7 +94,7 @@ public struct Aggregator: Sendable {
         let time = calibration.nanoseconds(event.time)
         if time >= loop.openSecondEnd || time < loop.openSecondStart { openSecond(at: time, loop: &loop) }
         loop.openSecondEvents += 1
-        apply(event, at: time, second: loop.openSecond, loop: &loop, names: names)
+        apply(event, at: time, loop: &loop, names: names)
         return time
     }
 
@@ -112,8 +112,7 @@ public struct Aggregator: Sendable {
         if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
         if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
         closeSecond(&loop)
-        loop.openSecond = time / 1_000_000_000
-        loop.openSecondStart = loop.openSecond * 1_000_000_000
+        loop.openSecondStart = time / 1_000_000_000 * 1_000_000_000
         loop.openSecondEnd = loop.openSecondStart + 1_000_000_000
     }
 
@@ -188,7 +187,7 @@ public struct Aggregator: Sendable {
     }
 
     @inline(__always)
-    private mutating func apply(_ event: TraceEvent, at time: UInt64, second: UInt64, loop: inout LoopState, names: any NameResolver) {
+    private mutating func apply(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
         // The busiest kinds come first: a switch over a struct (not an enum) tests its cases in order.
         switch event.kind {
         case .callbackEnqueued:
@@ -219,7 +218,7 @@ public struct Aggregator: Sendable {
             loop.ticks += 1
             loop.callbackQueueDepth = Int(clamping: event.arg)
             let depth = loop.callbackQueueDepth
-            loop.seconds.update(second: second) { $0.ticks += 1; $0.callbackQueueDepth = depth }
+            loop.seconds.update(second: loop.openSecond) { $0.ticks += 1; $0.callbackQueueDepth = depth }
         case .phase:
             let phase = LoopPhase(rawValue: event.id)
             if phase == .poll, let start = loop.tickStartedAt {

@@ -113,12 +113,12 @@ public struct LoopState: Sendable {
     /// The callback or microtask running now (its site's name id: resolved only when it ends).
     var running: (id: UInt64, site: NameID, isMicrotask: Bool, since: UInt64)?
     var queueGrowth = GrowthTracker()
-    /// The second whose events are being counted, and the events and delays not yet added to `seconds`.
-    var openSecond = UInt64.max
-    /// The open second's bounds in trace nanoseconds, so that each event is placed by two compares rather
-    /// than a division.
+    /// The bounds, in trace nanoseconds, of the second whose events are being counted (none before the first
+    /// event), so that each event is placed by two compares rather than a division; and the events and delays
+    /// not yet added to `seconds`.
     var openSecondStart = UInt64.max
     var openSecondEnd: UInt64 = 0
+    var openSecond: UInt64 { openSecondStart / 1_000_000_000 }
     var openSecondEvents: UInt64 = 0
     var openSecondLatency = LatencyHistogram()
 

@@ -94,9 +94,8 @@ public final class MonitorApp {
                 if let beforeFrame, !beforeFrame(&monitor) { break }
                 draw(&canvas)
             }
-            let untilFrame = nextFrame - min(nextFrame, TraceClock.monotonicNanoseconds())
-            let timeout = Int(min(untilFrame, feed.readIntervalNanoseconds) / 1_000_000)
-            if let key = canvas.readKey(timeoutMilliseconds: max(1, timeout)) {
+            let wait = feed.nanosecondsUntilUpdate(frameDueAt: nextFrame, now: TraceClock.monotonicNanoseconds())
+            if let key = canvas.readKey(timeoutMilliseconds: max(1, Int(wait / 1_000_000))) {
                 handle(key, canvas: &canvas)
             }
         }

@@ -19,6 +19,14 @@ public protocol MonitorFeed: AnyObject {
     var keys: [(key: String, help: String)] { get }
 }
 
+extension MonitorFeed {
+    /// How long the app may sleep before its next `update`: until the next frame is due, or until the feed's
+    /// next read if that comes first.
+    public func nanosecondsUntilUpdate(frameDueAt nextFrame: UInt64, now: UInt64) -> UInt64 {
+        min(nextFrame - min(nextFrame, now), readIntervalNanoseconds)
+    }
+}
+
 /// A live source: reads whatever is new without waiting (so the traced program never waits for the
 /// monitor) and keeps trace time moving with the wall clock between events.
 public final class LiveFeed: MonitorFeed {

@@ -55,7 +55,7 @@ import Testing
             statuses.append(attached.read(into: &batch, limit: 256))
             ids += batch.events.map(\.id)
         } while statuses.last == .live && statuses.count < 10
-        // Full chunks say nothing of the producer; the short one finds it gone, after taking the rest.
+        // Full chunks do not ask after the producer; the short one finds it gone.
         #expect(statuses == [.live, .live, .ended(reason: "process \(getpid()) closed its region")])
         #expect(ids == Array(1...600))
     }

@@ -6,9 +6,9 @@ import Testing
 /// The live feed's reading: every event ingested however many chunks it takes, and the read interval following
 /// the source's rate (wall times are given, not measured, so nothing here depends on the machine's speed).
 @Suite struct LiveFeedTests {
-    /// A region with one ring of 1 024 events: half a ring is 512 events.
-    func makeFeed() throws -> (LiveFeed, Tracer) {
-        let region = try Region(layout: RegionLayout(ringCount: 1, ringCapacity: 1_024, namesCapacity: 4_096))
+    /// A feed over a region of one ring (by default of 1 024 events: half a ring is 512 events).
+    func makeFeed(ringCapacity: Int = 1_024) throws -> (LiveFeed, Tracer) {
+        let region = try Region(layout: RegionLayout(ringCount: 1, ringCapacity: ringCapacity, namesCapacity: 4_096))
         let feed = LiveFeed(source: InProcessSource(region: region), thresholds: WarningThresholds(), retentionNanoseconds: 1_000_000_000)
         return (feed, region.makeTracer(loop: 1))
     }
@@ -22,9 +22,8 @@ import Testing
     }
 
     @Test func anUpdateIngestsEverythingNewInChunks() throws {
-        let region = try Region(layout: RegionLayout(ringCount: 1, ringCapacity: 1 << 14, namesCapacity: 4_096))
-        let feed = LiveFeed(source: InProcessSource(region: region), thresholds: WarningThresholds(), retentionNanoseconds: 1_000_000_000)
-        emitCallbacks(5_000, from: 1, on: region.makeTracer(loop: 1))  // 15 000 events: several chunks
+        let (feed, tracer) = try makeFeed(ringCapacity: 1 << 14)
+        emitCallbacks(5_000, from: 1, on: tracer)  // 15 000 events: several chunks
         feed.update(wallNanoseconds: 1, final: false)
         #expect(feed.state.totals.events == 15_000)
         #expect(feed.state.totals.callbacks == 5_000)

@@ -20,9 +20,9 @@ enum Measurement {
 
     /// The best of `runs` measurements of operations per second, after one warm-up run.
     static func bestOperationsPerSecond(runs: Int = 5, operations: Int, _ body: () -> Void) -> Double {
-        body()
-        let best = (0..<runs).map { _ in nanoseconds(body) }.min()!
-        return Double(operations) / best * 1e9
+        withoutActuallyEscaping(body) { body in
+            bestOperationsPerSecond(runs: runs, operations: operations, sides: [Side(body: body)])[0]
+        }
     }
 
     /// One side of a comparison: `body` is timed, inside `around` (which sets up and tears down what the side

@@ -79,8 +79,8 @@ struct UIBenchmark: ParsableCommand {
                 Screen.draw(feed.state, &monitor, on: &canvas)
             }
             // As the app does: wait for the next frame or for the feed's next read, whichever comes first.
-            let untilFrame = nextFrame - min(nextFrame, TraceClock.monotonicNanoseconds())
-            usleep(UInt32(max(1_000, min(untilFrame, feed.readIntervalNanoseconds) / 1_000)))
+            let wait = feed.nanosecondsUntilUpdate(frameDueAt: nextFrame, now: TraceClock.monotonicNanoseconds())
+            usleep(UInt32(max(1_000, wait / 1_000)))
         }
         let wall = Double(TraceClock.monotonicNanoseconds() - start)
         let cpu = Double(threadCPUNanoseconds() - startCPU)

@@ -91,17 +91,13 @@ public final class AttachedSource: Source, @unchecked Sendable {
 
     /// Reads like any source. Whether the producer still runs (a `kill(pid, 0)` and a read of `/proc/PID/stat`)
     /// is checked only by a read that takes fewer than `limit` events, so that a reader taking a flood in small
-    /// chunks does not pay it per chunk. A producer found gone is read once more, so that everything it wrote
-    /// is delivered before `.ended` is returned.
+    /// chunks does not pay it per chunk. As with every source, a reader told `.ended` reads once more to take
+    /// what the producer wrote after this read and before it ended.
     public func read(into batch: inout EventBatch, limit: Int = .max) -> SourceStatus {
         guard fileStillWhole else { return .ended(reason: "the region file was truncated by its producer") }
         let before = batch.events.count
         cursor.read(view, into: &batch, limit: limit)
         guard batch.events.count - before < limit, !isProducerAlive else { return .live }
-        // It ended during or after that read: take what it wrote last; if that fills the limit, the next read
-        // takes the rest and says so.
-        cursor.read(view, into: &batch, limit: limit - (batch.events.count - before))
-        guard batch.events.count - before < limit else { return .live }
         return .ended(reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
     }
 }
