@@ -44,14 +44,20 @@ final class Tmux {
         try Self.run(["resize-window", "-t", session, "-x", String(columns), "-y", String(rows)])
     }
 
-    /// Waits until the screen satisfies `condition` (up to `timeout` seconds); returns the last screen.
+    /// Waits until the screen satisfies `condition` and is a whole frame, up to `timeout` seconds; returns the
+    /// last screen. A capture can catch a frame half written (the new view's top over the old one's bottom), so
+    /// a screen counts only when a second capture 30 ms later is the same.
     @discardableResult
     func waitFor(_ timeout: Double = 10, _ condition: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
             last = try screen()
-            if condition(last) { return last }
+            if condition(last) {
+                usleep(30_000)
+                if try screen() == last { return last }
+                continue
+            }
             usleep(100_000)
         }
         return last
