@@ -1,6 +1,8 @@
 import ArgumentParser
+import AsyncTopModel
 import AsyncTopRuntime
 import AsyncTopTrace
+import AsyncTopUI
 import Dispatch
 import Foundation
 import NIOCore
@@ -11,8 +13,10 @@ import Synchronization
 ///
 /// Each case runs the same number of operations on one asynctop loop and on one loop of a
 /// `MultiThreadedEventLoopGroup(numberOfThreads: 1)`, timed from the benchmark thread from the first operation
-/// until the loop has run the last one (it signals a semaphore; nothing spins): one warm-up, best of 5, the
-/// three sides (traced, untraced, NIO) taking turns run by run.
+/// until the loop has run the last one (it signals a semaphore; nothing spins): one warm-up, best of 5 (`--runs`),
+/// the three sides (traced, untraced, NIO) taking turns run by run. Beside the ratios of the bests, the table
+/// gives the median of each round's ratio (`paired`): on a machine whose speed drifts, that is the steadier
+/// figure.
 ///
 /// - `execute_local`: 1M closures posted from inside a callback on the loop, each run once.
 /// - `execute_remote`: 1M closures posted from the benchmark thread, each run once.
@@ -25,9 +29,10 @@ import Synchronization
 ///   (`await Task.yield()`); the run ends when the last one finishes. asynctop uses `loop.spawn(name:)`; NIO 2.101
 ///   is no `TaskExecutor`, so its tasks use `NIOTaskExecutor`, a minimal one forwarding jobs to `execute`.
 ///
-/// asynctop runs traced (the default, with a reader thread draining the loop's region as a live monitor
-/// would) and untraced (`Tracer.isEnabled = false`). Allocations per operation come from one more run of each
-/// case under malloc-interposer (asynctop traced, no reader).
+/// asynctop runs traced (the default; nobody reads the region, so this is what the instrumentation costs), untraced
+/// (`Tracer.isEnabled = false`), and watched: traced, with the live monitor's reader and aggregator draining the
+/// region on another thread (what watching adds, through the caches and memory the cores share). Allocations per
+/// operation come from one more run of each case under malloc-interposer (asynctop traced, no reader).
 struct LoopBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loop", abstract: "Event loop operations (callbacks, timers, futures, tasks): asynctop against SwiftNIO.")
@@ -37,7 +42,11 @@ struct LoopBenchmark: ParsableCommand {
     @Option(name: .customLong("case"), help: "Run only this case (repeatable); all cases when absent.")
     var cases: [String] = []
 
+    @Option(help: "Timed runs per side, after one warm-up.")
+    var runs = 5
+
     func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         let known = Set(LoopCase.all.map(\.name))
         for name in cases where !known.contains(name) {
             throw ValidationError("unknown case '\(name)'; cases: \(LoopCase.all.map(\.name).joined(separator: ", "))")
@@ -54,11 +63,10 @@ struct LoopBenchmark: ParsableCommand {
         var results: [CaseResult] = []
         for loopCase in LoopCase.all where cases.isEmpty || cases.contains(loopCase.name) {
             let n = loopCase.operations
-            let rates = Measurement.bestOperationsPerSecond(
-                operations: n,
+            let comparison = Measurement.compare(
+                runs: runs, operations: n,
                 sides: [
-                    .init(
-                        around: { run in LiveReader.whileReading(region, run) }, body: { loopCase.asynctop(loop, n) }),
+                    .init(body: { loopCase.asynctop(loop, n) }),
                     .init(
                         around: { run in
                             Tracer.isEnabled = false
@@ -66,7 +74,10 @@ struct LoopBenchmark: ParsableCommand {
                             Tracer.isEnabled = true
                         }, body: { loopCase.asynctop(loop, n) }),
                     .init(body: { loopCase.nio(nioLoop, n) }),
+                    .init(
+                        around: { run in LiveReader.whileReading(region, run) }, body: { loopCase.asynctop(loop, n) }),
                 ])
+            let rates = comparison.bestOperationsPerSecond
             let (traced, untraced, nio) = (rates[0], rates[1], rates[2])
             let asynctopAllocations = Measurement.allocationsPerOperation(operations: loopCase.operations) {
                 loopCase.asynctop(loop, loopCase.operations)
@@ -77,6 +88,9 @@ struct LoopBenchmark: ParsableCommand {
             results.append(
                 CaseResult(
                     name: loopCase.name, operations: loopCase.operations, asynctop: traced, untraced: untraced, nio: nio,
+                    pairedTracingCost: comparison.medianTimeRatio(0, to: 1) - 1,
+                    pairedVersusNIO: comparison.medianTimeRatio(2, to: 0),
+                    pairedWatchingCost: comparison.medianTimeRatio(3, to: 1) - 1,
                     asynctopAllocations: asynctopAllocations, nioAllocations: nioAllocations))
         }
         loop.shutdown()
@@ -96,6 +110,8 @@ struct LoopBenchmark: ParsableCommand {
                 ("asynctop_ops_per_s", result.asynctop), ("asynctop_untraced_ops_per_s", result.untraced),
                 ("nio_ops_per_s", result.nio), ("asynctop_allocs_per_op", result.asynctopAllocations),
                 ("nio_allocs_per_op", result.nioAllocations),
+                ("paired_tracing_cost", result.pairedTracingCost), ("paired_asynctop_vs_nio", result.pairedVersusNIO),
+                ("paired_watched_cost", result.pairedWatchingCost),
             ].map { key, value in "\"\(key)\": \(value.map(jsonNumber) ?? "null")" }
             return "\"\(result.name)\": {" + fields.joined(separator: ", ") + "}"
         }
@@ -103,13 +119,18 @@ struct LoopBenchmark: ParsableCommand {
     }
 
     private func printTable(_ results: [CaseResult]) {
-        print("asynctop-bench loop  (ops/s, best of 5 after one warm-up, sides taking turns; one loop thread each; allocs per op)")
-        let header = ["case", "ops", "asynctop", "untraced", "nio", "asynctop/nio", "tracing cost", "allocs asynctop", "allocs nio"]
+        print("asynctop-bench loop  (ops/s, best of \(runs) after one warm-up, sides taking turns; one loop thread each; allocs per op)")
+        let header = [
+            "case", "ops", "asynctop", "untraced", "nio", "asynctop/nio", "tracing cost", "paired /nio", "paired cost",
+            "watched cost", "allocs asynctop", "allocs nio",
+        ]
         let rows = results.map { result in
             [
                 result.name, String(result.operations), rate(result.asynctop), rate(result.untraced), rate(result.nio),
                 String(format: "%.2f×", result.asynctop / result.nio),
                 String(format: "%.1f%%", (result.untraced / result.asynctop - 1) * 100),
+                String(format: "%.2f×", result.pairedVersusNIO), String(format: "%.1f%%", result.pairedTracingCost * 100),
+                String(format: "%.1f%%", result.pairedWatchingCost * 100),
                 result.asynctopAllocations.map { String(format: "%.2f", $0) } ?? "n/a",
                 result.nioAllocations.map { String(format: "%.2f", $0) } ?? "n/a",
             ]
@@ -123,6 +144,8 @@ struct LoopBenchmark: ParsableCommand {
             print("  " + cells.joined(separator: "  "))
         }
         print("  tracing cost: extra time per operation when traced, against untraced asynctop")
+        print("  paired: the median over runs of the same ratio within each run (NIO's time over asynctop's; traced over untraced)")
+        print("  watched cost: paired, traced with the live monitor's reader and aggregator on another thread, against untraced")
     }
 
     private func rate(_ value: Double) -> String {
@@ -141,6 +164,12 @@ private struct CaseResult {
     var asynctop: Double
     var untraced: Double
     var nio: Double
+    /// Median over runs of traced time / untraced time, minus 1.
+    var pairedTracingCost: Double
+    /// Median over runs of NIO's time / traced asynctop's time.
+    var pairedVersusNIO: Double
+    /// Median over runs of watched time (traced, with a live reader) / untraced time, minus 1.
+    var pairedWatchingCost: Double
     var asynctopAllocations: Double?
     var nioAllocations: Double?
 }
@@ -334,20 +363,23 @@ final class NIOTaskExecutor: TaskExecutor {
     }
 }
 
-/// A thread reading a region's rings while a traced case runs, as a live monitor would: whatever is there, then
-/// a 1 ms nap. A ring overwrites what the reader has not taken, so the loop never waits for it.
-private final class LiveReader: Sendable {
+/// The live monitor's reading, on a thread of its own while a traced case runs: a `LiveFeed` that reads the
+/// region's rings and aggregates what it reads, as often as the feed asks (`readIntervalNanoseconds`, the rings'
+/// half-fill time), without drawing. A ring overwrites what the reader has not taken, so the loop never waits for
+/// it.
+private final class LiveReader: @unchecked Sendable {
+    private let feed: LiveFeed
     private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
 
+    /// Catches up with what the region already holds (on the caller's thread, untimed), then reads on its own.
     private init(region: Region) {
+        feed = LiveFeed(source: InProcessSource(region: region), thresholds: WarningThresholds(), retentionNanoseconds: 10_000_000_000)
+        feed.update(wallNanoseconds: TraceClock.monotonicNanoseconds(), final: true)
         Thread { [self] in
-            let source = InProcessSource(region: region)
-            var batch = EventBatch()
             while !stopping.load(ordering: .relaxed) {
-                batch.removeAll()
-                _ = source.read(into: &batch, limit: .max)
-                usleep(1000)
+                feed.update(wallNanoseconds: TraceClock.monotonicNanoseconds(), final: false)
+                usleep(UInt32(feed.readIntervalNanoseconds / 1_000))
             }
             stopped.signal()
         }.start()

@@ -21,7 +21,7 @@ enum Measurement {
     /// The best of `runs` measurements of operations per second, after one warm-up run.
     static func bestOperationsPerSecond(runs: Int = 5, operations: Int, _ body: () -> Void) -> Double {
         withoutActuallyEscaping(body) { body in
-            bestOperationsPerSecond(runs: runs, operations: operations, sides: [Side(body: body)])[0]
+            compare(runs: runs, operations: operations, sides: [Side(body: body)]).bestOperationsPerSecond[0]
         }
     }
 
@@ -32,19 +32,42 @@ enum Measurement {
         var body: () -> Void
     }
 
-    /// The best of `runs` measurements of operations per second for each side, the sides taking turns round
-    /// by round after one warm-up each: a change in the machine's state during the measurement (this VM's
-    /// rates drift by 2× between runs) hits every side alike instead of one.
-    static func bestOperationsPerSecond(runs: Int = 5, operations: Int, sides: [Side]) -> [Double] {
-        var best = [Double](repeating: .infinity, count: sides.count)
+    /// What `compare` measured: every round's time for every side.
+    struct Comparison {
+        var operations: Int
+        /// `nanoseconds[round][side]`, warm-up excluded.
+        var nanoseconds: [[Double]]
+
+        /// Each side's best round, as operations per second.
+        var bestOperationsPerSecond: [Double] {
+            nanoseconds[0].indices.map { side in Double(operations) / nanoseconds.map { $0[side] }.min()! * 1e9 }
+        }
+
+        /// The median over rounds of side `a`'s time divided by side `b`'s in the same round. Sides that ran
+        /// back to back share the machine's state of the moment, so this ratio stays put when the machine
+        /// drifts, where a ratio of two bests can move by tens of percent from one run to the next.
+        func medianTimeRatio(_ a: Int, to b: Int) -> Double {
+            let ratios = nanoseconds.map { $0[a] / $0[b] }.sorted()
+            let middle = ratios.count / 2
+            return ratios.count.isMultiple(of: 2) ? (ratios[middle - 1] + ratios[middle]) / 2 : ratios[middle]
+        }
+    }
+
+    /// Times every side `runs` times, the sides taking turns round by round after one warm-up round: a change
+    /// in the machine's state during the measurement (this VM's rates drift by 2× between runs) hits every side
+    /// alike instead of one.
+    static func compare(runs: Int = 5, operations: Int, sides: [Side]) -> Comparison {
+        var rounds: [[Double]] = []
         for round in 0...runs {
-            for (index, side) in sides.enumerated() {
+            var times: [Double] = []
+            for side in sides {
                 var elapsed = 0.0
                 side.around { elapsed = nanoseconds(side.body) }
-                if round > 0 { best[index] = min(best[index], elapsed) }
+                times.append(elapsed)
             }
+            if round > 0 { rounds.append(times) }
         }
-        return best.map { Double(operations) / $0 * 1e9 }
+        return Comparison(operations: operations, nanoseconds: rounds)
     }
 
     /// Heap allocations (malloc, calloc, realloc, posix_memalign) made by `body`, per operation. Needs the
