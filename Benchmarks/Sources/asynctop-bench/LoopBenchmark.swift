@@ -13,8 +13,9 @@ import Synchronization
 ///
 /// Each case runs the same number of operations on one asynctop loop and on one loop of a
 /// `MultiThreadedEventLoopGroup(numberOfThreads: 1)`, timed from the benchmark thread from the first operation
-/// until the loop has run the last one (it signals a semaphore; nothing spins): one warm-up, best of 5 (`--runs`),
-/// the three sides (traced, untraced, NIO) taking turns run by run. Beside the ratios of the bests, the table
+/// until the loop has run the last one (it signals a semaphore; nothing spins; what the case leaves to free is
+/// freed before the next side starts, untimed): one warm-up, best of 5 (`--runs`),
+/// the four sides (traced, untraced, NIO, watched) taking turns run by run. Beside the ratios of the bests, the table
 /// gives the median of each round's ratio (`paired`): on a machine whose speed drifts, that is the steadier
 /// figure.
 ///
@@ -66,24 +67,40 @@ struct LoopBenchmark: ParsableCommand {
             let comparison = Measurement.compare(
                 runs: runs, operations: n,
                 sides: [
-                    .init(body: { loopCase.asynctop(loop, n) }),
+                    .init(
+                        around: { run in
+                            run()
+                            settle(loop)
+                        }, body: { loopCase.asynctop(loop, n) }),
                     .init(
                         around: { run in
                             Tracer.isEnabled = false
                             run()
+                            settle(loop)
                             Tracer.isEnabled = true
                         }, body: { loopCase.asynctop(loop, n) }),
-                    .init(body: { loopCase.nio(nioLoop, n) }),
                     .init(
-                        around: { run in LiveReader.whileReading(region, run) }, body: { loopCase.asynctop(loop, n) }),
+                        around: { run in
+                            run()
+                            settle(nioLoop)
+                        }, body: { loopCase.nio(nioLoop, n) }),
+                    .init(
+                        around: { run in
+                            LiveReader.whileReading(region) {
+                                run()
+                                settle(loop)
+                            }
+                        }, body: { loopCase.asynctop(loop, n) }),
                 ])
             let rates = comparison.bestOperationsPerSecond
             let (traced, untraced, nio) = (rates[0], rates[1], rates[2])
             let asynctopAllocations = Measurement.allocationsPerOperation(operations: loopCase.operations) {
                 loopCase.asynctop(loop, loopCase.operations)
+                settle(loop)
             }
             let nioAllocations = Measurement.allocationsPerOperation(operations: loopCase.operations) {
                 loopCase.nio(nioLoop, loopCase.operations)
+                settle(nioLoop)
             }
             results.append(
                 CaseResult(
@@ -339,6 +356,19 @@ private final class Countdown: @unchecked Sendable {
     func wait() {
         done.wait()
     }
+}
+
+/// Blocks until `loop` has run everything queued before this call. A case's clock stops at its last tick, and
+/// what the case then leaves to free (its timers, futures, tasks) is freed after it on the loop thread: settling
+/// keeps that out of the next side's timed run. Untimed.
+private func settle(_ loop: AsyncTopRuntime.EventLoop) {
+    let done = DispatchSemaphore(value: 0)
+    loop.execute { done.signal() }
+    done.wait()
+}
+
+private func settle(_ loop: any NIOCore.EventLoop) {
+    try? loop.submit {}.wait()
 }
 
 /// Starts a workload with a countdown of `count` and blocks until the loop has ticked it to zero.
