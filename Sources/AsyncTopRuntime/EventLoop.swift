@@ -88,6 +88,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// The names of tasks spawned on the loop thread, most recent first, so that spawning many tasks under one
     /// name does not take the name table's lock each time.
     @exclusivity(unchecked) private var recentTaskNames: [(name: String, id: NameID)] = []
+    /// The spawn in progress on the loop's own thread (see `startTask`), for `enqueueJobLocal` to trace the new
+    /// task's first job: a field rather than the thread-local record other threads use, which costs two
+    /// `pthread_setspecific` and a `pthread_getspecific` a spawn.
+    @exclusivity(unchecked) var localSpawnRecord: UnsafeMutablePointer<SpawnRecord>?
+    /// The task of the job the loop thread is running: nil between jobs (the loop runs nothing else inside a
+    /// task), 0 while running a job whose task it did not look up (queued and run untraced, or no task's).
+    @exclusivity(unchecked) var runningTask: UInt64?
 
     /// Starts a loop thread. `region` defaults to the process-wide `EventLoop.sharedRegion()`.
     /// Not a hot path: creates an epoll instance, an eventfd and a thread, and claims one ring of the region.
@@ -271,17 +278,25 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// `Task.yield()`) are run but not traced as tasks.
     func enqueueJobLocal(_ job: UnownedJob) {
         var now: UInt64 = 0
+        var taskID: UInt64 = 0
         if tracingEnabled {
             now = clock
-            let taskID = EventLoop.taskID(of: job)
+            taskID = EventLoop.taskID(of: job)
             if taskID != 0 {
-                if let spawn = EventLoop.claimSpawnRecord(for: id) {
+                if let spawn = claimLocalSpawnRecord() {
                     tracer.emit(.taskSpawned, at: now, loop: id, name: spawn.name, id: taskID, arg: spawn.parent)
                 }
                 tracer.emit(.taskWoken, at: now, loop: id, id: taskID)
             }
         }
-        callbacks.append(LoopItem(work: .job(job), enqueuedAt: now, id: 0))
+        callbacks.append(LoopItem(work: .job(job), enqueuedAt: now, id: taskID))
+    }
+
+    /// The spawn in progress on the loop's own thread, once: the first job enqueued during it is the new task's.
+    private func claimLocalSpawnRecord() -> SpawnRecord? {
+        guard let record = localSpawnRecord, !record.pointee.claimed else { return nil }
+        record.pointee.claimed = true
+        return record.pointee
     }
 
     /// Hands an item to the loop from another thread; false if the loop is shut down. Takes the remote queue's
@@ -626,13 +641,17 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         case .microtask:
             enqueueMicrotaskLocal(item.work, site: item.site, enqueuedAt: item.enqueuedAt)
         case .job(let job):
-            if tracingEnabled, case let taskID = EventLoop.taskID(of: job), taskID != 0 {
-                if let spawn = item.spawn {
-                    traceAtClock(.taskSpawned, name: spawn.name, id: taskID, arg: spawn.parent)
+            var taskID: UInt64 = 0
+            if tracingEnabled {
+                taskID = EventLoop.taskID(of: job)
+                if taskID != 0 {
+                    if let spawn = item.spawn {
+                        traceAtClock(.taskSpawned, name: spawn.name, id: taskID, arg: spawn.parent)
+                    }
+                    traceAtClock(.taskWoken, id: taskID)
                 }
-                traceAtClock(.taskWoken, id: taskID)
             }
-            callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: 0))
+            callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: taskID))
         }
     }
 
@@ -769,7 +788,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             work()
             trace(.microtaskEnded, id: itemID)
         case .job(let job):
-            runJob(job, enqueuedAt: enqueuedAt)
+            runJob(job, taskID: itemID, enqueuedAt: enqueuedAt)
         }
     }
 
@@ -792,11 +811,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// resumes here without a hop. It is not marked as isolated to the loop as a serial executor (the same
     /// `enqueue` serves both roles, so the loop cannot tell an actor's job from a task's): an actor whose executor
     /// is this loop still runs only here, one job at a time, and `isIsolatingCurrentContext` vouches for it.
-    private func runJob(_ job: UnownedJob, enqueuedAt: UInt64) {
-        let taskID = tracingEnabled ? EventLoop.taskID(of: job) : 0
+    private func runJob(_ job: UnownedJob, taskID queuedTaskID: UInt64, enqueuedAt: UInt64) {
+        // Queued untraced (tracing was off then) leaves the id to be found now.
+        let taskID = tracingEnabled ? (queuedTaskID != 0 ? queuedTaskID : EventLoop.taskID(of: job)) : 0
         let tracing = taskID != 0
         if tracing { traceAtClock(.taskPollBegan, id: taskID, arg: sinceClock(enqueuedAt)) }
+        let outer = runningTask
+        runningTask = taskID
         job.runSynchronously(on: asUnownedTaskExecutor())
+        runningTask = outer
         if tracing { trace(.taskPollEnded, id: taskID) }
     }
 

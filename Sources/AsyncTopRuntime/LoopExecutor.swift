@@ -75,9 +75,18 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     func startTask(named name: String?, _ start: () -> Task<Void, Never>) -> Task<Void, Never> {
         guard tracingEnabled else { return start() }
         var record = SpawnRecord(
-            loopID: id, name: name.map(taskName) ?? .none, parent: EventLoop.currentTaskID(), claimed: false)
+            loopID: id, name: name.map(taskName) ?? .none, parent: currentTaskIDHere(), claimed: false)
+        // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there: from
+        // the loop's own field on the loop's thread, else from the calling thread's.
+        if inEventLoop {
+            let previous = localSpawnRecord
+            return withUnsafeMutablePointer(to: &record) { pointer in
+                localSpawnRecord = pointer
+                defer { localSpawnRecord = previous }
+                return start()
+            }
+        }
         let previous = pthread_getspecific(spawnRecordKey)
-        // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there.
         return withUnsafeMutablePointer(to: &record) { pointer in
             pthread_setspecific(spawnRecordKey, pointer)
             defer { pthread_setspecific(spawnRecordKey, previous) }
@@ -90,7 +99,7 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     @usableFromInline
     func traceTaskEnd(failure: (any Error)?) {
         guard tracingEnabled && inEventLoop else { return }
-        let taskID = EventLoop.currentTaskID()
+        let taskID = currentTaskIDHere()
         switch failure {
         case nil:
             trace(.taskCompleted, id: taskID)
@@ -122,6 +131,17 @@ extension EventLoop: TaskExecutor, SerialExecutor {
         withUnsafeCurrentTask { task in
             guard let task else { return 0 }
             return swiftJobTaskID(unsafeBitCast(task, to: UnsafeRawPointer.self))
+        }
+    }
+
+    /// `currentTaskID()` for the calling thread, answered from the loop's own record when the caller is the loop's
+    /// thread: `withUnsafeCurrentTask` is generic and not inlinable (~150 instructions a call, twice a spawn).
+    func currentTaskIDHere() -> UInt64 {
+        guard inEventLoop else { return EventLoop.currentTaskID() }
+        switch runningTask {
+        case nil: return 0
+        case 0?: return EventLoop.currentTaskID()
+        case let taskID?: return taskID
         }
     }
 

@@ -19,7 +19,7 @@ struct LoopItem {
     var work: LoopWork
     /// Trace ticks when queued (0 if tracing was off): the scheduling delay is measured from here.
     var enqueuedAt: UInt64
-    /// Callback or microtask id (jobs are identified by their task instead).
+    /// Callback or microtask id; for a job, its task's id (0 if it belongs to no task or was queued untraced).
     var id: UInt64
     /// The call site that queued it, repeated on its `began` event so a reader joining late still names it.
     var name: NameID = .none

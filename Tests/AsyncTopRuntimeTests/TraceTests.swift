@@ -17,6 +17,40 @@ struct TraceTests {
         return batch.events.filter { $0.loop == loop.id }
     }
 
+    @Test("a task spawned by a task names it as parent, on its own loop and on another; each ends under its own id")
+    func spawnParents() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "parents", region: region)
+        let other = try EventLoop(name: "other", region: region)
+        let outer = loop.spawn(name: "outer") { () async -> Int in
+            let local = loop.spawn(name: "local child") { () async -> Int in
+                await Task.yield()
+                return 1
+            }
+            let remote = other.spawn(name: "remote child") { () async -> Int in 2 }
+            let values = try? await (local.value, remote.value)
+            return (values?.0 ?? 0) + (values?.1 ?? 0)
+        }
+        #expect(try await outer.value == 3)
+        await loop.shutdown()
+        await other.shutdown()
+
+        var batch = EventBatch()
+        _ = source.read(into: &batch, limit: .max)
+        let names = source.names
+        let spawned = batch.events.filter { $0.kind == .taskSpawned }
+        func spawn(_ name: String) throws -> TraceEvent {
+            try #require(spawned.first { names.string(for: $0.name) == name })
+        }
+        let outerSpawn = try spawn("outer")
+        #expect(outerSpawn.arg != 0 && outerSpawn.arg != outerSpawn.id)  // the test's own task, on another thread
+        #expect(try spawn("local child").arg == outerSpawn.id)
+        #expect(try spawn("remote child").arg == outerSpawn.id)
+        let completed = Set(batch.events.filter { $0.kind == .taskCompleted }.map(\.id))
+        #expect(completed == Set(spawned.map(\.id)))
+    }
+
     @Test("the trace of a scripted scenario is the expected event sequence")
     func scriptedScenario() async throws {
         let region = try Self.smallRegion()
