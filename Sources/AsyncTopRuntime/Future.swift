@@ -21,8 +21,13 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     public let loop: EventLoop
 
     @usableFromInline @exclusivity(unchecked) var isComplete = false
-    /// The value, once the future has succeeded.
-    @usableFromInline @exclusivity(unchecked) var success: Value?
+    /// The value, once the future has succeeded, kept in place in `inlineValue` when it fits three words, else in
+    /// a `FutureValueBox`. Not a `Value?`: a future's deinit runs unspecialized, and destroying a `Value?` there
+    /// looks `Optional<Value>`'s metadata up in the runtime's hash table (~325 instructions a future); these fields
+    /// are destroyed without it, and the value itself through `Value`'s own witnesses.
+    @usableFromInline @exclusivity(unchecked) var inlineValue: (UInt, UInt, UInt) = (0, 0, 0)
+    @usableFromInline @exclusivity(unchecked) var boxedValue: AnyObject?
+    @usableFromInline @exclusivity(unchecked) var hasValue = false
     /// The error, once the future has failed.
     @usableFromInline @exclusivity(unchecked) var failure: (any Error)?
     @usableFromInline @exclusivity(unchecked) var callbacks = FutureCallbacks()
@@ -43,7 +48,25 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     }
 
     deinit {
+        if hasValue && Self.valueFitsInline {
+            withUnsafeMutableBytes(of: &inlineValue) { _ = $0.baseAddress!.assumingMemoryBound(to: Value.self).deinitialize(count: 1) }
+        }
         if let failure, !observed { loop.noteUnobservedFailure(failure) }
+    }
+
+    /// Whether a `Value` is kept in `inlineValue` (else in a box).
+    @inlinable
+    static var valueFitsInline: Bool {
+        MemoryLayout<Value>.size <= MemoryLayout<(UInt, UInt, UInt)>.size
+            && MemoryLayout<Value>.alignment <= MemoryLayout<UInt>.alignment
+    }
+
+    /// The value, once the future has succeeded. Loop thread only.
+    @inlinable
+    var success: Value? {
+        guard hasValue else { return nil }
+        guard Self.valueFitsInline else { return unsafeDowncast(boxedValue.unsafelyUnwrapped, to: FutureValueBox<Value>.self).value }
+        return withUnsafeMutableBytes(of: &inlineValue) { $0.baseAddress!.assumingMemoryBound(to: Value.self).pointee }
     }
 
     /// The result, nil while pending. Loop thread only.
@@ -57,7 +80,13 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     @inlinable
     func store(_ result: Result<Value, any Error>) {
         switch result {
-        case .success(let value): success = value
+        case .success(let value):
+            if Self.valueFitsInline {
+                withUnsafeMutableBytes(of: &inlineValue) { _ = $0.baseAddress!.initializeMemory(as: Value.self, to: value) }
+            } else {
+                boxedValue = FutureValueBox(value)
+            }
+            hasValue = true
         case .failure(let error): failure = error
         }
         isComplete = true
@@ -335,6 +364,17 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// A future's value when it does not fit the future's inline storage.
+@usableFromInline
+final class FutureValueBox<Value> {
+    @usableFromInline let value: Value
+
+    @inlinable
+    init(_ value: Value) {
+        self.value = value
     }
 }
 

@@ -22,6 +22,38 @@ struct FutureTests {
         await other.shutdown()
     }
 
+    @Test("values of every size and kind survive a future, and the future lets go of them when it is released")
+    func valuesOfEverySize() async throws {
+        struct Wide: Sendable, Equatable {
+            var a = 1, b = 2, c = 3, d = 4, e = 5  // five words: kept in a box, not inline
+        }
+        final class Tracked: Sendable {}
+        final class Watch: @unchecked Sendable {
+            weak var inline: Tracked?
+            weak var boxed: Tracked?
+        }
+        let loop = try EventLoop(name: "values")
+        #expect(try await loop.submit { Wide() }.value == Wide())
+        #expect(try await loop.submit { "a string long enough to live on the heap" }.value.count == 40)
+        #expect(try await loop.submit { (7, 8.5, UInt8(9)) }.value == (7, 8.5, 9))
+        #expect(try await loop.submit { Int?.none }.value == nil)
+        try await loop.submit {}.value
+
+        let watch = Watch()
+        try await loop.run {
+            var futures: (Future<Tracked>, Future<(Tracked, Wide)>)? = {
+                let inline = Tracked(), boxed = Tracked()
+                watch.inline = inline
+                watch.boxed = boxed
+                return (loop.makeSucceededFuture(inline), loop.makeSucceededFuture((boxed, Wide())))
+            }()
+            #expect(futures != nil && watch.inline != nil && watch.boxed != nil)  // only the futures hold them
+            futures = nil
+            #expect(futures == nil && watch.inline == nil && watch.boxed == nil)
+        }
+        await loop.shutdown()
+    }
+
     @Test("a long chain built on the loop completes without growing the stack")
     func longChain() async throws {
         let loop = try EventLoop(name: "long-chain")
