@@ -283,7 +283,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             now = clock
             taskID = EventLoop.taskID(of: job)
             if taskID != 0 {
-                if let spawn = claimLocalSpawnRecord() {
+                if let spawn = claimSpawnRecord() {
                     tracer.emit(.taskSpawned, at: now, loop: id, name: spawn.name, id: taskID, arg: spawn.parent)
                 }
                 tracer.emit(.taskWoken, at: now, loop: id, id: taskID)
@@ -292,12 +292,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         callbacks.append(LoopItem(work: .job(job), enqueuedAt: now, id: taskID))
     }
 
-    /// The spawn in progress on the loop's own thread, once: the first job enqueued during it is the new task's.
-    private func claimLocalSpawnRecord() -> SpawnRecord? {
-        guard let record = localSpawnRecord, !record.pointee.claimed else { return nil }
-        record.pointee.claimed = true
-        return record.pointee
-    }
 
     /// Hands an item to the loop from another thread; false if the loop is shut down. Takes the remote queue's
     /// lock once, and writes the eventfd only if the loop is asleep.

@@ -27,7 +27,6 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// are destroyed without it, and the value itself through `Value`'s own witnesses.
     @usableFromInline @exclusivity(unchecked) var inlineValue: (UInt, UInt, UInt) = (0, 0, 0)
     @usableFromInline @exclusivity(unchecked) var boxedValue: AnyObject?
-    @usableFromInline @exclusivity(unchecked) var hasValue = false
     /// The error, once the future has failed.
     @usableFromInline @exclusivity(unchecked) var failure: (any Error)?
     @usableFromInline @exclusivity(unchecked) var callbacks = FutureCallbacks()
@@ -61,6 +60,10 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
             && MemoryLayout<Value>.alignment <= MemoryLayout<UInt>.alignment
     }
 
+    /// Whether the future has succeeded (so a value is stored).
+    @inlinable
+    var hasValue: Bool { isComplete && failure == nil }
+
     /// The value, once the future has succeeded. Loop thread only.
     @inlinable
     var success: Value? {
@@ -86,7 +89,6 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
             } else {
                 boxedValue = FutureValueBox(value)
             }
-            hasValue = true
         case .failure(let error): failure = error
         }
         isComplete = true

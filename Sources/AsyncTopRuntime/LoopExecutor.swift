@@ -20,7 +20,7 @@ extension EventLoop: TaskExecutor, SerialExecutor {
         }
         let item = RemoteItem(
             work: .job(job), enqueuedAt: stamp(), site: CallSite(file: #fileID, line: #line),
-            spawn: EventLoop.claimSpawnRecord(for: id))
+            spawn: claimSpawnRecord())
         if !enqueueRemote(item) {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
@@ -78,16 +78,14 @@ extension EventLoop: TaskExecutor, SerialExecutor {
             loopID: id, name: name.map(taskName) ?? .none, parent: currentTaskIDHere(), claimed: false)
         // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there: from
         // the loop's own field on the loop's thread, else from the calling thread's.
-        if inEventLoop {
-            let previous = localSpawnRecord
-            return withUnsafeMutablePointer(to: &record) { pointer in
+        return withUnsafeMutablePointer(to: &record) { pointer in
+            if inEventLoop {
+                let previous = localSpawnRecord
                 localSpawnRecord = pointer
                 defer { localSpawnRecord = previous }
                 return start()
             }
-        }
-        let previous = pthread_getspecific(spawnRecordKey)
-        return withUnsafeMutablePointer(to: &record) { pointer in
+            let previous = pthread_getspecific(spawnRecordKey)
             pthread_setspecific(spawnRecordKey, pointer)
             defer { pthread_setspecific(spawnRecordKey, previous) }
             return start()
@@ -150,12 +148,12 @@ extension EventLoop: TaskExecutor, SerialExecutor {
         swiftJobTaskID(unsafeBitCast(job, to: UnsafeRawPointer.self))
     }
 
-    /// The spawn in progress on this thread for `loopID`, once: the first job enqueued during `spawn` is the
-    /// new task's.
-    static func claimSpawnRecord(for loopID: UInt16) -> SpawnRecord? {
-        guard let raw = pthread_getspecific(spawnRecordKey) else { return nil }
-        let record = raw.assumingMemoryBound(to: SpawnRecord.self)
-        guard record.pointee.loopID == loopID, !record.pointee.claimed else { return nil }
+    /// The spawn in progress for this loop, once: the first job enqueued during `spawn` is the new task's. On the
+    /// loop's own thread the record is in `localSpawnRecord`, on any other in the thread-local slot.
+    func claimSpawnRecord() -> SpawnRecord? {
+        let slot = inEventLoop
+            ? localSpawnRecord : pthread_getspecific(spawnRecordKey)?.assumingMemoryBound(to: SpawnRecord.self)
+        guard let record = slot, record.pointee.loopID == id, !record.pointee.claimed else { return nil }
         record.pointee.claimed = true
         return record.pointee
     }

@@ -67,30 +67,17 @@ struct LoopBenchmark: ParsableCommand {
             let comparison = Measurement.compare(
                 runs: runs, operations: n,
                 sides: [
-                    .init(
-                        around: { run in
-                            run()
-                            settle(loop)
-                        }, body: { loopCase.asynctop(loop, n) }),
+                    .init(body: { loopCase.asynctop(loop, n) }, after: { settle(loop) }),
                     .init(
                         around: { run in
                             Tracer.isEnabled = false
                             run()
-                            settle(loop)
                             Tracer.isEnabled = true
-                        }, body: { loopCase.asynctop(loop, n) }),
+                        }, body: { loopCase.asynctop(loop, n) }, after: { settle(loop) }),
+                    .init(body: { loopCase.nio(nioLoop, n) }, after: { settle(nioLoop) }),
                     .init(
-                        around: { run in
-                            run()
-                            settle(nioLoop)
-                        }, body: { loopCase.nio(nioLoop, n) }),
-                    .init(
-                        around: { run in
-                            LiveReader.whileReading(region) {
-                                run()
-                                settle(loop)
-                            }
-                        }, body: { loopCase.asynctop(loop, n) }),
+                        around: { run in LiveReader.whileReading(region, run) }, body: { loopCase.asynctop(loop, n) },
+                        after: { settle(loop) }),
                 ])
             let rates = comparison.bestOperationsPerSecond
             let (traced, untraced, nio) = (rates[0], rates[1], rates[2])

@@ -25,11 +25,12 @@ enum Measurement {
         }
     }
 
-    /// One side of a comparison: `body` is timed, inside `around` (which sets up and tears down what the side
-    /// needs, untimed).
+    /// One side of a comparison: `body` is timed, then `after` runs untimed (to let what `body` left behind finish
+    /// before the next side), both inside `around` (which sets up and tears down what the side needs, untimed).
     struct Side {
         var around: (() -> Void) -> Void = { $0() }
         var body: () -> Void
+        var after: () -> Void = {}
     }
 
     /// What `compare` measured: every round's time for every side.
@@ -62,7 +63,10 @@ enum Measurement {
             var times: [Double] = []
             for side in sides {
                 var elapsed = 0.0
-                side.around { elapsed = nanoseconds(side.body) }
+                side.around {
+                    elapsed = nanoseconds(side.body)
+                    side.after()
+                }
                 times.append(elapsed)
             }
             if round > 0 { rounds.append(times) }
