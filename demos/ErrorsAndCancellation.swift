@@ -37,7 +37,13 @@ extension Demo {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for index in 0..<3 {
                             group.addTask(executorPreference: loop) {
-                                _ = try await loop.spawn(name: "subtask \(index)") { try await loop.sleep(for: .seconds(2)) }.value
+                                let subtask = loop.spawn(name: "subtask \(index)") { try await loop.sleep(for: .seconds(2)) }
+                                // Awaiting a future does not cancel it; cancelling the request reaches the subtask here.
+                                try await withTaskCancellationHandler {
+                                    _ = try await subtask.value
+                                } onCancel: {
+                                    subtask.cancel()
+                                }
                             }
                         }
                         try await group.waitForAll()

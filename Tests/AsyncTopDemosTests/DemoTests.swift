@@ -127,6 +127,13 @@ import Testing
         #expect(run.state.totals.tasksCancelled >= 3)
         #expect(run.state.warnings.contains { $0.kind == .unhandledFailure && $0.detail.contains("never observed") })
         #expect(!run.state.warnings.contains { $0.detail.contains("(handled)") })
+        // Cancelling a request cancels its subtasks too, as the caption says: the whole tree ends cancelled.
+        let tree = run.state.tasks.values.filter { task in
+            let name = run.state.name(of: task)
+            return name == "request" || name.hasPrefix("subtask")
+        }
+        #expect(tree.count >= 4)
+        #expect(tree.allSatisfy { $0.state == .cancelled }, "\(tree.map { (run.state.name(of: $0), $0.state) })")
     }
 
     @Test func multiLoopBusyRatiosDiffer() throws {
