@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "AsyncTopExport", targets: ["AsyncTopExport"]),
         .library(name: "AsyncTopUI", targets: ["AsyncTopUI"]),
         .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
+        // Swift Concurrency's global executor, traced: `AsyncTop.traceConcurrency()` in main.
+        .library(name: "AsyncTopConcurrency", targets: ["AsyncTopConcurrency"]),
         // For the benchmarks: child processes that cannot hang (see ChildProcess).
         .library(name: "AsyncTopTestSupport", targets: ["AsyncTopTestSupport"]),
     ],
@@ -50,6 +52,11 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The concurrency tap's hooks: C, for the Swift and Swift-async calling conventions on raw runtime jobs.
+        .target(name: "CAsyncTopConcurrency", dependencies: ["CAsyncTopSupport"], linkerSettings: [.linkedLibrary("dispatch")]),
+        .target(name: "AsyncTopConcurrency", dependencies: ["AsyncTopTrace", "CAsyncTopConcurrency", "CAsyncTopSupport"]),
+        // A program for the tap's tests: named tasks in a TaskGroup, a chain of awaits, an actor, a blocking call.
+        .executableTarget(name: "asynctop-concurrency-sample", dependencies: ["AsyncTopConcurrency"], path: "Tests/ConcurrencySample"),
         .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),
         .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
         // ncurses through a small C shim: its macros (COLOR_PAIR, getmaxyx) are not callable from Swift, and

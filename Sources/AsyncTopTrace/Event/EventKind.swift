@@ -12,7 +12,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// (major, minor) of the vocabulary this build writes and understands.
-    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 0)
+    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 1)
 
     // Loop: 0x00xx
     /// A loop started. id: loop thread id.
@@ -81,6 +81,19 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// A file descriptor was unregistered. id: fd.
     @inlinable public static var ioUnregistered: EventKind { EventKind(rawValue: 0x0503) }
 
+    // Swift Concurrency's global executor (vocabulary 1.1): written by the concurrency tap, on the ring of the
+    // thread that enqueues (`jobEnqueued`) or runs (the rest) a job. A task's job is traced with the task kinds
+    // above (`taskPollBegan`/`taskPollEnded`, arg: scheduling delay); the kinds below cover every enqueue and
+    // the jobs that are not one task's poll, so that the pool's run queue and busy time add up.
+    /// A job was handed to the global executor. id: its task id (0 for a job that is not a task's, such as an
+    /// actor drain); arg: priority (bits 0–7, Swift's `TaskPriority` raw value) | `JobKind` (bits 8–15).
+    @inlinable public static var jobEnqueued: EventKind { EventKind(rawValue: 0x0701) }
+    /// A global-executor job that is not a task's poll began on a pool thread. id: `JobKind` raw value;
+    /// arg: scheduling delay (run time − enqueue time); name: what the job is (e.g. "actor drain").
+    @inlinable public static var jobBegan: EventKind { EventKind(rawValue: 0x0702) }
+    /// That job returned. id: `JobKind` raw value.
+    @inlinable public static var jobEnded: EventKind { EventKind(rawValue: 0x0703) }
+
     // User: 0x06xx
     /// A user counter changed. name: counter name; id: counter id; arg: value.
     @inlinable public static var counter: EventKind { EventKind(rawValue: 0x0601) }
@@ -102,6 +115,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
         (.failureUnobserved, "failure_unobserved"),
         (.ioRegistered, "io_registered"), (.ioReady, "io_ready"), (.ioUnregistered, "io_unregistered"),
         (.counter, "counter"), (.mark, "mark"),
+        (.jobEnqueued, "job_enqueued"), (.jobBegan, "job_began"), (.jobEnded, "job_ended"),
     ]
 
     private static let namesByKind: [UInt16: String] = Dictionary(

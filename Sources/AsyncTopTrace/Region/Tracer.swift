@@ -11,8 +11,9 @@ import CAsyncTopSupport
 /// reader — when readers lag, the oldest slots are overwritten and readers count what they missed.
 @frozen
 public struct Tracer: @unchecked Sendable {
-    @usableFromInline let head: UnsafeAtomic<UInt64>
-    @usableFromInline let slots: UnsafeMutablePointer<AtomicWordStorage>
+    /// The ring's head word and its slots, as the C ring protocol (`asynctop_ring_append`) takes them.
+    @usableFromInline let head: UnsafeMutablePointer<UInt64>
+    @usableFromInline let slots: UnsafeMutablePointer<UInt64>
     @usableFromInline let mask: UInt64
     @usableFromInline let epochTicks: UInt64
     /// The ring this tracer writes to, or nil if the region had no free ring (its events are then counted
@@ -20,10 +21,8 @@ public struct Tracer: @unchecked Sendable {
     public let ringIndex: Int?
 
     init(ringHeader: UnsafeMutableRawPointer, capacity: Int, epochTicks: UInt64, ringIndex: Int?) {
-        self.head = UnsafeAtomic(
-            at: (ringHeader + RegionLayout.RingField.head).assumingMemoryBound(to: AtomicWordStorage.self))
-        self.slots = (ringHeader + RegionLayout.ringHeaderSize).assumingMemoryBound(
-            to: AtomicWordStorage.self)
+        self.head = (ringHeader + RegionLayout.RingField.head).assumingMemoryBound(to: UInt64.self)
+        self.slots = (ringHeader + RegionLayout.ringHeaderSize).assumingMemoryBound(to: UInt64.self)
         self.mask = UInt64(capacity - 1)
         self.epochTicks = epochTicks
         self.ringIndex = ringIndex
@@ -59,22 +58,18 @@ public struct Tracer: @unchecked Sendable {
 
     @inlinable @inline(__always)
     func write(time: UInt64, kind: EventKind, loop: UInt16, name: NameID, id: UInt64, arg: UInt64) {
-        let index = head.load(ordering: .relaxed)
-        // Orders the previous head publication before this slot's stores: a reader that sees any word of this
-        // event in the slot will, after its acquire fence, also see a head ≥ index, and so will discard the
-        // event this one overwrites (see RingReader.read).
-        atomicMemoryFence(ordering: .releasing)
-        let slot = slots + Int(truncatingIfNeeded: (index & mask) &<< 2)
-        UnsafeAtomic<UInt64>(at: slot).store(time, ordering: .relaxed)
-        UnsafeAtomic<UInt64>(at: slot + 1).store(
-            UInt64(kind.rawValue) | UInt64(loop) &<< 16 | UInt64(name.rawValue) &<< 32, ordering: .relaxed)
-        UnsafeAtomic<UInt64>(at: slot + 2).store(id, ordering: .relaxed)
-        UnsafeAtomic<UInt64>(at: slot + 3).store(arg, ordering: .relaxed)
-        head.store(index &+ 1, ordering: .releasing)
+        asynctop_ring_append(
+            head, slots, mask, time, UInt64(kind.rawValue) | UInt64(loop) &<< 16 | UInt64(name.rawValue) &<< 32, id, arg)
+    }
+
+    /// The ring as a producer written in C takes it (`asynctop_ring_append`): head word, slots, index mask and
+    /// the region's epoch in ticks. The single-producer rule still holds: one thread at a time.
+    public var ringForC: (head: UnsafeMutablePointer<UInt64>, slots: UnsafeMutablePointer<UInt64>, mask: UInt64, epochTicks: UInt64) {
+        (head, slots, mask, epochTicks)
     }
 
     /// Events written to this tracer's ring since it was created.
-    public var eventsWritten: UInt64 { head.load(ordering: .relaxed) }
+    public var eventsWritten: UInt64 { asynctop_ring_head(head) }
 }
 
 /// The storage of one 64-bit atomic word in mapped memory (named to avoid the clash between swift-atomics'

@@ -61,6 +61,26 @@ static inline uint64_t asynctop_now_ticks(void) {
     return asynctop_monotonic_ns();
 }
 
+/// The producer side of the ring protocol, the one implementation every producer uses (`Tracer.emit` in Swift,
+/// the concurrency tap in C): appends one 32-byte event at `head`, overwriting the oldest slot when the ring is
+/// full. Load head (relaxed); a release fence, so that a reader that sees any word of this event also sees a
+/// head that makes it discard the event being overwritten; four relaxed stores; publish head + 1 (release).
+/// On x86-64 all of it is plain moves. `word1` packs kind | loop << 16 | name << 32.
+static inline void asynctop_ring_append(
+    uint64_t *head, uint64_t *slots, uint64_t mask, uint64_t time, uint64_t word1, uint64_t id, uint64_t arg) {
+    uint64_t index = __atomic_load_n(head, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    uint64_t *slot = slots + ((index & mask) << 2);
+    __atomic_store_n(slot, time, __ATOMIC_RELAXED);
+    __atomic_store_n(slot + 1, word1, __ATOMIC_RELAXED);
+    __atomic_store_n(slot + 2, id, __ATOMIC_RELAXED);
+    __atomic_store_n(slot + 3, arg, __ATOMIC_RELAXED);
+    __atomic_store_n(head, index + 1, __ATOMIC_RELEASE);
+}
+
+/// Events appended to the ring whose head is at `head`.
+static inline uint64_t asynctop_ring_head(const uint64_t *head) { return __atomic_load_n(head, __ATOMIC_RELAXED); }
+
 /// Chooses the clock: 1 if the TSC is usable (x86, kernel clocksource `tsc`,
 /// CPU flags constant_tsc and nonstop_tsc), else 0. Idempotent.
 int asynctop_clock_select(void);

@@ -1,0 +1,106 @@
+import AsyncTopTrace
+import CAsyncTopConcurrency
+import CAsyncTopSupport
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one call that makes a Swift program's Concurrency tasks visible to asynctop.
+public enum AsyncTop {
+    /// Publishes this process's trace region (for `asynctop attach PID`) and taps Swift Concurrency's global
+    /// executor: every job the runtime schedules is traced on the ring of the pool thread that runs it (its
+    /// enqueue, scheduling delay and run time), and every task created by code linked into this executable
+    /// (or, under `asynctop run`, by any library) is traced with its name, parent, spawn site and end.
+    ///
+    /// Call it first thing in `main`, before any task starts. Jobs keep running on the runtime's own dispatch
+    /// queues, one per priority, so the program's scheduling is unchanged. Calling it again returns the first
+    /// call's tap. Not a hot path: it runs one short task per priority to learn the runtime's queues.
+    @discardableResult
+    public static func traceConcurrency(region: Region? = nil) throws(ConcurrencyTapError) -> ConcurrencyTap {
+        try ConcurrencyTap.install(region: region)
+    }
+}
+
+/// Why the tap could not be installed.
+public enum ConcurrencyTapError: Error, CustomStringConvertible, Sendable {
+    case unsupportedRuntime(String)
+    case regionUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedRuntime(let why): return "asynctop cannot tap this Swift runtime: \(why)"
+        case .regionUnavailable(let why): return "asynctop could not publish its trace region: \(why)"
+        }
+    }
+}
+
+/// The installed tap: where it writes and what it could not see.
+public final class ConcurrencyTap: Sendable {
+    /// The region the tap's rings are in.
+    public let region: Region
+    /// True when another library had set the global-executor hook first: the tap records each enqueue and then
+    /// calls that hook, which still decides where the job runs (jobs it does not hand back are not timed).
+    public let chainedToAnotherHook: Bool
+
+    private init(region: Region, chainedToAnotherHook: Bool) {
+        self.region = region
+        self.chainedToAnotherHook = chainedToAnotherHook
+    }
+
+    /// Jobs passed on untimed (their priority had no known queue), events lost for want of a ring, and tasks
+    /// whose end could not be watched.
+    public var counts: asynctop_tap_counts { asynctop_tap_get_counts() }
+
+    /// The Swift runtime's concurrency layout versions this tap was written against (`_swift_concurrency_debug_
+    /// internal_layout_version`, 1 from Swift 6.1 to 6.3): the offsets of `Job`, of a task's initial context
+    /// and of its name option that it relies on.
+    public static let supportedLayoutVersions: ClosedRange<Int64> = 1...1
+
+    private static let installed = Mutex<ConcurrencyTap?>(nil)
+
+    static func install(region given: Region?) throws(ConcurrencyTapError) -> ConcurrencyTap {
+        let result: Result<ConcurrencyTap, ConcurrencyTapError> = installed.withLock { tap in
+            if let tap { return .success(tap) }
+            do throws(ConcurrencyTapError) {
+                let created = try installNow(region: given)
+                tap = created
+                return .success(created)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private static func installNow(region given: Region?) throws(ConcurrencyTapError) -> ConcurrencyTap {
+        let layout = asynctop_tap_runtime_layout_version()
+        guard supportedLayoutVersions.contains(layout) else {
+            throw .unsupportedRuntime(
+                layout < 0 ? "it has no concurrency debug layout version (not Swift 5.9 or later)"
+                    : "its concurrency layout version is \(layout); this asynctop knows \(supportedLayoutVersions)")
+        }
+        let region: Region
+        if let given {
+            region = given
+        } else {
+            do { region = try Region.publish() } catch { throw .regionUnavailable(String(describing: error)) }
+        }
+        TapThreads.start(region: region)
+        try RuntimeQueues.learn()
+        for kind in JobKind.allCases where kind != .task {
+            asynctop_tap_set_job_label(kind.rawValue, region.names.intern(kind.label).rawValue)
+        }
+        let status = asynctop_tap_install(TapThreads.callbacks)
+        switch status {
+        case asynctop_tap_installed, asynctop_tap_already_installed:
+            return ConcurrencyTap(region: region, chainedToAnotherHook: false)
+        case asynctop_tap_installed_chained:
+            return ConcurrencyTap(region: region, chainedToAnotherHook: true)
+        default:
+            throw .unsupportedRuntime("it lacks swift_task_enqueueGlobal_hook, swift_job_run or swift_task_getJobTaskId")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import AsyncTopTrace
+import CAsyncTopConcurrency
+import CAsyncTopSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Swift side of the tap's cold paths, called from C at most once per thread, task name or spawn site:
+/// claiming a ring for a thread, interning names, describing errors. Each result is cached on the C side.
+enum TapThreads {
+    /// The region the tap writes to. Set once by `start` before the hook is installed (the C side's install
+    /// publishes it with a release store), read only after.
+    nonisolated(unsafe) private static var region: Region?
+    private static let poolThreads = Atomic<UInt16>(0)
+    private static let enqueuingThreads = Atomic<UInt16>(0)
+
+    static func start(region: Region) { self.region = region }
+
+    static let callbacks = asynctop_tap_callbacks(
+        claim_ring: { runsJobs, out in TapThreads.claimRing(runsJobs: runsJobs, out: out!) },
+        intern_name: { bytes, length in
+            let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+            return TapThreads.region?.names.intern(text).rawValue ?? 0
+        },
+        intern_site: { address in TapThreads.region?.names.intern(SpawnSites.describe(address)).rawValue ?? 0 },
+        describe_error: { slot in
+            let error = UnsafeRawPointer(slot!).load(as: (any Error).self)
+            return TapThreads.region?.names.intern(String(describing: error)).rawValue ?? 0
+        })
+
+    /// Claims a ring for the calling thread and writes its `loopStarted` (id: the thread's kernel id). Pool
+    /// threads are numbered from `ProducerKind.poolThreadBase`, other enqueuing threads from
+    /// `ProducerKind.enqueuingThreadBase`.
+    private static func claimRing(runsJobs: Bool, out: UnsafeMutablePointer<asynctop_tap_ring>) -> Bool {
+        guard let region else { return false }
+        let base = runsJobs ? ProducerKind.poolThreadBase : ProducerKind.enqueuingThreadBase
+        let limit = runsJobs ? ProducerKind.enqueuingThreadBase - ProducerKind.poolThreadBase : UInt16.max - base
+        let number = runsJobs
+            ? poolThreads.wrappingAdd(1, ordering: .relaxed).oldValue
+            : enqueuingThreads.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard number < limit else { return false }
+        let loop = base + number
+        let tracer = region.makeTracer(loop: loop)
+        guard tracer.ringIndex != nil else { return false }
+        let ring = tracer.ringForC
+        out.pointee = asynctop_tap_ring(
+            head: ring.head, slots: ring.slots, mask: ring.mask, epoch_ticks: ring.epochTicks, loop: loop)
+        tracer.emit(.loopStarted, loop: loop, id: asynctop_thread_id())
+        return true
+    }
+}

@@ -1,0 +1,54 @@
+/// What kind of thread wrote an event, told by its `loop` field: each producer numbers its threads in a range of
+/// its own, so a consumer needs nothing but the event to group pool threads apart from event loops.
+///
+/// | loop ids | producer |
+/// | --- | --- |
+/// | 1 … 0x7FFF | an `AsyncTopRuntime` event loop |
+/// | 0x8000 … 0xBFFF | a Swift Concurrency pool thread (the concurrency tap): a thread that ran global-executor jobs |
+/// | 0xC000 … 0xFFFF | another thread that handed jobs to the global executor (the main thread, a NIO loop) |
+@frozen
+public enum ProducerKind: Sendable, Hashable {
+    case eventLoop
+    case poolThread
+    case enqueuingThread
+
+    public static let poolThreadBase: UInt16 = 0x8000
+    public static let enqueuingThreadBase: UInt16 = 0xC000
+
+    @inlinable
+    public init(loop: UInt16) {
+        if loop >= Self.enqueuingThreadBase {
+            self = .enqueuingThread
+        } else if loop >= Self.poolThreadBase {
+            self = .poolThread
+        } else {
+            self = .eventLoop
+        }
+    }
+}
+
+/// The kinds of Swift Concurrency jobs, as the runtime's `JobFlags` give them (bits 0–7), carried in
+/// `jobEnqueued`'s arg and in `jobBegan`/`jobEnded`'s id.
+public enum JobKind: UInt8, Sendable, CaseIterable {
+    /// A task's job: running it is one poll of the task.
+    case task = 0
+    /// A default actor's drain: runs queued jobs of several tasks on the actor, one after another.
+    case actorDrain = 192
+    case actorDrainSeparate = 193
+    case actorOverride = 194
+    /// A continuation resumed without a task (`withCheckedContinuation` from outside async code).
+    case nullaryContinuation = 195
+    /// An isolated `deinit` run on its actor's executor.
+    case isolatedDeinit = 196
+
+    /// What a person calls such a job.
+    public var label: String {
+        switch self {
+        case .task: return "task"
+        case .actorDrain, .actorDrainSeparate: return "actor drain"
+        case .actorOverride: return "actor override"
+        case .nullaryContinuation: return "continuation"
+        case .isolatedDeinit: return "isolated deinit"
+        }
+    }
+}

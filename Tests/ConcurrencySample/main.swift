@@ -1,0 +1,80 @@
+// A program for the concurrency tap's tests and the README: plain Swift Concurrency on the global executor,
+// traced by one line. With `--untraced` it skips that line (for `asynctop run`, which preloads the tap).
+//
+//   fan-out    a TaskGroup of 8 named tasks, each yielding a few times
+//   chain      a task awaiting a chain of three async functions
+//   actor      16 tasks incrementing one actor 1 000 times each
+//   blocker    a task that blocks its pool thread in usleep for 150 ms
+//
+// It repeats the round for `--seconds S` (default: one round), then prints a summary and exits 0.
+import AsyncTopConcurrency
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = CommandLine.arguments
+if !arguments.contains("--untraced") {
+    do {
+        let tap = try AsyncTop.traceConcurrency()
+        if tap.chainedToAnotherHook { print("asynctop: another global-executor hook was set first; chained to it") }
+    } catch {
+        print(error)
+        exit(2)
+    }
+}
+let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 0
+
+actor Counter {
+    var value = 0
+    func increment() { value += 1 }
+}
+
+func leaf(_ n: Int) async -> Int {
+    await Task.yield()
+    return n * 2
+}
+func middle(_ n: Int) async -> Int { await leaf(n) + 1 }
+func top(_ n: Int) async -> Int { await middle(n) + 1 }
+
+func round() async -> (fanOut: Int, chain: Int, counter: Int) {
+    let fanOut = await withTaskGroup(of: Int.self) { group in
+        for i in 0..<8 {
+            group.addTask(name: "worker \(i)") {
+                var sum = 0
+                for step in 0..<5 {
+                    sum += step * i
+                    await Task.yield()
+                }
+                return sum
+            }
+        }
+        return await group.reduce(0, +)
+    }
+    let chain = await Task(name: "chain") { await top(20) }.value
+    let counter = Counter()
+    await withTaskGroup(of: Void.self) { group in
+        for i in 0..<16 {
+            group.addTask(name: "increment \(i)") {
+                for _ in 0..<1_000 { await counter.increment() }
+            }
+        }
+    }
+    await Task(name: "blocker") { _ = usleep(150_000) }.value
+    return (fanOut, chain, await counter.value)
+}
+
+let done = DispatchSemaphore(value: 0)
+Task.detached(name: "sample main") {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var rounds = 0
+    var last = (fanOut: 0, chain: 0, counter: 0)
+    repeat {
+        last = await round()
+        rounds += 1
+    } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds
+    print("rounds \(rounds) fan-out \(last.fanOut) chain \(last.chain) counter \(last.counter)")
+    done.signal()
+}
+done.wait()
