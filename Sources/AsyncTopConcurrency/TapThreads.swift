@@ -24,7 +24,7 @@ enum TapThreads {
             let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
             return TapThreads.region?.names.intern(text).rawValue ?? 0
         },
-        intern_site: { address in TapThreads.region?.names.intern(SpawnSites.describe(address)).rawValue ?? 0 },
+        intern_site: { TapThreads.region?.names.intern(SpawnSites.describeCaller()).rawValue ?? 0 },
         describe_error: { slot in
             let error = UnsafeRawPointer(slot!).load(as: (any Error).self)
             return TapThreads.region?.names.intern(String(describing: error)).rawValue ?? 0

@@ -240,7 +240,7 @@ static uint32_t cached(cache_entry *cache, uint64_t key, uint32_t (*miss)(const 
 }
 
 static uint32_t intern_name_miss(const void *bytes, size_t length) { return callbacks.intern_name(bytes, length); }
-static uint32_t intern_site_miss(const void *address, size_t unused) { (void)unused; return callbacks.intern_site(address); }
+static uint32_t intern_site_miss(const void *unused, size_t length) { (void)unused; (void)length; return callbacks.intern_site(); }
 
 static uint64_t hash_bytes(const char *bytes, size_t length) {
     uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
@@ -254,6 +254,30 @@ static const char *task_name_option(void *options) {
         if (((size_t)record[0] & 0xFF) == task_option_name_kind) return (const char *)record[2];
     }
     return NULL;
+}
+
+// ---- Spawn sites: a task's creating call path, as a key ----
+
+// `addTask`, `Task.init` and `Task.detached` reach swift_task_create through closures of their own (some in the
+// runtime, some emitted into the caller's binary, with `withUnsafeBufferPointer` between), so no single return
+// address names the creating code. The tap keys a site by a hash of the return addresses of the first frames
+// above it, walking the frame-pointer chain (Swift code keeps frame pointers on Linux) and checking each step
+// moves up the stack by a sane amount; the Swift side names a new key by symbolicating that stack once.
+enum { site_depth = 8 };
+
+/// `frame`: the interposer's own frame (it takes its address, which makes the compiler keep a frame pointer).
+static uint64_t spawn_site_key(void **frame) {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (int depth = 0; depth < site_depth && frame; depth++) {
+        void **caller = (void **)frame[0];
+        hash = (hash ^ (uint64_t)frame[1]) * 0x100000001b3ull;
+        if ((uintptr_t)caller <= (uintptr_t)frame || (uintptr_t)caller - (uintptr_t)frame > (1u << 20)
+            || ((uintptr_t)caller & 7) != 0) {
+            break;
+        }
+        frame = caller;
+    }
+    return hash;
 }
 
 // ---- Task creation: the interposer ----
@@ -273,7 +297,7 @@ SWIFTCALL async_task_and_context swift_task_create(
     if (!__atomic_load_n(&installed, __ATOMIC_RELAXED) || !asynctop_tracing_enabled() || current.creating) {
         return real(flags, options, result_type, entry, context);
     }
-    void *site = __builtin_return_address(0);
+    uint64_t site = spawn_site_key(__builtin_frame_address(0));
     void *parent = swift_task_getCurrent();
     current.creating = 1;
     current.held_job = NULL;
@@ -290,7 +314,7 @@ SWIFTCALL async_task_and_context swift_task_create(
         const char *name = task_name_option(options);
         uint32_t name_id = name ? cached(name_cache, hash_bytes(name, strlen(name)),
                                          (uint32_t (*)(const void *, size_t))intern_name_miss, name, strlen(name)) : 0;
-        uint32_t site_id = cached(site_cache, (uint64_t)site, intern_site_miss, site, 0);
+        uint32_t site_id = cached(site_cache, site, intern_site_miss, NULL, 0);
         uint64_t now = asynctop_now_ticks();
         append(ring, now, kind_task_spawned, name_id, id, parent_id);
         if (site_id) append(ring, now, kind_task_location, site_id, id, 0);

@@ -28,8 +28,9 @@ typedef struct asynctop_tap_callbacks {
     bool (*claim_ring)(bool runs_jobs, asynctop_tap_ring *out);
     /// The name-table id of `length` bytes of UTF-8 (a task's name).
     uint32_t (*intern_name)(const char *bytes, size_t length);
-    /// The name-table id of the code at `address` ("function file:line" when it can be told).
-    uint32_t (*intern_site)(const void *address);
+    /// The name-table id of the code creating a task now ("file:line" when it can be told), called from inside
+    /// the creation, on a new creating call path.
+    uint32_t (*intern_site)(void);
     /// The name-table id of the description of the Swift error stored at `error_slot` (an `any Error`).
     uint32_t (*describe_error)(void *const *error_slot);
 } asynctop_tap_callbacks;
