@@ -94,6 +94,7 @@ public final class ConcurrencyTap: Sendable {
             asynctop_tap_set_job_label(kind.rawValue, region.names.intern(kind.label).rawValue)
         }
         let status = asynctop_tap_install(TapThreads.callbacks)
+        TapThreads.reportPoolWidth()
         switch status {
         case asynctop_tap_installed, asynctop_tap_already_installed:
             return ConcurrencyTap(region: region, chainedToAnotherHook: false)

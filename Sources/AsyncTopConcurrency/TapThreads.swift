@@ -30,6 +30,14 @@ enum TapThreads {
             return TapThreads.region?.names.intern(String(describing: error)).rawValue ?? 0
         })
 
+    /// Writes the pool's width (the runtime's queues are as wide as the machine has online CPUs) as the counter
+    /// `swift.pool.width` (`PoolState.widthCounter`), for the pool-saturated rule.
+    static func reportPoolWidth() {
+        guard let region else { return }
+        let cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        asynctop_tap_emit_counter(region.names.intern("swift.pool.width").rawValue, UInt64(cpus))
+    }
+
     /// Claims a ring for the calling thread and writes its `loopStarted` (id: the thread's kernel id). Pool
     /// threads are numbered from `ProducerKind.poolThreadBase`, other enqueuing threads from
     /// `ProducerKind.enqueuingThreadBase`.

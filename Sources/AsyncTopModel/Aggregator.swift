@@ -148,12 +148,18 @@ public struct Aggregator: Sendable {
         var expired: [UInt64] = []
         // Found in dictionary order (which differs between processes), warned in task-id order: deterministic.
         var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
+        warnIfPoolSaturated(now: now)
         for (id, task) in state.tasks {
             if let ended = task.endedNanoseconds {
                 if now - ended >= retentionNanoseconds { expired.append(id) }
                 continue
             }
             let inState = now - min(now, task.stateSinceNanoseconds)
+            if task.endUnseen, task.state == .waiting, inState >= retentionNanoseconds {
+                expired.append(id)
+                state.totals.liveTasks -= 1
+                continue
+            }
             if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
                 due.append((id, .starved, "ready for \(Format.duration(inState)) without being polled"))
             }
@@ -261,7 +267,13 @@ public struct Aggregator: Sendable {
             state.timers[event.id] = nil
         case .taskSpawned, .taskLocation, .taskWoken, .taskPollBegan, .taskPollEnded, .taskCompleted, .taskFailed,
             .taskCancelled, .failureUnobserved:
+            if event.kind == .taskPollBegan || event.kind == .taskPollEnded, ProducerKind(loop: event.loop) == .poolThread {
+                applyPoolJob(event, at: time, loop: &loop, names: names)
+            }
             applyTaskEvent(event, at: time, loop: &loop, names: names)
+        case .jobEnqueued, .jobBegan, .jobEnded:
+            applyPoolJob(event, at: time, loop: &loop, names: names)
+            if event.kind == .jobEnqueued, event.id != 0 { applyTaskEvent(event, at: time, loop: &loop, names: names) }
         case .ioRegistered:
             loop.ioWatchers += 1
         case .ioUnregistered:
@@ -269,11 +281,69 @@ public struct Aggregator: Sendable {
         case .counter:
             let name = resolve(event.name, names)
             let value = Int64(bitPattern: event.arg)
+            if name == PoolState.widthCounter { state.pool.width = Int(clamping: value) }
             state.counters[name] = value
             state.counterPeaks[name] = max(state.counterPeaks[name] ?? value, value)
         default:
             break
         }
+    }
+
+    /// The pool's share of a global-executor job's enqueue, start or end (a task's poll on a pool thread
+    /// included): the run queue, the threads running, the pool thread's busy time and its jobs' delays.
+    private mutating func applyPoolJob(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+        switch event.kind {
+        case .jobEnqueued:
+            state.pool.jobsEnqueued += 1
+            state.pool.queued += 1
+            state.pool.maxQueued = max(state.pool.maxQueued, state.pool.queued)
+        case .taskPollBegan, .jobBegan:
+            // Enqueue and start are on different rings, so a batch can bring a start before its enqueue: the
+            // count may dip below zero for a moment, and is shown clamped.
+            state.pool.queued -= 1
+            state.pool.running += 1
+            loop.tickStartedAt = time
+            if event.kind == .jobBegan {
+                recordLatency(&loop, calibration.nanoseconds(event.arg))
+                if let kind = JobKind(rawValue: UInt8(truncatingIfNeeded: event.id)) { state.pool.otherJobs[kind, default: 0] += 1 }
+                _ = resolve(event.name, names)
+                loop.running = (event.id, event.name, false, time)
+            }
+        default:  // .taskPollEnded, .jobEnded
+            state.pool.running = max(0, state.pool.running - 1)
+            state.pool.jobsRun += 1
+            guard let start = loop.tickStartedAt else { break }
+            loop.tickStartedAt = nil
+            loop.ticks += 1
+            addBusy(&loop, from: start, to: time)
+            let duration = time - min(time, start)
+            if event.kind == .jobEnded, let running = loop.running {
+                loop.running = nil
+                if duration >= thresholds.blockingNanoseconds {
+                    let what = state.text(running.site).isEmpty ? "job" : state.text(running.site)
+                    warn(.blocking, at: time, loop: event.loop, subject: what, culprit: .loop(event.loop),
+                         detail: "\(what) held a pool thread for \(Format.duration(duration))")
+                }
+            }
+        }
+        let saturated = state.pool.width > 0 && state.pool.running >= state.pool.width && state.pool.queued > 0
+        if !saturated {
+            state.pool.saturatedSince = nil
+        } else if state.pool.saturatedSince == nil {
+            state.pool.saturatedSince = time
+            state.pool.warnedSaturated = false
+        }
+    }
+
+    /// The pool-saturated rule: every pool thread busy, with jobs waiting, for the starvation threshold.
+    private mutating func warnIfPoolSaturated(now: UInt64) {
+        guard let since = state.pool.saturatedSince, !state.pool.warnedSaturated,
+            now - min(now, since) >= thresholds.starvedNanoseconds
+        else { return }
+        state.pool.warnedSaturated = true
+        let pool = state.pool
+        warn(.poolSaturated, at: now, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
+             detail: "all \(pool.width) threads busy for \(Format.duration(now - since)) with \(max(0, pool.queued)) jobs waiting")
     }
 
     /// Records a scheduling delay in the loop's open second (the current event's).
@@ -374,6 +444,17 @@ public struct Aggregator: Sendable {
             record(event.kind, on: event.id, in: .ready, at: time)
             return
         }
+        if state.tasks.index(forKey: event.id) == nil, event.kind == .jobEnqueued || event.kind == .taskPollBegan,
+            ProducerKind(loop: event.loop) != .eventLoop
+        {
+            // A task the tap saw only through its jobs (an `async let` child, or one created before the tap).
+            var discovered = TaskState(id: event.id, name: .none, parent: 0, loop: event.loop, at: time)
+            discovered.endUnseen = true
+            discovered.state = event.kind == .jobEnqueued ? .waiting : .ready
+            state.tasks[event.id] = discovered
+            state.totals.liveTasks += 1
+            state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
+        }
         guard let position = state.tasks.index(forKey: event.id) else {
             if event.kind == .failureUnobserved {
                 unobserved(event, subject: event.id == 0 ? "a failed future" : "task \(event.id)", at: time, names: names)
@@ -391,7 +472,7 @@ public struct Aggregator: Sendable {
         case .taskLocation:
             _ = resolve(event.name, names)
             task.siteID = event.name
-        case .taskWoken:
+        case .taskWoken, .jobEnqueued:
             task.wakes += 1
             task.warnedLostWake = false
             if task.state == .waiting {
@@ -424,16 +505,16 @@ public struct Aggregator: Sendable {
         case .taskPollEnded:
             if task.state == .running {
                 task.busyNanoseconds += inState
-                state.taskDetails[event.id]?.pollTimes.record(inState)
-                if inState >= thresholds.blockingNanoseconds {
-                    warn(.blocking, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
-                         detail: "poll blocked the loop for \(Format.duration(inState))")
-                }
+                endPoll(of: task, lasting: inState, at: time, loop: event.loop)
             }
             enter(task.wokenWhileRunning ? .ready : .waiting)
             task.wokenWhileRunning = false
         case .taskCompleted, .taskFailed, .taskCancelled:
-            if task.state == .running { task.busyNanoseconds += inState }
+            // A task ends inside its last poll: that poll is over too.
+            if task.state == .running {
+                task.busyNanoseconds += inState
+                endPoll(of: task, lasting: inState, at: time, loop: event.loop)
+            }
             if !task.state.isFinished { state.totals.liveTasks -= 1 }
             let final: TaskRunState = event.kind == .taskCompleted ? .done : event.kind == .taskFailed ? .failed : .cancelled
             enter(final)
@@ -453,6 +534,15 @@ public struct Aggregator: Sendable {
         }
         state.tasks.values[position] = task
         record(event.kind, on: event.id, in: task.state, at: time)
+    }
+
+    /// A poll of `task` that lasted `duration`: its poll-time histogram and the blocking rule.
+    private mutating func endPoll(of task: TaskState, lasting duration: UInt64, at time: UInt64, loop: UInt16) {
+        state.taskDetails[task.id]?.pollTimes.record(duration)
+        guard duration >= thresholds.blockingNanoseconds else { return }
+        let held = ProducerKind(loop: loop) == .poolThread ? "held a pool thread" : "blocked the loop"
+        warn(.blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id),
+             detail: "poll \(held) for \(Format.duration(duration))")
     }
 
     private mutating func unobserved(_ event: TraceEvent, subject: String, at time: UInt64, names: any NameResolver) {

@@ -35,6 +35,8 @@ public struct RuntimeState: Sendable {
     /// Timer firings by call site, over the whole trace.
     public var timerSites: [String: TimerSiteStats] = [:]
     public var totals = Totals()
+    /// Swift Concurrency's global executor, as the concurrency tap sees it (empty without one).
+    public var pool = PoolState()
 
     public init() {}
 
@@ -172,6 +174,9 @@ public struct TaskState: Sendable {
     public var stateSinceNanoseconds: UInt64
     /// The error a failed task ended with (`RuntimeState.error(of:)`).
     public var errorID: NameID?
+    /// True for a task known only from its jobs (created where the tap could not see, such as an `async let`
+    /// child): its end cannot be seen, so it leaves the list after `Aggregator.retentionNanoseconds` waiting.
+    public var endUnseen = false
     var wokenWhileRunning = false
     var warnedStarved = false
     var warnedLostWake = false
@@ -278,4 +283,30 @@ struct GrowthTracker: Sendable {
         }
         return time - since
     }
+}
+
+/// Swift Concurrency's cooperative pool (the global executor), summed over its threads. Each pool thread is also
+/// a `LoopState` of its own (loop ids from `ProducerKind.poolThreadBase`), whose busy time is its jobs' run time.
+public struct PoolState: Sendable {
+    /// Jobs handed to the global executor and not yet begun (the run queue, over all priorities).
+    public var queued = 0
+    public var maxQueued = 0
+    /// Pool threads running a job now.
+    public var running = 0
+    /// How many threads the runtime's queues run at once (the machine's CPUs), as the tap reports it; 0 unknown.
+    public var width = 0
+    public var jobsEnqueued: UInt64 = 0
+    public var jobsRun: UInt64 = 0
+    /// Jobs that were not one task's poll, by what they are (an actor drain runs jobs of several tasks).
+    public var otherJobs: [JobKind: UInt64] = [:]
+    /// Since when every pool thread has been busy with jobs waiting (nil: not saturated now).
+    var saturatedSince: UInt64?
+    var warnedSaturated = false
+
+    /// The counter the tap reports the pool's width in.
+    public static let widthCounter = "swift.pool.width"
+
+    public init() {}
+    /// True once any pool event was seen.
+    public var isActive: Bool { jobsEnqueued > 0 || jobsRun > 0 }
 }

@@ -1,3 +1,5 @@
+import AsyncTopTrace
+
 /// The summary of a whole trace, as `asynctop stats --json` prints it: one object whose fields are stable
 /// for scripts (milliseconds as floating point, times relative to the first event).
 public struct TraceSummary: Codable, Hashable, Sendable {
@@ -19,14 +21,39 @@ public struct TraceSummary: Codable, Hashable, Sendable {
     }
     public struct Loop: Codable, Hashable, Sendable {
         public var id: UInt16
+        /// "event_loop", "pool_thread" (Swift Concurrency) or "enqueuing_thread" (hands jobs to the pool only).
+        public var producer: String
         public var latencyMilliseconds: Latency
         public var busyRatio: Double
+        /// Turns for an event loop, jobs run for a pool thread.
         public var ticks: UInt64
         public var events: UInt64
         enum CodingKeys: String, CodingKey {
-            case id, ticks, events
+            case id, producer, ticks, events
             case latencyMilliseconds = "latency_ms"
             case busyRatio = "busy_ratio"
+        }
+    }
+    /// Swift Concurrency's cooperative pool, summed over its threads (absent without a concurrency tap).
+    public struct Pool: Codable, Hashable, Sendable {
+        public var threads: Int
+        public var width: Int
+        public var busyRatio: Double
+        public var jobsEnqueued: UInt64
+        public var jobsRun: UInt64
+        public var maxQueued: Int
+        /// Scheduling delay of every job (enqueue to start).
+        public var latencyMilliseconds: Latency
+        /// Jobs that were not one task's poll, by what they were ("actor drain").
+        public var otherJobs: [String: UInt64]
+        enum CodingKeys: String, CodingKey {
+            case threads, width
+            case busyRatio = "busy_ratio"
+            case jobsEnqueued = "jobs_enqueued"
+            case jobsRun = "jobs_run"
+            case maxQueued = "max_queued"
+            case latencyMilliseconds = "latency_ms"
+            case otherJobs = "other_jobs"
         }
     }
     public struct CallSite: Codable, Hashable, Sendable {
@@ -89,13 +116,14 @@ public struct TraceSummary: Codable, Hashable, Sendable {
     public var durationSeconds: Double
     public var tasks: Tasks
     public var loops: [Loop]
+    public var pool: Pool?
     public var callbacks: Callbacks
     public var timers: Timers
     public var counters: [String: Counter]
     public var warnings: [WarningEntry]
 
     enum CodingKeys: String, CodingKey {
-        case events, missed, tasks, loops, callbacks, timers, counters, warnings
+        case events, missed, tasks, loops, pool, callbacks, timers, counters, warnings
         case durationSeconds = "duration_s"
     }
 
@@ -110,10 +138,28 @@ public struct TraceSummary: Codable, Hashable, Sendable {
         tasks = Tasks(spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled, maxLive: t.maxLiveTasks)
         loops = state.loops.values.sorted { $0.id < $1.id }.map { loop in
             let latency = loop.latency  // merged from the loop's seconds: once, not per figure
+            let producer: String
+            switch ProducerKind(loop: loop.id) {
+            case .eventLoop: producer = "event_loop"
+            case .poolThread: producer = "pool_thread"
+            case .enqueuingThread: producer = "enqueuing_thread"
+            }
             return Loop(
-                id: loop.id,
+                id: loop.id, producer: producer,
                 latencyMilliseconds: Latency(p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
                 busyRatio: loop.busyRatio(until: loop.stoppedNanoseconds ?? state.nowNanoseconds), ticks: loop.ticks, events: loop.events)
+        }
+        if state.pool.isActive {
+            let threads = state.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }
+            var latency = LatencyHistogram()
+            for thread in threads { latency.add(thread.latency) }
+            let busy = threads.map { $0.busyRatio(until: state.nowNanoseconds) }
+            pool = Pool(
+                threads: threads.count, width: state.pool.width,
+                busyRatio: busy.isEmpty ? 0 : busy.reduce(0, +) / Double(busy.count),
+                jobsEnqueued: state.pool.jobsEnqueued, jobsRun: state.pool.jobsRun, maxQueued: state.pool.maxQueued,
+                latencyMilliseconds: Latency(p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
+                otherJobs: state.pool.otherJobs.reduce(into: [:]) { $0[$1.key.label, default: 0] += $1.value })
         }
         let slowest = state.callSites.sorted { ($0.maxNanoseconds, $0.site) > ($1.maxNanoseconds, $1.site) }.prefix(10)
         callbacks = Callbacks(

@@ -7,6 +7,8 @@ public struct Warning: Hashable, Sendable {
         case queueGrowth = "queue-growth"
         case lostWake = "lost-wake"
         case unhandledFailure = "unhandled-failure"
+        /// Every Swift Concurrency pool thread busy while jobs wait (vocabulary 1.1 producers only).
+        case poolSaturated = "pool-saturated"
     }
 
     /// What to show when the user jumps to the warning.
@@ -16,6 +18,8 @@ public struct Warning: Hashable, Sendable {
         case timer(UInt64)
         case loop(UInt16)
         case counter(String)
+        /// The Swift Concurrency pool.
+        case pool
     }
 
     public var kind: Kind

@@ -124,7 +124,7 @@ public enum Keymap {
         case .timer:
             show(.timers, &monitor)
             monitor.pendingFocus = culprit
-        case .loop, .counter:
+        case .loop, .counter, .pool:
             show(.overview, &monitor)
         }
     }

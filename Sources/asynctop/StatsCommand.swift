@@ -36,8 +36,13 @@ struct StatsCommand: ParsableCommand {
             "\(TerminalSafeText.make(file)): \(s.events) events over \(Format.decimal(s.durationSeconds, digits: 2)) s, \(s.missed) missed",
             "tasks      \(s.tasks.spawned) spawned, \(s.tasks.completed) completed, \(s.tasks.failed) failed, \(s.tasks.cancelled) cancelled, at most \(s.tasks.maxLive) at once",
         ]
-        for loop in s.loops {
-            lines.append("loop \(loop.id)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%  \(loop.ticks) ticks  latency p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
+        if let pool = s.pool {
+            let others = pool.otherJobs.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append("pool       \(pool.threads) threads (width \(pool.width))  busy \(Format.decimal(pool.busyRatio * 100, digits: 1))%  \(pool.jobsRun) jobs run\(others.isEmpty ? "" : " (\(others))")  queue max \(pool.maxQueued)  delay p50 \(ms(pool.latencyMilliseconds.p50))  p99 \(ms(pool.latencyMilliseconds.p99))  max \(ms(pool.latencyMilliseconds.max))")
+        }
+        for loop in s.loops where loop.producer != "enqueuing_thread" {
+            let label = loop.producer == "pool_thread" ? "pool thread \(Int(loop.id) - Int(ProducerKind.poolThreadBase) + 1)" : "loop \(loop.id)"
+            lines.append("\(label)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%  \(loop.ticks) \(loop.producer == "pool_thread" ? "jobs" : "ticks")  latency p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
         }
         lines.append("callbacks  \(s.callbacks.count) run, \(s.callbacks.failed) failed")
         for site in s.callbacks.slowest.prefix(5) {

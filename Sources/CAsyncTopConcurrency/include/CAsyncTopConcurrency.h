@@ -59,6 +59,9 @@ void asynctop_tap_set_job_label(uint8_t kind, uint32_t name);
 /// on the task-creation interposer. Call once, before tasks start.
 asynctop_tap_status asynctop_tap_install(asynctop_tap_callbacks callbacks);
 
+/// Writes a `counter` event (name id, value) on the calling thread's ring.
+void asynctop_tap_emit_counter(uint32_t name, uint64_t value);
+
 /// True once `asynctop_tap_install` has succeeded.
 bool asynctop_tap_is_installed(void);
 
