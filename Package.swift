@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         .target(
             name: "AsyncTopUI",
-            dependencies: ["AsyncTopModel", "CNcurses", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["AsyncTopModel", "AsyncTopTrace", "CNcurses", .product(name: "HeapModule", package: "swift-collections")]
         ),
         .executableTarget(
             name: "asynctop",

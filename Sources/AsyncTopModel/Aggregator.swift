@@ -315,6 +315,7 @@ public struct Aggregator: Sendable {
             guard let start = loop.tickStartedAt else { break }
             loop.tickStartedAt = nil
             loop.ticks += 1
+            loop.seconds.update(second: loop.openSecond) { $0.ticks += 1 }
             addBusy(&loop, from: start, to: time)
             let duration = time - min(time, start)
             if event.kind == .jobEnded, let running = loop.running {
@@ -437,6 +438,18 @@ public struct Aggregator: Sendable {
     private mutating func applyTaskEvent(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
         if event.kind == .taskSpawned {
             _ = resolve(event.name, names)
+            if var known = state.tasks[event.id], !known.spawnSeen {
+                // Its jobs came first: they ran on another thread, whose ring was read before the spawner's.
+                known.nameID = event.name
+                known.parent = event.arg
+                known.loop = event.loop
+                known.endUnseen = false
+                known.spawnSeen = true
+                known.spawnedNanoseconds = min(known.spawnedNanoseconds, time)
+                state.tasks[event.id] = known
+                state.totals.tasksSpawned += 1
+                return
+            }
             state.tasks[event.id] = TaskState(id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
@@ -444,12 +457,16 @@ public struct Aggregator: Sendable {
             record(event.kind, on: event.id, in: .ready, at: time)
             return
         }
-        if state.tasks.index(forKey: event.id) == nil, event.kind == .jobEnqueued || event.kind == .taskPollBegan,
-            ProducerKind(loop: event.loop) != .eventLoop
+        if state.tasks.index(forKey: event.id) == nil, ProducerKind(loop: event.loop) != .eventLoop,
+            event.kind == .jobEnqueued || event.kind == .taskPollBegan || event.kind == .taskCompleted
+                || event.kind == .taskFailed || event.kind == .taskCancelled
         {
-            // A task the tap saw only through its jobs (an `async let` child, or one created before the tap).
+            // A task the tap saw first (or only) through its jobs: an `async let` child or one created before the
+            // tap, whose end cannot be seen; or one whose spawn is on a ring not read yet (pool threads' rings are
+            // read one after another), which its spawn completes when it comes.
             var discovered = TaskState(id: event.id, name: .none, parent: 0, loop: event.loop, at: time)
-            discovered.endUnseen = true
+            discovered.spawnSeen = false
+            discovered.endUnseen = event.kind == .jobEnqueued || event.kind == .taskPollBegan
             discovered.state = event.kind == .jobEnqueued ? .waiting : .ready
             state.tasks[event.id] = discovered
             state.totals.liveTasks += 1
@@ -481,6 +498,10 @@ public struct Aggregator: Sendable {
             } else if task.state == .running {
                 task.wokenWhileRunning = true
             }
+        case .taskPollBegan where task.state.isFinished:
+            // Its end came first: pool threads' rings are read one after another, so a task that ended on one
+            // thread can be read before the poll another thread began (and ended) before that.
+            task.polls += 1
         case .taskPollBegan:
             if task.state == .ready {
                 task.scheduledWaitNanoseconds += inState

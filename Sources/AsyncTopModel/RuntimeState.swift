@@ -177,6 +177,8 @@ public struct TaskState: Sendable {
     /// True for a task known only from its jobs (created where the tap could not see, such as an `async let`
     /// child): its end cannot be seen, so it leaves the list after `Aggregator.retentionNanoseconds` waiting.
     public var endUnseen = false
+    /// False for a task known from its jobs before (or without) its spawn.
+    public var spawnSeen = true
     var wokenWhileRunning = false
     var warnedStarved = false
     var warnedLostWake = false

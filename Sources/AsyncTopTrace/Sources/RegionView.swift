@@ -61,6 +61,8 @@ struct RegionView: @unchecked Sendable {
 struct RegionCursor {
     private(set) var readers: [RingReader] = []
     private(set) var identities: [RingIdentity] = []
+    /// The ring the next limited read starts at.
+    private var nextRing = 0
 
     mutating func read(_ view: RegionView, into batch: inout EventBatch, limit: Int) {
         let claimed = view.claimedRings
@@ -73,8 +75,14 @@ struct RegionCursor {
         if batch.missedByRing.count < readers.count {
             batch.missedByRing.append(contentsOf: repeatElement(0, count: readers.count - batch.missedByRing.count))
         }
+        // A limited read starts where the last one stopped, ring after ring round the region: read from the
+        // first ring each time, a busy first ring would keep the others from being read at all, and their
+        // events would arrive late or be overwritten.
         var remaining = limit
-        for index in readers.indices where remaining > 0 {
+        let first = readers.isEmpty ? 0 : nextRing % readers.count
+        for step in readers.indices where remaining > 0 {
+            let index = (first + step) % readers.count
+            nextRing = index + 1
             let start = batch.events.count
             let (delivered, missed) = readers[index].read(into: &batch.events, limit: remaining)
             remaining -= delivered

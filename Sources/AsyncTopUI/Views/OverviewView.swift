@@ -1,7 +1,9 @@
 import AsyncTopModel
+import AsyncTopTrace
 
 /// View 1: each loop at a glance — latency over the last seconds (sparkline of the per-second p99, and
-/// p50/p99/max over a sliding window), utilisation, ticks and events per second, and queue depths over time.
+/// p50/p99/max over a sliding window), utilisation, ticks and events per second, and queue depths over time;
+/// and Swift Concurrency's pool, its threads summed (the concurrency tap), with its run queue.
 enum OverviewView {
     /// The sliding window for the percentiles, in seconds.
     static let windowSeconds = 10
@@ -11,32 +13,22 @@ enum OverviewView {
         let glyphs = monitor.glyphs
         var row = area.top
         let bottom = area.top + area.height
-        let loops = runtime.loops.values.sorted { $0.id < $1.id }
-        if loops.isEmpty {
+        let loops = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .eventLoop }.sorted { $0.id < $1.id }
+        let poolThreads = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }.sorted { $0.id < $1.id }
+        if loops.isEmpty && poolThreads.isEmpty {
             canvas.put(row: row, column: 1, "Waiting for events…", style: .dim)
             return
         }
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let sparkWidth = max(10, min(60, area.width - 52))
+        if !poolThreads.isEmpty {
+            drawPool(runtime, poolThreads, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas, area: area)
+        }
         for loop in loops {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
-            let window = loop.seconds.window(endingAt: nowSecond, count: windowSeconds)
-            var latency = LatencyHistogram()
-            var busy: UInt64 = 0
-            var ticks: UInt64 = 0
-            var events: UInt64 = 0
-            // The current second is partial: rates use the completed seconds of the window.
-            let completed = window.dropLast()
-            for second in window.compactMap({ $0 }) { latency.add(second.latency) }
-            for second in completed.compactMap({ $0 }) {
-                busy += second.busyNanoseconds
-                ticks += second.ticks
-                events += second.events
-            }
-            // Only seconds the loop was alive in count: a young loop is not diluted by seconds before it began.
-            let seconds = Double(max(1, completed.compactMap { $0 }.count))
-            let busyRatio = min(1, Double(busy) / (seconds * 1e9))
+            let figures = Window(loop, endingAt: nowSecond)
+            let (latency, ticks, events, seconds, busyRatio) = (figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio)
             let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
             canvas.put(row: row, column: 0, TextWidth.pad(
                 " loop \(loop.id)  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(ticks) / seconds))  events/s \(Format.count(Double(events) / seconds))",
@@ -83,5 +75,79 @@ enum OverviewView {
                 "tasks \(t.tasksSpawned) spawned, \(t.tasksCompleted) done, \(t.tasksFailed) failed, \(t.tasksCancelled) cancelled   callbacks \(t.callbacks)   timers \(t.timersFired) fired",
                 to: area.width - 2), style: .dim)
         }
+    }
+
+    /// A loop's figures over the sliding window: latency over every second of it, rates and busy share over its
+    /// completed seconds (the current one is partial), counting only seconds the loop was alive in.
+    struct Window {
+        var latency = LatencyHistogram()
+        var busy: UInt64 = 0
+        var ticks: UInt64 = 0
+        var events: UInt64 = 0
+        var seconds: Double = 1
+        var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
+
+        init(_ loop: LoopState, endingAt nowSecond: UInt64) {
+            let window = loop.seconds.window(endingAt: nowSecond, count: OverviewView.windowSeconds)
+            let completed = window.dropLast()
+            for second in window.compactMap({ $0 }) { latency.add(second.latency) }
+            for second in completed.compactMap({ $0 }) {
+                busy += second.busyNanoseconds
+                ticks += second.ticks
+                events += second.events
+            }
+            seconds = Double(max(1, completed.compactMap { $0 }.count))
+        }
+    }
+
+    /// Swift Concurrency's pool: its threads summed (busy is their mean), the scheduling delay of its jobs, the
+    /// run queue and how many threads run jobs now, then each thread's busy share.
+    private static func drawPool(
+        _ runtime: RuntimeState, _ threads: [LoopState], glyphs: Glyphs, sparkWidth: Int, row: inout Int, bottom: Int,
+        on canvas: inout some Canvas, area: Screen.Area
+    ) {
+        let nowSecond = runtime.nowNanoseconds / 1_000_000_000
+        let figures = threads.map { Window($0, endingAt: nowSecond) }
+        var latency = LatencyHistogram()
+        for figure in figures { latency.add(figure.latency) }
+        let jobs = figures.reduce(0.0) { $0 + Double($1.ticks) / $1.seconds }
+        let events = figures.reduce(0.0) { $0 + Double($1.events) / $1.seconds }
+        let busyRatio = figures.reduce(0.0) { $0 + $1.busyRatio } / Double(max(1, figures.count))
+        let pool = runtime.pool
+        let width = pool.width > 0 ? " (width \(pool.width))" : ""
+        canvas.put(row: row, column: 0, TextWidth.pad(
+            " Swift concurrency pool  \(threads.count) threads\(width)  jobs/s \(Format.count(jobs))  events/s \(Format.count(events))",
+            to: area.width), style: .title)
+        row += 1
+        if row < bottom {
+            let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
+            canvas.put(row: row, column: 2, "busy")
+            canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
+            let perThread = figures.map { Format.decimal($0.busyRatio * 100, digits: 0) + "%" }.joined(separator: " ")
+            canvas.put(row: row, column: 34, TextWidth.truncate(
+                " \(Format.decimal(busyRatio * 100, digits: 0))% over \(OverviewView.windowSeconds)s   threads \(perThread)", to: max(0, area.width - 35)))
+            row += 1
+        }
+        if row < bottom {
+            let recent = threads.map { $0.seconds.window(endingAt: nowSecond, count: sparkWidth) }
+            let p99s = (0..<sparkWidth).map { index -> Double? in
+                var second = LatencyHistogram()
+                var seen = false
+                for thread in recent where index < thread.count { if let s = thread[index] { second.add(s.latency); seen = true } }
+                return seen ? Double(second.percentile(99)) : nil
+            }
+            canvas.put(row: row, column: 2, "delay")
+            canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
+            canvas.put(row: row, column: 14 + sparkWidth, "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))")
+            row += 1
+        }
+        if row < bottom {
+            let others = pool.otherJobs.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.label)" }
+            canvas.put(row: row, column: 2, TextWidth.truncate(
+                "run queue \(max(0, pool.queued)) now, \(pool.maxQueued) max   running \(pool.running)\(pool.width > 0 ? " of \(pool.width)" : "")   jobs \(pool.jobsRun)\(others.isEmpty ? "" : " (" + others.joined(separator: ", ") + ")")",
+                to: area.width - 3))
+            row += 1
+        }
+        row += 1
     }
 }
