@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
         // Swift Concurrency's global executor, traced: `AsyncTop.traceConcurrency()` in main.
         .library(name: "AsyncTopConcurrency", targets: ["AsyncTopConcurrency"]),
+        // The same tap, preloadable: `asynctop run -- CMD` puts it into an unmodified program with LD_PRELOAD.
+        .library(name: "AsyncTopConcurrencyPreload", type: .dynamic, targets: ["AsyncTopConcurrencyPreload"]),
         // For the benchmarks: child processes that cannot hang (see ChildProcess).
         .library(name: "AsyncTopTestSupport", targets: ["AsyncTopTestSupport"]),
     ],
@@ -55,6 +57,8 @@ let package = Package(
         // The concurrency tap's hooks: C, for the Swift and Swift-async calling conventions on raw runtime jobs.
         .target(name: "CAsyncTopConcurrency", dependencies: ["CAsyncTopSupport"], linkerSettings: [.linkedLibrary("dispatch")]),
         .target(name: "AsyncTopConcurrency", dependencies: ["AsyncTopTrace", "CAsyncTopConcurrency", "CAsyncTopSupport"]),
+        .target(name: "CAsyncTopConcurrencyPreload"),
+        .target(name: "AsyncTopConcurrencyPreload", dependencies: ["AsyncTopConcurrency", "CAsyncTopConcurrencyPreload"]),
         // A program for the tap's tests: named tasks in a TaskGroup, a chain of awaits, an actor, a blocking call.
         .executableTarget(name: "asynctop-concurrency-sample", dependencies: ["AsyncTopConcurrency"], path: "Tests/ConcurrencySample"),
         .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),

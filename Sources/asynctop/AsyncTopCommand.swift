@@ -9,7 +9,7 @@ struct AsyncTopCommand: ParsableCommand {
             several, and otherwise starts the demo tour.
             """,
         subcommands: [
-            DemoCommand.self, AttachCommand.self, ReplayCommand.self, RecordCommand.self, ExportCommand.self,
+            DemoCommand.self, AttachCommand.self, RunCommand.self, ReplayCommand.self, RecordCommand.self, ExportCommand.self,
             StatsCommand.self, ListCommand.self, EventsCommand.self,
         ]
     )

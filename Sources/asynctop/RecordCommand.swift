@@ -7,7 +7,7 @@ import CAsyncTopSupport
 import Glibc
 #endif
 
-/// `asynctop record -o FILE (--pid PID | --demo NAME) [--duration S] [--last 10s [--on-warning]]`:
+/// `asynctop record -o FILE (--pid PID | --demo NAME | -- CMD ARGS...) [--duration S] [--last 10s [--on-warning]]`:
 /// headless recording with a progress line on stderr; Ctrl-C finishes the file cleanly.
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,9 @@ struct RecordCommand: ParsableCommand {
         abstract: "Record a process or a demo to a .atrace file, headless.",
         discussion: """
             With --last, only the most recent window is kept in memory (a flight recorder) and written on exit, \
-            on SIGUSR1, or with --on-warning when a warning fires.
+            on SIGUSR1, or with --on-warning when a warning fires. After --, a Swift program is started with its \
+            Concurrency tasks traced (as `asynctop run` does) and recorded until it exits; asynctop exits with \
+            its status.
             """)
 
     @Option(name: .shortAndLong, help: "The .atrace file to write.")
@@ -41,8 +43,13 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup var monitor: MonitorOptions
 
+    @Argument(parsing: .postTerminator, help: "A Swift program and its arguments to start and record, after --.")
+    var command: [String] = []
+
     func validate() throws {
-        guard (pid == nil) != (demo == nil) else { throw ValidationError("give exactly one of --pid or --demo") }
+        guard [pid != nil, demo != nil, !command.isEmpty].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --pid, --demo or -- CMD")
+        }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         if last != nil, parseDuration(last!) == nil { throw ValidationError("--last takes a duration such as 10s or 500ms") }
         if onWarning, last == nil { throw ValidationError("--on-warning needs --last") }
@@ -54,6 +61,18 @@ struct RecordCommand: ParsableCommand {
             try Self.record(source: source, to: output, duration: duration, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
         } else if let demo {
             try DemoCommand.recordDemo(named: demo, to: output, duration: duration ?? 10, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+        } else {
+            let program = try RunCommand.inspect(command[0])
+            let child = try TracedChild(program, arguments: Array(command.dropFirst()), output: .inherit)
+            let source = try child.attach()
+            do {
+                try Self.record(source: source, to: output, duration: duration, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+            } catch {
+                child.terminate()
+                throw error
+            }
+            let status = child.terminate()
+            if status != 0 { throw ExitCode(status) }
         }
     }
 

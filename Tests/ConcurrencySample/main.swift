@@ -6,7 +6,8 @@
 //   actor      16 tasks incrementing one actor 1 000 times each
 //   blocker    a task that blocks its pool thread in usleep for 150 ms
 //
-// It repeats the round for `--seconds S` (default: one round), then prints a summary and exits 0.
+// It repeats the round for `--seconds S` (default: one round), then prints a summary and exits 0; `--exit N` exits
+// with status N at once instead (for `asynctop run`'s tests).
 import AsyncTopConcurrency
 import Dispatch
 
@@ -24,6 +25,7 @@ if !arguments.contains("--untraced") {
         exit(2)
     }
 }
+if let index = arguments.firstIndex(of: "--exit"), let status = Int32(arguments[index + 1]) { exit(status) }
 let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 0
 
 actor Counter {
