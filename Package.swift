@@ -60,7 +60,10 @@ let package = Package(
         .target(name: "CAsyncTopConcurrencyPreload"),
         .target(name: "AsyncTopConcurrencyPreload", dependencies: ["AsyncTopConcurrency", "CAsyncTopConcurrencyPreload"]),
         // A program for the tap's tests: named tasks in a TaskGroup, a chain of awaits, an actor, a blocking call.
-        .executableTarget(name: "asynctop-concurrency-sample", dependencies: ["AsyncTopConcurrency"], path: "Tests/ConcurrencySample"),
+        .executableTarget(
+            name: "asynctop-concurrency-sample", dependencies: ["AsyncTopConcurrency", "ConcurrencySampleHook"],
+            path: "Tests/ConcurrencySample"),
+        .target(name: "ConcurrencySampleHook", path: "Tests/ConcurrencySampleHook"),
         .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),
         .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
         // ncurses through a small C shim: its macros (COLOR_PAIR, getmaxyx) are not callable from Swift, and
@@ -89,7 +92,9 @@ let package = Package(
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
         .testTarget(name: "AsyncTopExportTests", dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel", "AsyncTopTestSupport"]),
         .testTarget(name: "AsyncTopDemosTests", dependencies: ["AsyncTopDemos", "AsyncTopModel"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AsyncTopTrace", "AsyncTopTestSupport", "asynctop"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["AsyncTopTrace", "AsyncTopModel", "AsyncTopTestSupport", "asynctop", "asynctop-concurrency-sample"]),
         .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

@@ -49,15 +49,22 @@ struct SwiftProgram {
     private static func resolve(_ command: String) throws(Problem) -> String {
         if command.contains("/") {
             guard access(command, F_OK) == 0 else { throw .notFound(command) }
-            guard access(command, X_OK) == 0 else { throw .notExecutable(command) }
+            guard isExecutableFile(command) else { throw .notExecutable(command) }
             return command
         }
         let directories = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
         for directory in directories {
             let candidate = "\(directory)/\(command)"
-            if access(candidate, X_OK) == 0 { return candidate }
+            if isExecutableFile(candidate) { return candidate }
         }
         throw .notFound(command)
+    }
+
+    /// A regular file with an execute bit (`access(X_OK)` says yes to root for any file).
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & S_IFMT == S_IFREG && info.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH) != 0
     }
 
     private static func check(_ path: String) throws(Problem) {

@@ -6,9 +6,13 @@
 //   actor      16 tasks incrementing one actor 1 000 times each
 //   blocker    a task that blocks its pool thread in usleep for 150 ms
 //
+// `--own-hook` sets a global-executor hook of its own first (as SwiftNIO or a test library would), which must
+// keep working under asynctop's; the summary says how many jobs it saw.
+//
 // It repeats the round for `--seconds S` (default: one round), then prints a summary and exits 0; `--exit N` exits
 // with status N at once instead (for `asynctop run`'s tests).
 import AsyncTopConcurrency
+import ConcurrencySampleHook
 import Dispatch
 
 #if canImport(Glibc)
@@ -16,6 +20,10 @@ import Glibc
 #endif
 
 let arguments = CommandLine.arguments
+if arguments.contains("--own-hook"), !sample_install_counting_hook() {
+    print("could not set the sample's own hook")
+    exit(3)
+}
 if !arguments.contains("--untraced") {
     do {
         let tap = try AsyncTop.traceConcurrency()
@@ -77,6 +85,7 @@ Task.detached(name: "sample main") {
         rounds += 1
     } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds
     print("rounds \(rounds) fan-out \(last.fanOut) chain \(last.chain) counter \(last.counter)")
+    if arguments.contains("--own-hook") { print("own hook saw \(sample_counted_jobs()) jobs") }
     done.signal()
 }
 done.wait()

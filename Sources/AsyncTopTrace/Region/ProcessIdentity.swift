@@ -14,7 +14,10 @@ public enum ProcessIdentity {
     }
 
     /// The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or nil if no such process.
-    public static func startTime(of pid: Int32) -> UInt64? {
+    public static func startTime(of pid: Int32) -> UInt64? { status(of: pid)?.startTime }
+
+    /// Fields 3 (state letter) and 22 (start time) of `/proc/PID/stat`.
+    private static func status(of pid: Int32) -> (state: UInt8, startTime: UInt64)? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -26,15 +29,20 @@ public enum ProcessIdentity {
         guard let close = text.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         let fields = text[(close + 1)...].split(separator: UInt8(ascii: " "))
         // fields[0] is field 3 (state), so field 22 is fields[19].
-        guard fields.count > 19 else { return nil }
-        return UInt64(String(decoding: fields[19], as: UTF8.self))
+        guard fields.count > 19, let state = fields[0].first,
+            let start = UInt64(String(decoding: fields[19], as: UTF8.self))
+        else { return nil }
+        return (state, start)
     }
 
-    /// True if a process with this pid exists and, when `startTime` is given, started at that time.
+    /// True if a process with this pid runs and, when `startTime` is given, started at that time. A zombie (exited,
+    /// not yet reaped by its parent) is not alive: its region will never be written again.
     public static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
         guard pid > 0 else { return false }
         if kill(pid, 0) != 0 && errno == ESRCH { return false }
+        let status = status(of: pid)
+        if let state = status?.state, state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") { return false }
         guard let startTime, startTime != 0 else { return true }
-        return self.startTime(of: pid) == startTime
+        return status?.startTime == startTime
     }
 }
