@@ -26,6 +26,7 @@ let package = Package(
                 .product(name: "AsyncTopUI", package: asynctopPackage),
                 .product(name: "AsyncTopExport", package: asynctopPackage),
                 .product(name: "AsyncTopRuntime", package: asynctopPackage),
+                .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "AsyncTopTestSupport", package: asynctopPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

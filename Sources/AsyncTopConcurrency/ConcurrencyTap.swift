@@ -50,6 +50,16 @@ public final class ConcurrencyTap: Sendable {
         self.chainedToAnotherHook = chainedToAnotherHook
     }
 
+    /// Stops tracing: the global executor's hook goes back to what it was before the tap, and task creations
+    /// are passed on untraced. For programs that trace a stretch of their run, and for the benchmark's untapped
+    /// side. False if the tap was not in place, or another library has replaced the hook since.
+    @discardableResult
+    public func suspend() -> Bool { asynctop_tap_suspend() }
+
+    /// Starts tracing again after `suspend()`.
+    @discardableResult
+    public func resume() -> Bool { asynctop_tap_resume() }
+
     /// Jobs passed on untimed (their priority had no known queue), events lost for want of a ring, and tasks
     /// whose end could not be watched.
     public var counts: asynctop_tap_counts { asynctop_tap_get_counts() }

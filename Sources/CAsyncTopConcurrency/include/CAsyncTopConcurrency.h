@@ -62,7 +62,19 @@ asynctop_tap_status asynctop_tap_install(asynctop_tap_callbacks callbacks);
 /// Writes a `counter` event (name id, value) on the calling thread's ring.
 void asynctop_tap_emit_counter(uint32_t name, uint64_t value);
 
-/// True once `asynctop_tap_install` has succeeded.
+/// Takes the tap out (the hook that was there before it is put back, and task creation is no longer traced), or
+/// puts it back in. False when there was nothing to do, or when another library changed the hook meanwhile (it is
+/// then left alone). Jobs already handed to the tap's queues still run through it.
+bool asynctop_tap_suspend(void);
+bool asynctop_tap_resume(void);
+
+/// For the benchmark: runs the tap's whole per-job instrumentation (the enqueue mark and event, the start and end
+/// marks and events: all the tap adds to a job besides handing it to dispatch, as the runtime does too) `times`
+/// times on the calling thread, with the calling task (which is running, so not queued anywhere) as the job. Its
+/// scheduler fields are put back after. Does nothing outside a task.
+void asynctop_tap_measure_instrumentation(uint64_t times);
+
+/// True once `asynctop_tap_install` has succeeded (and while it is not suspended).
 bool asynctop_tap_is_installed(void);
 
 /// Counts kept by the tap, for its health line and the benchmark.
