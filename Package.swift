@@ -65,7 +65,7 @@ let package = Package(
             path: "Tests/ConcurrencySample"),
         .target(name: "ConcurrencySampleHook", path: "Tests/ConcurrencySampleHook"),
         .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),
-        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime"], path: "demos"),
+        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime", "AsyncTopConcurrency", "AsyncTopTrace"], path: "demos"),
         // ncurses through a small C shim: its macros (COLOR_PAIR, getmaxyx) are not callable from Swift, and
         // the crash/SIGTERM handlers that restore the terminal must be C.
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),

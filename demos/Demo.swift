@@ -1,3 +1,4 @@
+import AsyncTopConcurrency
 import AsyncTopRuntime
 import AsyncTopTrace
 import Synchronization
@@ -13,6 +14,9 @@ public struct Demo: Sendable {
     public let narrative: [String]
     /// How many loops the demo's group has.
     public let loops: Int
+    /// True for a demo on Swift Concurrency's own global executor (not on asynctop's loops): the concurrency
+    /// tap writes into the demo's region while it runs, and its loop only starts the rounds.
+    public var usesGlobalExecutor = false
     let start: @Sendable (DemoContext) -> Void
 }
 
@@ -73,6 +77,10 @@ public final class RunningDemo: Sendable {
         let name = "asynctop demo \(demo.name)"
         region = publish ? try Region.publish(layout: Self.layout, processName: name) : try Region(layout: Self.layout, processName: name)
         context = DemoContext(group: try EventLoopGroup(threads: demo.loops, region: region, name: demo.name))
+        if demo.usesGlobalExecutor {
+            let tap = try AsyncTop.traceConcurrency(region: region)
+            if tap.region !== region { tap.trace(into: region) }
+        }
         demo.start(context)
     }
 

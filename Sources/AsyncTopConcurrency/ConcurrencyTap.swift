@@ -39,15 +39,26 @@ public enum ConcurrencyTapError: Error, CustomStringConvertible, Sendable {
 
 /// The installed tap: where it writes and what it could not see.
 public final class ConcurrencyTap: Sendable {
-    /// The region the tap's rings are in.
-    public let region: Region
+    /// The region the tap's rings are in (the latest given to `trace(into:)`).
+    public var region: Region { currentRegion.withLock { $0 } }
+    private let currentRegion: Mutex<Region>
     /// True when another library had set the global-executor hook first: the tap records each enqueue and then
     /// calls that hook, which still decides where the job runs (jobs it does not hand back are not timed).
     public let chainedToAnotherHook: Bool
 
     private init(region: Region, chainedToAnotherHook: Bool) {
-        self.region = region
+        self.currentRegion = Mutex(region)
         self.chainedToAnotherHook = chainedToAnotherHook
+    }
+
+    /// Writes from now on into `region` (a demo's own, say): each thread claims a ring there on its next event.
+    /// The region written to before stays mapped for the rest of the process (a job that began before the switch
+    /// ends into it), so this is for a few switches, not one per request.
+    public func trace(into region: Region) {
+        ConcurrencyTap.installed.withLock { _ in
+            currentRegion.withLock { $0 = region }
+            TapThreads.switchRegion(to: region)
+        }
     }
 
     /// Stops tracing: the global executor's hook goes back to what it was before the tap, and task creations

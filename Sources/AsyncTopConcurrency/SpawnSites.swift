@@ -1,17 +1,108 @@
+import AsyncTopTrace
+import CAsyncTopConcurrency
+import Dispatch
 import Runtime
+import Synchronization
 
-/// Names the code creating a task: the innermost frame of the creating stack that is neither the tap, the Swift
-/// runtime nor standard-library code inlined into the caller (`addTask`'s and `Task.init`'s closures), as
-/// `file:line` where the binary has line information, else as the function's name.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Names the code that creates tasks, off the creating thread.
 ///
-/// Called from inside the creation, once per distinct creating call path (the tap caches the name id by a hash
-/// of the path's return addresses). It captures and symbolicates the stack with the Swift runtime's own
-/// symbolicator (`Runtime`, which reads symbol tables and DWARF): milliseconds the first time a binary is read,
-/// less after (its symbol cache), so it stays off the hot path.
-enum SpawnSites {
-    static func describeCaller() -> String {
-        guard let backtrace = try? Backtrace.capture(limit: 32),
-            let symbolicated = backtrace.symbolicated(options: [.showSourceLocations, .showInlineFrames, .useSymbolCache])
+/// The tap keys a creating call path by a hash of its return addresses. The first creation on a new path
+/// captures the stack there (a frame-pointer walk, microseconds) and hands it to this resolver's thread, which
+/// symbolicates it with the Swift runtime's own symbolicator (`Runtime`: symbol tables and DWARF; milliseconds,
+/// hundreds the first time a large binary is read), interns the name, caches it for the tap and writes the
+/// `task_location` of every task created on that path meanwhile. A creation never waits for it.
+///
+/// The name is the innermost frame that is neither the tap, the Swift runtime nor standard-library code inlined
+/// into the caller (`addTask`'s and `Task.init`'s closures): `file:line` where the binary has line information,
+/// else the function's name.
+final class SpawnSites: Sendable {
+    private struct Path {
+        var backtrace: Backtrace?
+        var waitingTasks: [UInt64]
+    }
+    private struct State {
+        var names: NameTable
+        var named: [UInt64: UInt32] = [:]
+        var pending: [UInt64: Path] = [:]
+        var queue: [UInt64] = []
+    }
+    private let state: Mutex<State>
+    private let work = DispatchSemaphore(value: 0)
+
+    /// Starts the resolver's thread (a plain pthread: the tap keeps Foundation out of the programs it is put in).
+    init(names: NameTable) {
+        state = Mutex(State(names: names))
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            Unmanaged<SpawnSites>.fromOpaque(context!).takeUnretainedValue().resolveForever()
+            return nil
+        }, Unmanaged.passRetained(self).toOpaque())
+        if started == 0 { pthread_detach(thread) }
+    }
+
+    /// Names paths into another region's name table from now on (the tap keys paths by region, so ids never
+    /// mix); paths waiting to be named are dropped.
+    func switchNames(to names: NameTable) {
+        state.withLock { $0 = State(names: names) }
+    }
+
+    /// Called by the tap inside a task creation whose path it has not cached: the path's name id if known, else
+    /// 0 (the task's location is written when the path is named).
+    func name(ofPath key: UInt64, task: UInt64) -> UInt32 {
+        let known: UInt32? = state.withLock { state in
+            if let name = state.named[key] { return name }
+            if state.pending[key] != nil {
+                state.pending[key]!.waitingTasks.append(task)
+                return 0
+            }
+            state.pending[key] = Path(backtrace: nil, waitingTasks: [task])
+            return nil
+        }
+        if let known { return known }
+        // First on this path: the stack is only here, so it is captured now; naming it waits for the resolver.
+        let backtrace = try? Backtrace.capture(limit: 32)
+        state.withLock { state in
+            state.pending[key]?.backtrace = backtrace
+            state.queue.append(key)
+        }
+        work.signal()
+        return 0
+    }
+
+    /// Waits until every path waiting to be named is named, or `timeout` seconds pass: at exit, so that the
+    /// locations of a short program's first tasks are written before it ends.
+    func flush(timeout: Double) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        while state.withLock({ !$0.pending.isEmpty }), DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(2_000)
+        }
+    }
+
+    private func resolveForever() {
+        while true {
+            work.wait()
+            guard let (key, backtrace, names) = state.withLock({ state -> (UInt64, Backtrace?, NameTable)? in
+                guard !state.queue.isEmpty else { return nil }
+                let key = state.queue.removeFirst()
+                return (key, state.pending[key]?.backtrace, state.names)
+            }) else { continue }
+            let name = names.intern(backtrace.map(Self.describe) ?? "").rawValue
+            let waiting = state.withLock { state -> [UInt64] in
+                guard state.names === names else { return [] }  // the region changed meanwhile
+                state.named[key] = name
+                asynctop_tap_cache_site(key, name)
+                return state.pending.removeValue(forKey: key)?.waitingTasks ?? []
+            }
+            if name != 0 { for task in waiting { asynctop_tap_emit_location(task, name) } }
+        }
+    }
+
+    static func describe(_ backtrace: Backtrace) -> String {
+        guard let symbolicated = backtrace.symbolicated(options: [.showSourceLocations, .showInlineFrames, .useSymbolCache])
         else { return "" }
         var fallback: String?
         for frame in symbolicated.frames {
@@ -31,9 +122,8 @@ enum SpawnSites {
         if image.hasPrefix("libswift") || image.hasPrefix("libdispatch") { return true }
         let name = symbol.name
         return name.hasPrefix("swift_task_create") || name.contains("SpawnSites") || name.contains("TapThreads")
-            || name.hasPrefix("cached") || name.hasPrefix("intern_site_miss") || name.hasPrefix("closure #1 in TaskGroup")
-            || name.hasPrefix("closure #1 in ThrowingTaskGroup") || name.hasPrefix("closure #1 in static Task")
-            || name.hasPrefix("closure #1 in Task") || name.hasPrefix("closure #1 in DiscardingTaskGroup")
-            || name.hasPrefix("closure #1 in ThrowingDiscardingTaskGroup")
+            || name.hasPrefix("closure #1 in TaskGroup") || name.hasPrefix("closure #1 in ThrowingTaskGroup")
+            || name.hasPrefix("closure #1 in DiscardingTaskGroup") || name.hasPrefix("closure #1 in ThrowingDiscardingTaskGroup")
+            || name.hasPrefix("closure #1 in static Task") || name.hasPrefix("closure #1 in Task")
     }
 }

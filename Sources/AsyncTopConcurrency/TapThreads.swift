@@ -16,7 +16,30 @@ enum TapThreads {
     private static let poolThreads = Atomic<UInt16>(0)
     private static let enqueuingThreads = Atomic<UInt16>(0)
 
-    static func start(region: Region) { self.region = region }
+    /// Regions written to before the current one, kept mapped for ever: a job that began on a thread before the
+    /// switch writes its end into the ring it began in.
+    nonisolated(unsafe) private static var formerRegions: [Region] = []
+
+    /// Names creating call paths for the current region.
+    nonisolated(unsafe) private static var sites: SpawnSites?
+
+    static func start(region: Region) {
+        self.region = region
+        sites = SpawnSites(names: region.names)
+        atexit { TapThreads.sites?.flush(timeout: 1) }
+    }
+
+    /// Points the tap at `region` from now on (see `ConcurrencyTap.trace(into:)`). Not thread-safe against itself:
+    /// the tap's lock serialises callers.
+    static func switchRegion(to region: Region) {
+        if let old = self.region { formerRegions.append(old) }
+        self.region = region
+        sites?.switchNames(to: region.names)
+        poolThreads.store(0, ordering: .relaxed)
+        enqueuingThreads.store(0, ordering: .relaxed)
+        asynctop_tap_region_changed()
+        reportPoolWidth()
+    }
 
     static let callbacks = asynctop_tap_callbacks(
         claim_ring: { runsJobs, out in TapThreads.claimRing(runsJobs: runsJobs, out: out!) },
@@ -24,7 +47,7 @@ enum TapThreads {
             let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
             return TapThreads.region?.names.intern(text).rawValue ?? 0
         },
-        intern_site: { TapThreads.region?.names.intern(SpawnSites.describeCaller()).rawValue ?? 0 },
+        site_name: { key, task in TapThreads.sites?.name(ofPath: key, task: task) ?? 0 },
         describe_error: { slot in
             let error = UnsafeRawPointer(slot!).load(as: (any Error).self)
             return TapThreads.region?.names.intern(String(describing: error)).rawValue ?? 0

@@ -64,16 +64,25 @@ static uint64_t untimed_jobs, ringless_events, unwatched_completions;
 typedef struct {
     asynctop_tap_ring ring;
     int state;
+    uint32_t generation;          // the region generation `ring` belongs to
     // Task creation in progress on this thread: the job the hook held back until the spawn is written.
     int creating;
     void *held_job;
     enqueue_original_fn held_original;
 } tap_thread;
 static __thread tap_thread current __attribute__((tls_model("initial-exec")));
+/// Bumped when the tap is pointed at another region: each thread claims a ring there on its next event.
+static uint32_t region_generation;
+void asynctop_tap_region_changed(void) { __atomic_fetch_add(&region_generation, 1, __ATOMIC_ACQ_REL); }
 
 /// The ring of the calling thread, claiming one first if needed; NULL if none can be had.
 static inline asynctop_tap_ring *thread_ring(bool runs_jobs) {
-    if (__builtin_expect(current.state == 1, 1)) return &current.ring;
+    uint32_t generation = __atomic_load_n(&region_generation, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(current.state == 1 && current.generation == generation, 1)) return &current.ring;
+    if (current.generation != generation) {
+        current.generation = generation;
+        current.state = 0;
+    }
     if (current.state == 0) {
         current.state = callbacks.claim_ring(runs_jobs, &current.ring) ? 1 : 2;
         if (current.state == 1) return &current.ring;
@@ -241,29 +250,46 @@ static bool watch_completion(void *initial_context) {
 typedef struct { uint64_t key; uint32_t value; } cache_entry;
 static cache_entry name_cache[cache_size], site_cache[cache_size];
 
-static uint32_t cached(cache_entry *cache, uint64_t key, uint32_t (*miss)(const void *, size_t), const void *arg, size_t length) {
+static inline uint64_t cache_slot(uint64_t key) { return (key * 0x9E3779B97F4A7C15ull) >> 52; }
+
+/// The value cached for `key`, or 0.
+static uint32_t cache_find(cache_entry *cache, uint64_t key) {
     if (key == 0) key = 1;
-    uint64_t slot = (key * 0x9E3779B97F4A7C15ull) >> 52;
+    uint64_t slot = cache_slot(key);
     for (int probe = 0; probe < 8; probe++) {
         cache_entry *entry = &cache[(slot + probe) & (cache_size - 1)];
         uint64_t seen = __atomic_load_n(&entry->key, __ATOMIC_ACQUIRE);
-        if (seen == key) {
-            uint32_t value = __atomic_load_n(&entry->value, __ATOMIC_RELAXED);
-            if (value) return value;
-        }
-        if (seen == 0) {
-            uint32_t value = miss(arg, length);
-            uint64_t expected = 0;
-            __atomic_store_n(&entry->value, value, __ATOMIC_RELAXED);
-            __atomic_compare_exchange_n(&entry->key, &expected, key, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-            return value;
-        }
+        if (seen == key) return __atomic_load_n(&entry->value, __ATOMIC_RELAXED);
+        if (seen == 0) return 0;
     }
-    return miss(arg, length);  // a crowded neighbourhood: ask the Swift side, which deduplicates
+    return 0;
 }
 
-static uint32_t intern_name_miss(const void *bytes, size_t length) { return callbacks.intern_name(bytes, length); }
-static uint32_t intern_site_miss(const void *unused, size_t length) { (void)unused; (void)length; return callbacks.intern_site(); }
+/// Caches `value` for `key` in the first free slot of its neighbourhood (a full neighbourhood caches nothing:
+/// the Swift side, which deduplicates, is asked again next time).
+static void cache_store(cache_entry *cache, uint64_t key, uint32_t value) {
+    if (key == 0) key = 1;
+    uint64_t slot = cache_slot(key);
+    for (int probe = 0; probe < 8; probe++) {
+        cache_entry *entry = &cache[(slot + probe) & (cache_size - 1)];
+        uint64_t seen = __atomic_load_n(&entry->key, __ATOMIC_ACQUIRE);
+        if (seen == key) return;
+        if (seen == 0) {
+            // The value goes in first: a reader that sees the key (acquire) sees it too.
+            __atomic_store_n(&entry->value, value, __ATOMIC_RELAXED);
+            uint64_t expected = 0;
+            if (__atomic_compare_exchange_n(&entry->key, &expected, key, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) return;
+            if (expected == key) return;
+        }
+    }
+}
+
+void asynctop_tap_cache_site(uint64_t key, uint32_t name) { cache_store(site_cache, key, name); }
+
+void asynctop_tap_emit_location(uint64_t task, uint32_t name) {
+    asynctop_tap_ring *ring = thread_ring(false);
+    if (ring) append(ring, asynctop_now_ticks(), kind_task_location, name, task, 0);
+}
 
 static uint64_t hash_bytes(const char *bytes, size_t length) {
     uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
@@ -320,7 +346,9 @@ SWIFTCALL async_task_and_context swift_task_create(
     if (!__atomic_load_n(&installed, __ATOMIC_RELAXED) || !asynctop_tracing_enabled() || current.creating) {
         return real(flags, options, result_type, entry, context);
     }
-    uint64_t site = spawn_site_key(__builtin_frame_address(0));
+    // Cached name ids belong to the region they were interned in: the generation keeps other regions' apart.
+    uint64_t region_salt = (uint64_t)__atomic_load_n(&region_generation, __ATOMIC_ACQUIRE) * 0xD6E8FEB86659FD93ull;
+    uint64_t site = spawn_site_key(__builtin_frame_address(0)) ^ region_salt;
     void *parent = swift_task_getCurrent();
     current.creating = 1;
     current.held_job = NULL;
@@ -335,11 +363,22 @@ SWIFTCALL async_task_and_context swift_task_create(
         uint64_t id = swift_task_getJobTaskId(created.task);
         uint64_t parent_id = parent ? swift_task_getJobTaskId(parent) : 0;
         const char *name = task_name_option(options);
-        uint32_t name_id = name ? cached(name_cache, hash_bytes(name, strlen(name)),
-                                         (uint32_t (*)(const void *, size_t))intern_name_miss, name, strlen(name)) : 0;
-        uint32_t site_id = cached(site_cache, site, intern_site_miss, NULL, 0);
+        uint32_t name_id = 0;
+        if (name) {
+            size_t length = strlen(name);
+            uint64_t hash = hash_bytes(name, length) ^ region_salt;
+            name_id = cache_find(name_cache, hash);
+            if (!name_id) {
+                name_id = callbacks.intern_name(name, length);
+                cache_store(name_cache, hash, name_id);
+            }
+        }
         uint64_t now = asynctop_now_ticks();
         append(ring, now, kind_task_spawned, name_id, id, parent_id);
+        // A new call path is named off this thread (symbolicating takes milliseconds): its location comes later,
+        // from the Swift side's resolver thread.
+        uint32_t site_id = cache_find(site_cache, site);
+        if (!site_id) site_id = callbacks.site_name(site, id);
         if (site_id) append(ring, now, kind_task_location, site_id, id, 0);
     }
     if (current.held_job) {

@@ -89,3 +89,5 @@ Task.detached(name: "sample main") {
     done.signal()
 }
 done.wait()
+// 'sample main' signals before it returns: give it a moment to end, so that its end is traced before exit.
+usleep(50_000)

@@ -67,7 +67,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public static var taskFailed: EventKind { EventKind(rawValue: 0x0406) }
     /// A task finished cancelled. id: task id.
     @inlinable public static var taskCancelled: EventKind { EventKind(rawValue: 0x0407) }
-    /// Where a task was spawned. id: task id; name: call site (`file:line`). Follows `taskSpawned`.
+    /// Where a task was spawned. id: task id; name: call site (`file:line`). Follows `taskSpawned`, on the same ring
+    /// (the runtime), or later from another thread (the concurrency tap names a new call path off the creating
+    /// thread).
     @inlinable public static var taskLocation: EventKind { EventKind(rawValue: 0x0408) }
     /// A failure nobody observed: a failed task's result was released unawaited, or a callback threw.
     /// id: task or callback id; arg: NameID of the error's description.

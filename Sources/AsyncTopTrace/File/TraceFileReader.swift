@@ -190,7 +190,13 @@ public final class TraceFileReader {
                 payload.withUnsafeBytes { raw in
                     var reader = ByteReader(bytes: raw)
                     if let index = try? reader.varint(), let thread = try? reader.varint(), let loop = try? reader.varint() {
-                        rings.append(RingIdentity(index: Int(truncatingIfNeeded: index), threadID: thread, loop: UInt16(truncatingIfNeeded: loop)))
+                        let identity = RingIdentity(index: Int(truncatingIfNeeded: index), threadID: thread, loop: UInt16(truncatingIfNeeded: loop))
+                        // A later identity of a ring completes an earlier one (read before its producer wrote it).
+                        if let known = rings.firstIndex(where: { $0.index == identity.index }) {
+                            rings[known] = identity
+                        } else {
+                            rings.append(identity)
+                        }
                     }
                 }
             case nil:

@@ -88,6 +88,9 @@ struct RegionCursor {
             remaining -= delivered
             batch.missedByRing[index] += missed
             if delivered > 0 {
+                // A ring is counted as claimed before its producer writes whose it is; by its first published
+                // event it has (the head's release store orders it), so an identity read too early is read again.
+                if identities[index].threadID == 0 { identities[index] = view.ringIdentity(index) }
                 batch.segments.append(EventBatch.Segment(ring: identities[index], range: start..<(start + delivered)))
             }
         }

@@ -28,9 +28,11 @@ typedef struct asynctop_tap_callbacks {
     bool (*claim_ring)(bool runs_jobs, asynctop_tap_ring *out);
     /// The name-table id of `length` bytes of UTF-8 (a task's name).
     uint32_t (*intern_name)(const char *bytes, size_t length);
-    /// The name-table id of the code creating a task now ("file:line" when it can be told), called from inside
-    /// the creation, on a new creating call path.
-    uint32_t (*intern_site)(void);
+    /// The name-table id of the creating call path `key` (a hash of its return addresses), called from inside a
+    /// creation of task `task` when the tap's cache has none: the id if the path is already named, else 0, and
+    /// the Swift side names the path off this thread and writes the task's location later
+    /// (`asynctop_tap_emit_location`), caching the name (`asynctop_tap_cache_site`).
+    uint32_t (*site_name)(uint64_t key, uint64_t task);
     /// The name-table id of the description of the Swift error stored at `error_slot` (an `any Error`).
     uint32_t (*describe_error)(void *const *error_slot);
 } asynctop_tap_callbacks;
@@ -52,6 +54,11 @@ typedef enum asynctop_tap_status {
 /// with no queue recorded are passed on to the runtime untimed, and counted.
 void asynctop_tap_set_queue(uint8_t priority, void *queue);
 
+/// Caches the name of a creating call path, and writes a `task_location` on the calling thread's ring: the Swift
+/// side's resolver uses them once it has named a path.
+void asynctop_tap_cache_site(uint64_t key, uint32_t name);
+void asynctop_tap_emit_location(uint64_t task, uint32_t name);
+
 /// Names jobs of `kind` (a `JobKind`) in their `jobBegan` events.
 void asynctop_tap_set_job_label(uint8_t kind, uint32_t name);
 
@@ -61,6 +68,10 @@ asynctop_tap_status asynctop_tap_install(asynctop_tap_callbacks callbacks);
 
 /// Writes a `counter` event (name id, value) on the calling thread's ring.
 void asynctop_tap_emit_counter(uint32_t name, uint64_t value);
+
+/// Tells every thread that the Swift side now points at another region: each claims a ring there on its next
+/// event (the old region must stay mapped: a job that began before may still end into it).
+void asynctop_tap_region_changed(void);
 
 /// Takes the tap out (the hook that was there before it is put back, and task creation is no longer traced), or
 /// puts it back in. False when there was nothing to do, or when another library changed the hook meanwhile (it is
