@@ -9,9 +9,10 @@ import Synchronization
 /// The runtime creates these queues itself ("Swift global concurrent queue", as wide as the machine has CPUs)
 /// and keeps them private; asking from inside one of its jobs is the only public way to them.
 enum RuntimeQueues {
-    /// Swift's task priorities (`TaskPriority` raw values): background, utility/low, medium, userInitiated/high,
-    /// userInteractive.
-    static let priorities: [UInt8] = [0x09, 0x11, 0x15, 0x19, 0x21]
+    /// Swift's task priorities (`TaskPriority` raw values): unspecified, background, utility/low, medium,
+    /// userInitiated/high, userInteractive. A task asked for with one may run its job at another (unspecified
+    /// becomes the creating thread's); each probe records the priority its job really has.
+    static let priorities: [UInt8] = [0x00, 0x09, 0x11, 0x15, 0x19, 0x21]
     static let runtimeQueueLabel = "Swift global concurrent queue"
 
     static func learn() throws(ConcurrencyTapError) {
@@ -22,7 +23,7 @@ enum RuntimeQueues {
             Task.detached(priority: TaskPriority(rawValue: priority)) {
                 let queue = asynctop_tap_current_queue()
                 let label = queue.flatMap { asynctop_tap_queue_label($0) }.map { String(cString: $0) } ?? ""
-                let actual = UInt8(truncatingIfNeeded: Task.currentPriority.rawValue)
+                let actual = UInt8(truncatingIfNeeded: asynctop_tap_current_job_priority())
                 let address = UInt(bitPattern: queue)
                 found.entries.withLock { $0.append((actual, address, label)) }
                 done.signal()

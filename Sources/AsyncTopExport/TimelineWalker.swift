@@ -118,16 +118,16 @@ public struct TimelineWalker<Sink: TimelineSink> {
             loops.append(contentsOf: repeatElement(LoopTimeline(), count: index + 1 - loops.count))
         }
         loops[index].announced = true
-        sink.thread(loop: loop, threadID: threads[loop] ?? UInt64(loop) + 1, name: "loop \(loop)")
+        sink.thread(loop: loop, threadID: threads[loop] ?? UInt64(loop) + 1, name: ProducerKind.name(loop: loop))
     }
 
     /// Numbers a new counter track and announces it.
     private mutating func newCounterTrack(_ track: CounterTrack) -> Int {
         let name: String
         switch track {
-        case .queueDepth(let loop): name = "loop \(loop) callbacks queued"
-        case .latency(let loop): name = "loop \(loop) latency (ms)"
-        case .pendingTimers(let loop): name = "loop \(loop) timers pending"
+        case .queueDepth(let loop): name = "\(ProducerKind.name(loop: loop)) callbacks queued"
+        case .latency(let loop): name = "\(ProducerKind.name(loop: loop)) latency (ms)"
+        case .pendingTimers(let loop): name = "\(ProducerKind.name(loop: loop)) timers pending"
         case .user(let id): name = names.string(for: id).map { TerminalSafeText.make($0) } ?? "counter \(id.rawValue)"
         }
         let index = counterTracks

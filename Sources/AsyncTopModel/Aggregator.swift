@@ -303,6 +303,12 @@ public struct Aggregator: Sendable {
             state.pool.queued -= 1
             state.pool.running += 1
             loop.tickStartedAt = time
+            let delay = calibration.nanoseconds(event.arg)
+            if delay >= thresholds.starvedNanoseconds {
+                let wait = (start: time - min(time, delay), end: time)
+                let position = state.pool.longWaits.firstIndex { $0.end > time } ?? state.pool.longWaits.endIndex
+                state.pool.longWaits.insert(wait, at: position)
+            }
             if event.kind == .jobBegan {
                 recordLatency(&loop, calibration.nanoseconds(event.arg))
                 if let kind = JobKind(rawValue: UInt8(truncatingIfNeeded: event.id)) { state.pool.otherJobs[kind, default: 0] += 1 }
@@ -317,6 +323,9 @@ public struct Aggregator: Sendable {
             loop.ticks += 1
             loop.seconds.update(second: loop.openSecond) { $0.ticks += 1 }
             addBusy(&loop, from: start, to: time)
+            if time - min(time, start) >= thresholds.starvedNanoseconds {
+                state.pool.busyIntervals[event.loop, default: []].append((start, time))
+            }
             let duration = time - min(time, start)
             if event.kind == .jobEnded, let running = loop.running {
                 loop.running = nil
@@ -327,24 +336,36 @@ public struct Aggregator: Sendable {
                 }
             }
         }
-        let saturated = state.pool.width > 0 && state.pool.running >= state.pool.width && state.pool.queued > 0
-        if !saturated {
-            state.pool.saturatedSince = nil
-        } else if state.pool.saturatedSince == nil {
-            state.pool.saturatedSince = time
-            state.pool.warnedSaturated = false
-        }
     }
 
-    /// The pool-saturated rule: every pool thread busy, with jobs waiting, for the starvation threshold.
+    /// The pool-saturated rule: a job waited at least the starvation threshold while every pool thread ran jobs the
+    /// whole time. Judged from intervals, not from a running count: each thread's ring is read in turn, so events
+    /// of different threads arrive out of order, and whether the threads were busy together is only known once
+    /// all of them have been read that far (waits are judged `PoolState.judgingDelayNanoseconds` after they end).
     private mutating func warnIfPoolSaturated(now: UInt64) {
-        guard let since = state.pool.saturatedSince, !state.pool.warnedSaturated,
-            now - min(now, since) >= thresholds.starvedNanoseconds
-        else { return }
-        state.pool.warnedSaturated = true
-        let pool = state.pool
-        warn(.poolSaturated, at: now, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
-             detail: "all \(pool.width) threads busy for \(Format.duration(now - since)) with \(max(0, pool.queued)) jobs waiting")
+        let width = state.pool.width
+        let ripe = now - min(now, PoolState.judgingDelayNanoseconds)
+        var judged = 0
+        for wait in state.pool.longWaits {
+            guard wait.end <= ripe else { break }
+            judged += 1
+            guard width > 0, wait.start >= state.pool.saturationWarnedUntil else { continue }
+            // A thread counts if it was busy from the wait's start until the job began, less the hand-over: the job
+            // that waited starts on the thread whose job has just ended.
+            let handOver = PoolState.handOverNanoseconds
+            let covering = state.pool.busyIntervals.values.filter { intervals in
+                intervals.contains { $0.start <= wait.start && $0.end &+ handOver >= wait.end }
+            }.count
+            guard covering >= width else { continue }
+            state.pool.saturationWarnedUntil = wait.end
+            warn(.poolSaturated, at: wait.end, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
+                 detail: "all \(width) threads busy while a job waited \(Format.duration(wait.end - wait.start))")
+        }
+        state.pool.longWaits.removeFirst(judged)
+        let horizon = ripe - min(ripe, 2 * PoolState.judgingDelayNanoseconds)
+        for key in Array(state.pool.busyIntervals.keys) {
+            state.pool.busyIntervals[key]?.removeAll { $0.end < horizon }
+        }
     }
 
     /// Records a scheduling delay in the loop's open second (the current event's).

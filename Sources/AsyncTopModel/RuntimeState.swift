@@ -301,9 +301,17 @@ public struct PoolState: Sendable {
     public var jobsRun: UInt64 = 0
     /// Jobs that were not one task's poll, by what they are (an actor drain runs jobs of several tasks).
     public var otherJobs: [JobKind: UInt64] = [:]
-    /// Since when every pool thread has been busy with jobs waiting (nil: not saturated now).
-    var saturatedSince: UInt64?
-    var warnedSaturated = false
+    /// Jobs that waited at least the starvation threshold, by end of wait, not yet judged by the pool-saturated
+    /// rule; and each pool thread's recent jobs that ran at least as long (the only ones that can cover such a
+    /// wait).
+    var longWaits: [(start: UInt64, end: UInt64)] = []
+    var busyIntervals: [UInt16: [(start: UInt64, end: UInt64)]] = [:]
+    /// Waits ending before this are part of a saturation already warned about.
+    var saturationWarnedUntil: UInt64 = 0
+    /// How long after a wait ends the rule judges it (every thread's ring has been read that far by then).
+    static let judgingDelayNanoseconds: UInt64 = 500_000_000
+    /// Time between one job's end on a thread and the next one's start there that still counts as busy.
+    static let handOverNanoseconds: UInt64 = 2_000_000
 
     /// The counter the tap reports the pool's width in.
     public static let widthCounter = "swift.pool.width"

@@ -462,6 +462,11 @@ asynctop_tap_counts asynctop_tap_get_counts(void) {
 }
 
 void *asynctop_tap_current_queue(void) { return dispatch_get_current_queue(); }
+
+int asynctop_tap_current_job_priority(void) {
+    void *task = swift_task_getCurrent();
+    return task ? job_priority(job_flags(task)) : -1;
+}
 const char *asynctop_tap_queue_label(void *queue) { return dispatch_queue_get_label(queue); }
 
 int64_t asynctop_tap_runtime_layout_version(void) {

@@ -41,7 +41,7 @@ struct StatsCommand: ParsableCommand {
             lines.append("pool       \(pool.threads) threads (width \(pool.width))  busy \(Format.decimal(pool.busyRatio * 100, digits: 1))%  \(pool.jobsRun) jobs run\(others.isEmpty ? "" : " (\(others))")  queue max \(pool.maxQueued)  delay p50 \(ms(pool.latencyMilliseconds.p50))  p99 \(ms(pool.latencyMilliseconds.p99))  max \(ms(pool.latencyMilliseconds.max))")
         }
         for loop in s.loops where loop.producer != "enqueuing_thread" {
-            let label = loop.producer == "pool_thread" ? "pool thread \(Int(loop.id) - Int(ProducerKind.poolThreadBase) + 1)" : "loop \(loop.id)"
+            let label = ProducerKind.name(loop: loop.id)
             lines.append("\(label)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%  \(loop.ticks) \(loop.producer == "pool_thread" ? "jobs" : "ticks")  latency p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
         }
         lines.append("callbacks  \(s.callbacks.count) run, \(s.callbacks.failed) failed")

@@ -5,7 +5,9 @@ import Foundation
 import Testing
 
 /// Every demo runs headless for a few seconds, read the way the monitor reads it; what it teaches is asserted
-/// on the aggregated state (and, where a figure changes over the run, on the events themselves).
+/// on the aggregated state (and, where a figure changes over the run, on the events themselves). The demos on
+/// Swift's global executor are tested through the `asynctop` binary instead (ConcurrencyTapTests): the test
+/// process's own tasks share that executor with them.
 @Suite(.serialized) struct DemoTests {
     struct Run {
         var state: RuntimeState
@@ -44,7 +46,7 @@ import Testing
     @Test func everyDemoIsListedAndNamed() {
         #expect(DemoCatalog.all.map(\.name) == [
             "hello-gather", "blocking-callback", "microtask-starvation", "timer-drift", "fan-out", "backpressure",
-            "echo-server", "errors-and-cancellation", "multi-loop",
+            "echo-server", "errors-and-cancellation", "multi-loop", "pool-starvation", "actor-contention",
         ])
         #expect(DemoCatalog.all.allSatisfy { !$0.summary.isEmpty && $0.narrative.count >= 2 })
     }

@@ -182,6 +182,33 @@ import Testing
         #expect(recording.state.totals.tasksCompleted > 0)
     }
 
+    /// `asynctop demo NAME --record F`: a demo on the real global executor, recorded by the binary, read back.
+    static func recordDemo(_ name: String, seconds: Int) throws -> Recording {
+        let path = temporaryFile("atrace")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try ChildProcess.run(asynctopPath, ["demo", name, "--record", path, "--duration", String(seconds)])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try Recording(path: path)
+    }
+
+    @Test func poolStarvationDemoBlocksThePoolAndIsWarned() throws {
+        let state = try Self.recordDemo("pool-starvation", seconds: 5).state
+        let held = state.warnings.filter { $0.kind == .blocking && $0.subject == "report (usleep)" }
+        #expect(held.count >= 4 && held.allSatisfy { $0.detail.contains("held a pool thread for 50") }, "\(held)")
+        #expect(state.warnings.contains { $0.kind == .poolSaturated }, "\(state.warnings.map(\.kind))")
+        #expect(state.warnings.contains { $0.kind == .starved && $0.subject == "request" })
+        let delays = state.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }.map { $0.latency.max }
+        #expect((delays.max() ?? 0) >= 400_000_000, "requests waited for the reports' threads")
+    }
+
+    @Test func actorContentionDemoSerialisesOnOneActor() throws {
+        let state = try Self.recordDemo("actor-contention", seconds: 3).state
+        #expect((state.pool.otherJobs[.actorDrain] ?? 0) + (state.pool.otherJobs[.actorDrainSeparate] ?? 0) > 100)
+        // 40 deposits of 5 × 0.3 ms on one actor: a round takes at least its 60 ms of work, one call at a time.
+        #expect((state.counterPeaks["deposits.round_ms"] ?? 0) >= 55, "\(state.counters)")
+        #expect(state.tasks.values.contains { state.name(of: $0) == "deposit (1 ledger)" })
+    }
+
     @Test func badInputIsRefusedClearlyAndTheChildStatusIsPassedOn() throws {
         let script = Self.temporaryFile("sh")
         try "#!/bin/sh\nexit 0\n".write(toFile: script, atomically: true, encoding: .utf8)

@@ -32,11 +32,11 @@ import Testing
 
     @Test func theTourStartsWithNoArgumentsAndMovesOn() throws {
         let tmux = try Tmux("XDG_RUNTIME_DIR=/nonexistent-asynctop \(asynctopPath)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
-        var screen = try tmux.waitFor { $0.contains("tour 1/9: hello-gather") }
-        #expect(screen.contains("tour 1/9: hello-gather"))
+        var screen = try tmux.waitFor { $0.contains("tour 1/11: hello-gather") }
+        #expect(screen.contains("tour 1/11: hello-gather"))
         try tmux.type("n")
-        screen = try tmux.waitFor { $0.contains("tour 2/9: blocking-callback") }
-        #expect(screen.contains("tour 2/9: blocking-callback"))
+        screen = try tmux.waitFor { $0.contains("tour 2/11: blocking-callback") }
+        #expect(screen.contains("tour 2/11: blocking-callback"))
         try tmux.type("q")
         #expect(tmux.exitStatus() == 0)
     }

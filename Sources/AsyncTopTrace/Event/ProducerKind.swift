@@ -15,6 +15,25 @@ public enum ProducerKind: Sendable, Hashable {
     public static let poolThreadBase: UInt16 = 0x8000
     public static let enqueuingThreadBase: UInt16 = 0xC000
 
+    /// A short label for a loop id, for narrow columns: "1" (an event loop), "p1" (pool thread 1), "t1" (the
+    /// first other thread that enqueued jobs).
+    public static func label(loop: UInt16) -> String {
+        switch ProducerKind(loop: loop) {
+        case .eventLoop: return String(loop)
+        case .poolThread: return "p\(loop - poolThreadBase + 1)"
+        case .enqueuingThread: return "t\(loop - enqueuingThreadBase + 1)"
+        }
+    }
+
+    /// A loop id as a person reads it: "loop 1", "pool thread 1", "thread 1" (one that only enqueues jobs).
+    public static func name(loop: UInt16) -> String {
+        switch ProducerKind(loop: loop) {
+        case .eventLoop: return "loop \(loop)"
+        case .poolThread: return "pool thread \(loop - poolThreadBase + 1)"
+        case .enqueuingThread: return "thread \(loop - enqueuingThreadBase + 1)"
+        }
+    }
+
     @inlinable
     public init(loop: UInt16) {
         if loop >= Self.enqueuingThreadBase {

@@ -1,4 +1,5 @@
 import AsyncTopModel
+import AsyncTopTrace
 
 /// View 3: one task — its facts, poll-time and scheduled-wait histograms with percentiles, and its recent
 /// events (its state history).
@@ -19,7 +20,7 @@ enum TaskDetailView {
             row += 1
         }
         line("Task \(task.id)  \(runtime.name(of: task))", .title)
-        line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   loop \(task.loop)   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task))", TasksView.stateStyle(task.state))
+        line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   on \(ProducerKind.name(loop: task.loop))   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task))", TasksView.stateStyle(task.state))
         line("polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds))   scheduled \(Format.duration(task.scheduledWaitNanoseconds))   idle \(Format.duration(task.idleNanoseconds))   total \(Format.duration(task.totalNanoseconds(now: now)))")
         if let error = runtime.error(of: task) { line("error: \(error)", .warning) }
         row += 1

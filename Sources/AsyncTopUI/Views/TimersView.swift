@@ -1,4 +1,5 @@
 import AsyncTopModel
+import AsyncTopTrace
 
 /// View 4: pending timers by deadline, with a live countdown, interval, times fired and last lateness.
 enum TimersView {
@@ -26,7 +27,7 @@ enum TimersView {
             let cells = [
                 String(timer.id), timer.site.isEmpty ? "-" : timer.site, countdown,
                 timer.intervalNanoseconds.map(Format.duration) ?? "once", String(timer.timesFired),
-                timer.lastLatenessNanoseconds.map(Format.duration) ?? "-", String(timer.loop),
+                timer.lastLatenessNanoseconds.map(Format.duration) ?? "-", ProducerKind.label(loop: timer.loop),
             ]
             let style: Style = timer.deadlineNanoseconds < now ? .notice : late >= 10_000_000 ? .warning : .plain
             return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(timer.id))

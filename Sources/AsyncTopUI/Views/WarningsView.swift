@@ -1,4 +1,5 @@
 import AsyncTopModel
+import AsyncTopTrace
 
 /// View 6: the warnings, newest first; Enter opens the culprit (task, call site, timer or loop).
 enum WarningsView {
@@ -17,7 +18,7 @@ enum WarningsView {
         let lines = newestFirst.map { warning -> ListDrawing.Line in
             let cells = [
                 Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)), warning.kind.rawValue,
-                String(warning.loop), warning.subject, warning.detail,
+                warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject, warning.detail,
             ]
             return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: .warning, target: warning.culprit)
         }

@@ -101,6 +101,8 @@ asynctop_tap_counts asynctop_tap_get_counts(void);
 
 /// The runtime's queue for the calling job: `dispatch_get_current_queue()` and its label, for the probe.
 void *asynctop_tap_current_queue(void);
+/// The priority in the running task's job flags (what the global executor picks a queue by), or -1 outside a task.
+int asynctop_tap_current_job_priority(void);
 const char *asynctop_tap_queue_label(void *queue);
 
 /// The name of the symbol `address` is in (dladdr), or NULL.
