@@ -48,7 +48,7 @@ struct PerfettoTraceWriter: TimelineSink {
             interned.field(2, message: name)
         }
         for (id, bytes) in names.all() { intern(UInt64(id.rawValue), TerminalSafeText.make(bytes)) }
-        for category in [SliceCategory.callback, .microtask, .poll] { intern(Self.labelBase + UInt64(category.rawValue), category.label.description) }
+        for category in SliceCategory.allCases { intern(Self.labelBase + UInt64(category.rawValue), category.label.description) }
         for label in [InstantLabel.wake, .enqueue, .timerFired, .failure, .mark] { intern(Self.labelBase + 16 + UInt64(label.rawValue), label.text.description) }
         var first = ProtoBuffer()
         first.field(10, varint: Self.sequence)

@@ -34,13 +34,15 @@ extension ChromeTraceWriter: TimelineWriter {}
 extension PerfettoTraceWriter: TimelineWriter {}
 
 /// Which kind of work a thread slice is.
-public enum SliceCategory: UInt8, Sendable {
-    case callback, microtask, poll
+public enum SliceCategory: UInt8, Sendable, CaseIterable {
+    /// `job` is a Swift Concurrency job that is not one task's poll (an actor drain).
+    case callback, microtask, poll, job
     public var label: StaticString {
         switch self {
         case .callback: return "callback"
         case .microtask: return "microtask"
         case .poll: return "poll"
+        case .job: return "job"
         }
     }
 }
@@ -166,7 +168,10 @@ public struct TimelineWalker<Sink: TimelineSink> {
                 loops[slot].latencyTrack = track
             }
             sink.counter(track, at: ns, value: Double(calibration.nanoseconds(event.arg)) / 1e6)
-        case .callbackEnded, .microtaskEnded, .callbackFailed, .taskPollEnded:
+        case .jobBegan:
+            loops[slot].openSlices.append(event.id)
+            sink.sliceBegin(loop: loop, at: ns, name: event.name, category: .job, id: event.id, terminatingFlow: nil)
+        case .callbackEnded, .microtaskEnded, .callbackFailed, .taskPollEnded, .jobEnded:
             guard let top = loops[slot].openSlices.last, top == event.id else { break }
             loops[slot].openSlices.removeLast()
             sink.sliceEnd(loop: loop, at: ns)
@@ -180,7 +185,9 @@ public struct TimelineWalker<Sink: TimelineSink> {
         case .taskCompleted, .taskFailed, .taskCancelled:
             guard let name = openTasks.removeValue(forKey: event.id) else { break }
             sink.taskEnd(task: event.id, at: ns, name: name, outcome: event.kind)
-        case .taskWoken:
+        case .taskWoken, .jobEnqueued:
+            // A task made ready (by its loop, or handed to Swift's global executor): a flow to the poll it causes.
+            guard event.kind == .taskWoken || event.id != 0 else { break }
             let flow = loops[slot].openSlices.isEmpty ? nil : newFlow()
             if let flow { pendingFlows[event.id << 1] = flow }
             sink.instant(loop: loop, at: ns, name: .none, label: .wake, id: event.id, flow: flow)
