@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncTopConcurrency
 import AsyncTopTrace
 import CAsyncTopConcurrency
-import CAsyncTopSupport
 import Dispatch
 import Foundation
 import Synchronization
@@ -79,7 +78,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
         report.add("tapped_vs_untapped", median(pairs.map { $0.untapped.wallSeconds / $0.tapped.wallSeconds }), "×", "throughput ratio, paired")
         tap.resume()
         report.add("tap_ns_per_job", Self.instrumentationNanoseconds(), "ns", "the tap's per-job work, in a loop")
-        report.add("clock_read_ns", Self.clockReadNanoseconds(), "ns", "baseline: one trace-clock read (the tap makes 3)")
+        report.add("clock_read_ns", Measurement.clockReadNanoseconds(), "ns", "baseline: one trace-clock read (the tap makes 3)")
         report.add("cpu_ns_per_job_tapped", median(pairs.map { $0.tapped.cpuSeconds * 1e9 / jobs }), "ns", "whole-process CPU per job")
         report.add("cpu_ns_per_job_untapped", median(pairs.map { $0.untapped.cpuSeconds * 1e9 / jobs }), "ns", "whole-process CPU per job")
         let addedAllocations = allocations.tapped.flatMap { tapped in allocations.untapped.map { tapped - $0 } }
@@ -103,16 +102,6 @@ struct ConcurrencyBenchmark: ParsableCommand {
         }
         done.wait()
         return result.withLock { $0 }
-    }
-
-    /// Nanoseconds per read of the trace clock, median of 9 runs of 10M.
-    static func clockReadNanoseconds() -> Double {
-        var sink: UInt64 = 0
-        let perRead = Measurement.medianNanosecondsPerOperation(runs: 9, operations: 10_000_000) {
-            for _ in 0..<10_000_000 { sink &+= asynctop_now_ticks() }
-        }
-        if sink == 42 { print("") }
-        return perRead
     }
 
     struct Round {

@@ -18,6 +18,17 @@ enum Measurement {
         return samples[samples.count / 2]
     }
 
+    /// Nanoseconds per bare read of the trace clock (`TraceClock.now`, the TSC here): the floor under every
+    /// timestamp a tracer takes. Median of 5 runs of `reads`.
+    static func clockReadNanoseconds(reads: Int = 10_000_000) -> Double {
+        var sink: UInt64 = 0
+        let perRead = medianNanosecondsPerOperation(operations: reads) {
+            for _ in 0..<reads { sink &+= TraceClock.now() }
+        }
+        withExtendedLifetime(sink) {}
+        return perRead
+    }
+
     /// The best of `runs` measurements of operations per second, after one warm-up run.
     static func bestOperationsPerSecond(runs: Int = 5, operations: Int, _ body: () -> Void) -> Double {
         withoutActuallyEscaping(body) { body in
