@@ -216,12 +216,19 @@ import Testing
         let plain = Self.temporaryFile("txt")
         try "not a program".write(toFile: plain, atomically: true, encoding: .utf8)
         chmod(plain, 0o644)
-        defer { for path in [script, plain] { try? FileManager.default.removeItem(atPath: path) } }
+        // A Swift program built with -static-stdlib: its runtime is inside it, where no preloaded library reaches.
+        let source = Self.temporaryFile("swift")
+        let staticProgram = Self.temporaryFile("static")
+        try "print(1)\n".write(toFile: source, atomically: true, encoding: .utf8)
+        let compiled = try ChildProcess.run("/usr/bin/env", ["swiftc", "-static-stdlib", source, "-o", staticProgram])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        defer { for path in [script, plain, source, staticProgram] { try? FileManager.default.removeItem(atPath: path) } }
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["run", "--", "/bin/true"], 2, "is not a Swift program"),
             (["run", "--", "no-such-program-here"], 2, "no such program"),
             (["run", "--", script], 2, "is not an ELF executable"),
             (["run", "--", plain], 2, "is not an executable file"),
+            (["run", "--", staticProgram], 2, "was built with -static-stdlib"),
             (["run"], 64, "give the program to run"),
             (["record", "-o", Self.temporaryFile("atrace"), "--", "/bin/true"], 2, "is not a Swift program"),
             (["record", "-o", Self.temporaryFile("atrace"), "--", Self.samplePath, "--untraced", "--exit", "7"], 7, ""),
