@@ -61,6 +61,11 @@ public final class ConcurrencyTap: Sendable {
         }
     }
 
+    /// Waits until every new spawn site seen so far is named and its tasks' locations are written (the names are
+    /// made off the creating threads, taking milliseconds each), or `timeout` seconds pass. The tap does this at
+    /// exit; call it before a measurement that must not share the machine with the symbolicator.
+    public func flushSpawnSites(timeout: Double = 1) { TapThreads.flushSpawnSites(timeout: timeout) }
+
     /// Stops tracing: the global executor's hook goes back to what it was before the tap, and task creations
     /// are passed on untraced. For programs that trace a stretch of their run, and for the benchmark's untapped
     /// side. False if the tap was not in place, or another library has replaced the hook since.

@@ -26,8 +26,10 @@ enum TapThreads {
     static func start(region: Region) {
         self.region = region
         sites = SpawnSites(names: region.names)
-        atexit { TapThreads.sites?.flush(timeout: 1) }
+        atexit { TapThreads.flushSpawnSites(timeout: 1) }
     }
+
+    static func flushSpawnSites(timeout: Double) { sites?.flush(timeout: timeout) }
 
     /// Points the tap at `region` from now on (see `ConcurrencyTap.trace(into:)`). Not thread-safe against itself:
     /// the tap's lock serialises callers.

@@ -582,9 +582,10 @@ public struct Aggregator: Sendable {
     private mutating func endPoll(of task: TaskState, lasting duration: UInt64, at time: UInt64, loop: UInt16) {
         state.taskDetails[task.id]?.pollTimes.record(duration)
         guard duration >= thresholds.blockingNanoseconds else { return }
-        let held = ProducerKind(loop: loop) == .poolThread ? "held a pool thread" : "blocked the loop"
-        warn(.blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id),
-             detail: "poll \(held) for \(Format.duration(duration))")
+        // The figure early: a narrow column cuts the end of the line.
+        let detail = ProducerKind(loop: loop) == .poolThread
+            ? "held a pool thread for \(Format.duration(duration))" : "poll blocked the loop for \(Format.duration(duration))"
+        warn(.blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id), detail: detail)
     }
 
     private mutating func unobserved(_ event: TraceEvent, subject: String, at time: UInt64, names: any NameResolver) {

@@ -28,8 +28,9 @@ import Glibc
 ///   The workload's CPU time per job cannot show it: a job costs ~2.5 µs of CPU there, and that figure moves by
 ///   more than the tap's cost from round to round (dispatch's threads spin and park as they please);
 ///   `cpu_ns_per_job_tapped` and `_untapped` are printed for the record.
-/// - `allocations_per_job`: heap allocations the tap adds per job (a tapped round's count less an untapped one's,
-///   under malloc-interposer).
+/// - `allocations_per_job`: heap allocations of the tap's per-job work, counted over 1M runs of it in a loop under
+///   malloc-interposer (exact: nothing else runs in that loop); `allocations_per_job_workload`, a tapped round's
+///   count less an untapped one's, which also counts what dispatch allocates as its threads interleave.
 struct ConcurrencyBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concurrency", abstract: "Swift Concurrency jobs on the global executor: tapped against untapped.")
@@ -58,8 +59,10 @@ struct ConcurrencyBenchmark: ParsableCommand {
             let untapped = Self.round()
             if pair > 0 { pairs.append((tapped, untapped)) }
         }
-        // Allocations: the sides take turns twice and the second pair counts (the first allocation count of a
-        // process takes in the counter's own start-up).
+        // Allocations: counted process-wide, so the spawn-site symbolicator (which allocates plenty, once per new
+        // call path) must be done first; the sides take turns twice and the second pair counts (the first
+        // allocation count of a process takes in the counter's own start-up).
+        tap.flushSpawnSites(timeout: 10)
         var allocations: (tapped: Double?, untapped: Double?) = (nil, nil)
         for _ in 0..<2 {
             tap.resume()
@@ -77,22 +80,41 @@ struct ConcurrencyBenchmark: ParsableCommand {
         report.add("jobs_per_s_untapped", median(pairs.map { jobs / $0.untapped.wallSeconds }), "jobs/s")
         report.add("tapped_vs_untapped", median(pairs.map { $0.untapped.wallSeconds / $0.tapped.wallSeconds }), "×", "throughput ratio, paired")
         tap.resume()
-        report.add("tap_ns_per_job", Self.instrumentationNanoseconds(), "ns", "the tap's per-job work, in a loop")
+        report.add("tap_ns_per_job", Self.instrumentationNanoseconds(tap), "ns", "the tap's per-job work, in a loop")
         report.add("clock_read_ns", Measurement.clockReadNanoseconds(), "ns", "baseline: one trace-clock read (the tap makes 3)")
         report.add("cpu_ns_per_job_tapped", median(pairs.map { $0.tapped.cpuSeconds * 1e9 / jobs }), "ns", "whole-process CPU per job")
         report.add("cpu_ns_per_job_untapped", median(pairs.map { $0.untapped.cpuSeconds * 1e9 / jobs }), "ns", "whole-process CPU per job")
         let addedAllocations = allocations.tapped.flatMap { tapped in allocations.untapped.map { tapped - $0 } }
-        report.add("allocations_per_job", addedAllocations, "", "added by the tap (n/a without malloc-interposer)")
+        report.add("allocations_per_job", Self.instrumentationAllocations(tap), "", "the tap's per-job work (n/a without malloc-interposer)")
+        report.add("allocations_per_job_workload", addedAllocations, "", "tapped round less untapped, whole process")
         let counts = tap.counts
         report.add("untimed_jobs", Double(counts.untimed_jobs), "", "jobs of a priority with no known queue")
         report.print(json: options.json)
     }
 
+    /// Heap allocations per iteration of the tap's per-job instrumentation, over 1M iterations inside a task.
+    static func instrumentationAllocations(_ tap: ConcurrencyTap) -> Double? {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Double?>(nil)
+        Task.detached {
+            asynctop_tap_measure_instrumentation(1_000)  // the thread's ring is claimed (once) before counting
+            tap.flushSpawnSites(timeout: 10)  // this task's own spawn site is being named: let that finish
+            let perIteration = Measurement.allocationsPerOperation(operations: 1_000_000) {
+                asynctop_tap_measure_instrumentation(1_000_000)
+            }
+            result.withLock { $0 = perIteration }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }
+    }
+
     /// Nanoseconds per iteration of the tap's per-job instrumentation, median of 9 runs of 1M, inside a task.
-    static func instrumentationNanoseconds() -> Double {
+    static func instrumentationNanoseconds(_ tap: ConcurrencyTap) -> Double {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Double>(0)
         Task.detached {
+            tap.flushSpawnSites(timeout: 10)  // this task's own spawn site is being named: let that finish
             let iterations = 1_000_000
             let perIteration = Measurement.medianNanosecondsPerOperation(runs: 9, operations: iterations) {
                 asynctop_tap_measure_instrumentation(UInt64(iterations))
