@@ -12,7 +12,7 @@ extension Demo {
         summary: "blocking calls in async code hold Swift's cooperative pool and every request waits; then the fix",
         narrative: [
             "Swift runs tasks on a pool with one thread per CPU (the global executor). A 'request' task arrives every 20 ms and needs under a millisecond. Every 2 s, 'report' tasks, one per pool thread, each wait 500 ms.",
-            "For 10 s the reports wait with usleep, a blocking call that computes nothing yet holds its thread. View 1: every 2 s the pool's delay jumps to ~500 ms and busy reads 25% (both threads held 500 ms in 2 s). View 6: 'held a pool thread' names each report; requests are 'starved'; 'pool saturated'.",
+            "For 10 s the reports wait with usleep, a blocking call that computes nothing yet holds its thread. View 1: every 2 s the pool's delay jumps to ~500 ms and busy reads 25% (both threads held 500 ms in 2 s). View 6: '500ms holding a pool thread' names each report; requests are 'starved'; 'pool saturated'.",
             "For the next 10 s they wait with try await Task.sleep, which suspends the task and frees its thread: busy falls to ~0% and the delay stays in microseconds. Never block a pool thread; await instead.",
         ],
         loops: 1, usesGlobalExecutor: true,

@@ -332,7 +332,7 @@ public struct Aggregator: Sendable {
                 if duration >= thresholds.blockingNanoseconds {
                     let what = state.text(running.site).isEmpty ? "job" : state.text(running.site)
                     warn(.blocking, at: time, loop: event.loop, subject: what, culprit: .loop(event.loop),
-                         detail: "\(what) held a pool thread for \(Format.duration(duration))")
+                         detail: "\(Format.duration(duration)) holding a pool thread")
                 }
             }
         }
@@ -584,7 +584,7 @@ public struct Aggregator: Sendable {
         guard duration >= thresholds.blockingNanoseconds else { return }
         // The figure early: a narrow column cuts the end of the line.
         let detail = ProducerKind(loop: loop) == .poolThread
-            ? "held a pool thread for \(Format.duration(duration))" : "poll blocked the loop for \(Format.duration(duration))"
+            ? "\(Format.duration(duration)) holding a pool thread" : "poll blocked the loop for \(Format.duration(duration))"
         warn(.blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id), detail: detail)
     }
 

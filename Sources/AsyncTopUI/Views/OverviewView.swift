@@ -136,9 +136,15 @@ enum OverviewView {
                 for thread in recent where index < thread.count { if let s = thread[index] { second.add(s.latency); seen = true } }
                 return seen ? Double(second.percentile(99)) : nil
             }
+            let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))"
             canvas.put(row: row, column: 2, "delay")
-            canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
-            canvas.put(row: row, column: 14 + sparkWidth, "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))")
+            // Narrow: the figures, not the sparkline (a cut figure reads as another figure).
+            if area.width < 14 + sparkWidth + summary.count {
+                canvas.put(row: row, column: 13, TextWidth.truncate(summary, to: max(0, area.width - 14)))
+            } else {
+                canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
+                canvas.put(row: row, column: 14 + sparkWidth, summary)
+            }
             row += 1
         }
         if row < bottom {
