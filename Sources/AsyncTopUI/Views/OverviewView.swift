@@ -44,9 +44,7 @@ enum OverviewView {
             if row < bottom {
                 let p99s = recent.map { $0.map { Double($0.latency.percentile(99)) } }
                 let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))  (\(windowSeconds)s)"
-                canvas.put(row: row, column: 2, "latency")
-                canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
-                canvas.put(row: row, column: 14 + sparkWidth, summary)
+                drawDelays("latency", p99s, latency, summary: summary, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
                 row += 1
             }
             let queues: [(String, (LoopSecond) -> Int, Int)] = [
@@ -74,6 +72,21 @@ enum OverviewView {
             canvas.put(row: row, column: 1, TextWidth.truncate(
                 "tasks \(t.tasksSpawned) spawned, \(t.tasksCompleted) done, \(t.tasksFailed) failed, \(t.tasksCancelled) cancelled   callbacks \(t.callbacks)   timers \(t.timersFired) fired",
                 to: area.width - 2), style: .dim)
+        }
+    }
+
+    /// A line of delays: the per-second p99 sparkline, then the window's figures; when the line is too narrow for
+    /// both, the figures alone (a figure cut short reads as another figure: `p99 9` for `p99 9.4ms`).
+    private static func drawDelays(
+        _ label: String, _ p99s: [Double?], _ latency: LatencyHistogram, summary: String, glyphs: Glyphs, sparkWidth: Int,
+        row: Int, on canvas: inout some Canvas, area: Screen.Area
+    ) {
+        canvas.put(row: row, column: 2, label)
+        if area.width < 14 + sparkWidth + summary.count {
+            canvas.put(row: row, column: 13, TextWidth.truncate(summary, to: max(0, area.width - 14)))
+        } else {
+            canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
+            canvas.put(row: row, column: 14 + sparkWidth, summary)
         }
     }
 
@@ -137,14 +150,7 @@ enum OverviewView {
                 return seen ? Double(second.percentile(99)) : nil
             }
             let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))"
-            canvas.put(row: row, column: 2, "delay")
-            // Narrow: the figures, not the sparkline (a cut figure reads as another figure).
-            if area.width < 14 + sparkWidth + summary.count {
-                canvas.put(row: row, column: 13, TextWidth.truncate(summary, to: max(0, area.width - 14)))
-            } else {
-                canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
-                canvas.put(row: row, column: 14 + sparkWidth, summary)
-            }
+            drawDelays("delay", p99s, latency, summary: summary, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
             row += 1
         }
         if row < bottom {
