@@ -14,7 +14,9 @@ import Glibc
 /// Move it into its one user (a writer): copies share the buffer, and growing it frees the old memory.
 struct OutputFile {
     let path: String
-    private let fd: Int32
+    /// Where the bytes go until `close()` renames the file to `path`: a failed export leaves no half file, and
+    /// never touches a file already at `path`.
+    let temporaryPath: String
     private let storage: Storage
     /// The buffer's start, cached from `storage` (changes only when it grows).
     private var base: UnsafeMutablePointer<UInt8>
@@ -24,22 +26,42 @@ struct OutputFile {
     /// Bytes written to the file so far.
     private(set) var written = 0
 
-    /// Owns the buffer's memory, so copies of an `OutputFile` share it and the last one frees it.
+    /// Owns the buffer's memory and the descriptor, so copies of an `OutputFile` share them and the last one
+    /// frees them.
     private final class Storage {
         var pointer: UnsafeMutablePointer<UInt8>
-        init(capacity: Int) { pointer = .allocate(capacity: capacity) }
-        deinit { pointer.deallocate() }
+        var fd: Int32
+        init(capacity: Int, fd: Int32) {
+            pointer = .allocate(capacity: capacity)
+            self.fd = fd
+        }
+        deinit {
+            pointer.deallocate()
+            if fd >= 0 { Glibc.close(fd) }
+        }
     }
 
     private static let flushThreshold = 1 << 20
 
-    init(path: String) throws(TraceFileError) {
+    /// Opens a temporary file beside `path`. Refuses a `path` that is the file `input` (by identity: the same
+    /// device and inode, whatever the spelling or links), before anything is opened for writing.
+    init(path: String, notOverwriting input: String? = nil) throws(TraceFileError) {
+        if let input, Self.sameFile(path, input) { throw .outputIsInput(path: path, input: input) }
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        temporaryPath = path + ".tmp-\(getpid())"
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
         capacity = Self.flushThreshold * 2
-        storage = Storage(capacity: capacity)
+        storage = Storage(capacity: capacity, fd: fd)
         base = storage.pointer
+    }
+
+    /// True if both paths name one existing file.
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var first = stat()
+        var second = stat()
+        guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
+        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
     }
 
     /// Room for `n` more bytes; returns where they go. Grows (rarely: flushes keep the buffer near 1 MiB).
@@ -145,7 +167,7 @@ struct OutputFile {
     mutating func flush() throws(TraceFileError) {
         var offset = 0
         while offset < count {
-            let n = write(fd, base + offset, count - offset)
+            let n = write(storage.fd, base + offset, count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .cannotWrite(path: path, errno: errno)
@@ -156,9 +178,30 @@ struct OutputFile {
         count = 0
     }
 
+    /// Writes what is buffered and puts the file in place (rename: atomic, and whole or not at all).
     mutating func close() throws(TraceFileError) {
         try flush()
-        Glibc.close(fd)
+        let fd = storage.fd
+        storage.fd = -1
+        guard Glibc.close(fd) == 0 else {
+            let e = errno
+            unlink(temporaryPath)
+            throw .cannotWrite(path: path, errno: e)
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let e = errno
+            unlink(temporaryPath)
+            throw .cannotWrite(path: path, errno: e)
+        }
+    }
+
+    /// Removes the temporary file of an export that failed (nothing is left at `path` by it).
+    func discard() {
+        if storage.fd >= 0 {
+            Glibc.close(storage.fd)
+            storage.fd = -1
+        }
+        unlink(temporaryPath)
     }
 }
 

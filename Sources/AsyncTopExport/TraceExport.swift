@@ -14,10 +14,23 @@ public enum TraceExport {
     }
 
     /// Writes `reader`'s trace to `path` in `format`, calling `progress` with the fraction done now and then.
+    /// The file appears at `path` whole when the export succeeds (it is written beside it and renamed); a
+    /// failure leaves `path` as it was. `path` may not be the recording itself.
     public static func run(
         _ reader: TraceFileReader, format: Format, to path: String, progress: (Double) -> Void = { _ in }
     ) throws(TraceFileError) -> Result {
-        let out = try OutputFile(path: path)
+        let out = try OutputFile(path: path, notOverwriting: reader.path)
+        do {
+            return try write(reader, format: format, to: out, progress: progress)
+        } catch {
+            out.discard()
+            throw error
+        }
+    }
+
+    private static func write(
+        _ reader: TraceFileReader, format: Format, to out: OutputFile, progress: (Double) -> Void
+    ) throws(TraceFileError) -> Result {
         var events: [TraceEvent] = []
         events.reserveCapacity(TraceFileFormat.eventsPerChunk)
         let total = max(1, reader.chunks.count)

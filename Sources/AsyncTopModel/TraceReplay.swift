@@ -26,7 +26,9 @@ public final class TraceReplay {
     /// Highest event time of each chunk and all before it (chunks of different rings interleave slightly).
     private var reachedBy: [UInt64] = []
     /// Times of all warnings, for "jump to the next warning".
-    public private(set) var warningTimes: [UInt64] = []
+    /// Every warning of the trace, in the order it was raised: its time, and the chunk whose ingestion raised it
+    /// (the state holds the warning once that chunk is in).
+    public private(set) var warningMarks: [(atNanoseconds: UInt64, chunk: Int)] = []
 
     public init(
         reader: TraceFileReader, thresholds: WarningThresholds = WarningThresholds(),
@@ -51,7 +53,7 @@ public final class TraceReplay {
             ingest(chunk: index)
             let total = aggregator.state.totals.warnings
             if total > UInt64(seenWarnings) {
-                warningTimes += aggregator.state.warnings.suffix(Int(total) - seenWarnings).map(\.atNanoseconds)
+                warningMarks += aggregator.state.warnings.suffix(Int(total) - seenWarnings).map { ($0.atNanoseconds, index) }
                 seenWarnings = Int(total)
             }
             if index % 256 == 0 { progress(Double(index) / Double(max(1, reader.chunks.count))) }
@@ -88,7 +90,18 @@ public final class TraceReplay {
             let mid = (low + high) / 2
             if reachedBy[mid] <= time { low = mid + 1 } else { high = mid }
         }
-        let wanted = low
+        seek(chunks: low, time: time)
+    }
+
+    /// Shows warning `index` of `warningMarks`: the state just after the chunk that raised it, so the warning is
+    /// there (a seek to its time alone leaves out the chunk whose later events reach past it).
+    public func seek(toWarning index: Int) {
+        let mark = warningMarks[index]
+        seek(chunks: mark.chunk + 1, time: max(mark.atNanoseconds, reachedBy[mark.chunk]))
+    }
+
+    /// Ingests exactly the first `wanted` chunks (from the nearest checkpoint) and moves time to `time`.
+    private func seek(chunks wanted: Int, time: UInt64) {
         if wanted < nextChunk || wanted - nextChunk > Self.checkpointInterval {
             let checkpoint = checkpoints.last { $0.chunk <= wanted }
             aggregator = checkpoint?.aggregator ?? initial
@@ -97,10 +110,5 @@ public final class TraceReplay {
         while nextChunk < wanted { ingest(chunk: nextChunk) }
         aggregator.advance(to: time)
         position = time
-    }
-
-    /// The first warning after the current position, if any.
-    public func nextWarning() -> UInt64? {
-        warningTimes.first { $0 > position }
     }
 }

@@ -115,6 +115,8 @@ public final class ReplayFeed: MonitorFeed {
     public private(set) var speed = 1.0
     private var lastWall: UInt64?
     private var position: UInt64
+    /// The warning `w` last went to (in `replay.warningMarks`), while nothing else moved the position.
+    private var warningCursor: Int?
     static let speeds: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100]
 
     public init(replay: TraceReplay) {
@@ -131,9 +133,13 @@ public final class ReplayFeed: MonitorFeed {
         [("space", "play / pause"), ("+ -", "speed"), ("[ ]", "seek 1 s"), ("{ }", "seek 10 s"), ("w", "next warning")]
     }
 
+    /// Moves the position by the wall time since the last frame × speed. Only frames (`final`) move it, and only
+    /// they take the wall time: updates between frames must not swallow the time they saw.
     public func update(wallNanoseconds: UInt64, final: Bool) {
+        guard final else { return }
         defer { lastWall = wallNanoseconds }
-        guard playing, let last = lastWall, final else { return }
+        guard playing, let last = lastWall else { return }
+        warningCursor = nil
         let step = UInt64(Double(wallNanoseconds - min(wallNanoseconds, last)) * speed)
         position = min(position + step, replay.endNanoseconds)
         replay.seek(to: position)
@@ -141,6 +147,7 @@ public final class ReplayFeed: MonitorFeed {
     }
 
     private func seek(by delta: Int64) {
+        warningCursor = nil
         position = UInt64(max(Int64(replay.startNanoseconds), min(Int64(replay.endNanoseconds), Int64(position) + delta)))
         replay.seek(to: position)
     }
@@ -149,6 +156,7 @@ public final class ReplayFeed: MonitorFeed {
         switch key {
         case .character(" "):
             playing.toggle()
+            warningCursor = nil
             if playing, position >= replay.endNanoseconds { position = replay.startNanoseconds }
         case .character("+"), .character("="):
             speed = Self.speeds.first { $0 > speed } ?? speed
@@ -159,12 +167,21 @@ public final class ReplayFeed: MonitorFeed {
         case .character("{"): seek(by: -10_000_000_000)
         case .character("}"): seek(by: 10_000_000_000)
         case .character("w"):
-            guard let next = replay.nextWarning() else { return true }
-            position = next
-            replay.seek(to: next)
+            let marks = replay.warningMarks
+            let next = warningCursor.map { $0 + 1 } ?? (marks.firstIndex { $0.atNanoseconds >= position } ?? marks.count)
+            guard next < marks.count else { return true }
+            warningCursor = next
+            replay.seek(toWarning: next)
+            position = replay.position
             playing = false
             monitor.view = .warnings
-            monitor.selectedRow[.warnings] = 0
+            // Select it: warning `next` of the trace is in the state's (bounded) list at its place from the end.
+            let state = replay.aggregator.state
+            let inList = next - (Int(state.totals.warnings) - state.warnings.count)
+            if state.warnings.indices.contains(inList) {
+                let target = state.warnings[inList]
+                monitor.selectedRow[.warnings] = WarningsView.ordered(state).firstIndex(of: target) ?? 0
+            }
         default:
             return false
         }

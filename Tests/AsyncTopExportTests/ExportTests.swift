@@ -60,6 +60,34 @@ import Testing
         ]
     }
 
+    /// An export refuses to write over the recording it reads (by file identity: another spelling or a symlink
+    /// is the same file), before opening anything for writing; a failed export leaves nothing behind.
+    @Test func anExportNeverWritesOverItsInputAndAFailureLeavesNothing() throws {
+        let directory = NSTemporaryDirectory() + "export-safety-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = directory + "/self.atrace"
+        try FileManager.default.copyItem(atPath: Self.recording, toPath: input)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link.atrace", withDestinationPath: input)
+        let original = try Data(contentsOf: URL(fileURLWithPath: input))
+        let reader = try TraceFileReader(path: input)
+        for output in [input, directory + "/./self.atrace", directory + "/link.atrace"] {
+            #expect(throws: TraceFileError.outputIsInput(path: output, input: input)) {
+                try TraceExport.run(reader, format: .csv, to: output)
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == original, "the recording was changed")
+        // A failure at the end (the output path is a directory, so the rename fails) leaves only what was there.
+        let blocked = directory + "/out"
+        try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) { try TraceExport.run(reader, format: .perfetto, to: blocked) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["link.atrace", "out", "self.atrace"])
+        // And a good export appears whole under its name.
+        let result = try TraceExport.run(reader, format: .csv, to: directory + "/good.csv")
+        let size = try FileManager.default.attributesOfItem(atPath: directory + "/good.csv")[.size] as? Int
+        #expect(result.bytes > 0 && size == result.bytes)
+    }
+
     @Test(arguments: [TraceExport.Format.chrome, .perfetto])
     func exportLoadsInPerfetto(_ format: TraceExport.Format) throws {
         guard let checker = Self.checker else {

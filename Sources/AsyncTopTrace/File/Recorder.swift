@@ -1,5 +1,9 @@
 import DequeModule
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Copies a source into a `.atrace` file as it runs: each `pump()` reads what is new and appends it.
 /// Headless and cheap (one pass of varint encoding); the producer never waits for it.
 public final class Recorder {
@@ -28,11 +32,19 @@ public final class Recorder {
 }
 
 /// The flight recorder: keeps only the most recent `window` of trace time in memory and writes it out on
-/// demand (on exit, on a signal, when a warning fires). Memory is bounded by the window's events.
+/// demand (on exit, on a signal, when a warning fires). A window once written is kept: every later dump writes it
+/// again with the newer windows, so the file written last holds every window any dump saved (a warning's window is
+/// not lost to the dump at exit). Memory is bounded by the window's events, plus those of the windows saved.
 public final class FlightRecorder {
     public let windowTicks: UInt64
     private let source: any Source
-    private var batches: Deque<(newest: UInt64, batch: EventBatch)> = []
+    /// The window: batches in arrival order, each with its sequence number and newest event time.
+    private var batches: Deque<(sequence: Int, newest: UInt64, batch: EventBatch)> = []
+    /// Batches a dump has written, in arrival order; kept when they leave the window.
+    private var saved: [EventBatch] = []
+    /// The sequence number of the newest batch in `saved` (-1: none).
+    private var newestSaved = -1
+    private var nextSequence = 0
     public private(set) var retainedEvents = 0
 
     public init(source: any Source, windowNanoseconds: UInt64) {
@@ -40,25 +52,43 @@ public final class FlightRecorder {
         windowTicks = source.info.calibration.ticks(nanoseconds: windowNanoseconds)
     }
 
-    /// Keeps a batch, dropping whole batches that fell out of the window.
+    /// Keeps a batch, dropping whole batches that fell out of the window (those a dump saved stay in `saved`).
     public func keep(_ batch: EventBatch) {
         guard !batch.events.isEmpty || batch.missed > 0 else { return }
         let newest = batch.events.map(\.time).max() ?? batches.last?.newest ?? 0
-        batches.append((newest, batch))
+        batches.append((nextSequence, newest, batch))
+        nextSequence += 1
         retainedEvents += batch.events.count
         let horizon = newest > windowTicks ? newest - windowTicks : 0
         while let first = batches.first, first.newest < horizon {
-            retainedEvents -= first.batch.events.count
+            if first.sequence > newestSaved { retainedEvents -= first.batch.events.count }
             batches.removeFirst()
         }
     }
 
-    /// Writes the window to `path` (replacing it). Returns the events written.
+    /// Writes every saved window and the current one to `path`, in the order they were read. The file is written
+    /// beside `path` (`.tmp`) and renamed over it, so a dump cut short leaves the previous one whole.
+    /// Returns the events written.
     @discardableResult
     public func dump(to path: String) throws(TraceFileError) -> UInt64 {
-        let writer = try TraceFileWriter(path: path, info: source.info)
-        for (_, batch) in batches { try writer.append(batch, names: source.names) }
-        try writer.finish()
+        for entry in batches where entry.sequence > newestSaved {
+            saved.append(entry.batch)
+            newestSaved = entry.sequence
+        }
+        let temporary = path + ".tmp"
+        let writer = try TraceFileWriter(path: temporary, info: source.info)
+        do {
+            for batch in saved { try writer.append(batch, names: source.names) }
+            try writer.finish()
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let e = errno
+            unlink(temporary)
+            throw .cannotWrite(path: path, errno: e)
+        }
         return writer.eventsWritten
     }
 }

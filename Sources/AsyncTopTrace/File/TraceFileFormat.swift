@@ -172,6 +172,7 @@ public enum TraceFileError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupportedVocabulary(path: String, version: VocabularyVersion)
     case corruptHeader(path: String, reason: String)
     case corruptChunk(path: String, offset: Int, reason: String)
+    case outputIsInput(path: String, input: String)
 
     public var description: String {
         switch self {
@@ -185,6 +186,8 @@ public enum TraceFileError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(path) uses event vocabulary \(v); this asynctop reads \(EventKind.vocabularyVersion.major).x"
         case .corruptHeader(let path, let reason): return "\(path): the header is corrupt (\(reason))"
         case .corruptChunk(let path, let offset, let reason): return "\(path): corrupt chunk at byte \(offset) (\(reason))"
+        case .outputIsInput(let path, let input):
+            return "\(path) is the recording being read (\(input)): write the export to another file"
         }
     }
 }

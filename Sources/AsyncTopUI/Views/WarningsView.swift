@@ -11,10 +11,16 @@ enum WarningsView {
         .init(title: "WHAT HAPPENED", width: 30, flexible: true, priority: 1),
     ]
 
+    /// The warnings in the order the view lists them: newest first (ties in the order they were raised).
+    static func ordered(_ runtime: RuntimeState) -> [Warning] {
+        runtime.warnings.reversed().enumerated().sorted { ($0.element.atNanoseconds, -$0.offset) > ($1.element.atNanoseconds, -$1.offset) }
+            .map(\.element)
+    }
+
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
         let start = runtime.firstEventNanoseconds ?? 0
         let widths = ListDrawing.layout(columns, width: area.width)
-        let newestFirst = runtime.warnings.sorted { $0.atNanoseconds > $1.atNanoseconds }
+        let newestFirst = ordered(runtime)
         let lines = newestFirst.map { warning -> ListDrawing.Line in
             let cells = [
                 Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)), warning.kind.rawValue,
