@@ -285,6 +285,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             if taskID != 0 {
                 if let spawn = claimSpawnRecord() {
                     tracer.emit(.taskSpawned, at: now, loop: id, name: spawn.name, id: taskID, arg: spawn.parent)
+                    tracer.emit(.taskLocation, at: now, loop: id, name: siteNames.name(for: spawn.site, in: region.names), id: taskID)
                 }
                 tracer.emit(.taskWoken, at: now, loop: id, id: taskID)
             }
@@ -641,6 +642,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 if taskID != 0 {
                     if let spawn = item.spawn {
                         traceAtClock(.taskSpawned, name: spawn.name, id: taskID, arg: spawn.parent)
+                        traceAtClock(.taskLocation, name: siteNames.name(for: spawn.site, in: region.names), id: taskID)
                     }
                     traceAtClock(.taskWoken, id: taskID)
                 }

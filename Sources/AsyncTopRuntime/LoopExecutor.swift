@@ -44,7 +44,8 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     /// costs a compare in the loop's small cache of task names, not the name table's lock.
     @discardableResult @inlinable
     public func spawn<Success: Sendable>(
-        name: String? = nil, _ operation: @escaping @Sendable () async throws -> Success
+        name: String? = nil, file: StaticString = #fileID, line: UInt = #line,
+        _ operation: @escaping @Sendable () async throws -> Success
     ) -> Future<Success> {
         guard isOpen else {
             return Future(loop: self, result: .failure(LoopError.shutDown))
@@ -52,7 +53,7 @@ extension EventLoop: TaskExecutor, SerialExecutor {
         let future = Future<Success>(loop: self)
         // The body is written out here rather than in an async helper: each async call level costs the task a
         // frame allocation.
-        let task = startTask(named: name) {
+        let task = startTask(named: name, site: CallSite(file: file, line: line)) {
             Task(executorPreference: self) {
                 do {
                     let value = try await operation()
@@ -72,10 +73,10 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     /// first job as spawned with `name` and with the calling task as its parent. When tracing is off there is
     /// nothing to record.
     @usableFromInline
-    func startTask(named name: String?, _ start: () -> Task<Void, Never>) -> Task<Void, Never> {
+    func startTask(named name: String?, site: CallSite, _ start: () -> Task<Void, Never>) -> Task<Void, Never> {
         guard tracingEnabled else { return start() }
         var record = SpawnRecord(
-            loopID: id, name: name.map(taskName) ?? .none, parent: currentTaskIDHere(), claimed: false)
+            loopID: id, name: name.map(taskName) ?? .none, parent: currentTaskIDHere(), site: site, claimed: false)
         // The task's first job is enqueued synchronously by `Task.init`; `enqueue` picks the record up there: from
         // the loop's own field on the loop's thread, else from the calling thread's.
         return withUnsafeMutablePointer(to: &record) { pointer in

@@ -36,9 +36,16 @@ struct RemoteItem {
 }
 
 /// A source location: `#fileID` and `#line` of the code that queued work.
+@usableFromInline
 struct CallSite: Sendable {
     var file: StaticString
     var line: UInt
+
+    @usableFromInline
+    init(file: StaticString, line: UInt) {
+        self.file = file
+        self.line = line
+    }
 }
 
 /// What `EventLoop.spawn` passes to the executor's `enqueue` of the new task's first job.
@@ -46,5 +53,8 @@ struct SpawnRecord: Sendable {
     var loopID: UInt16
     var name: NameID
     var parent: UInt64
+    /// Where `spawn` was called: named (through the loop's call-site cache) when the spawn is traced, on the
+    /// loop's thread.
+    var site: CallSite
     var claimed: Bool
 }

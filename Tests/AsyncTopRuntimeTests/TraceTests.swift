@@ -17,6 +17,31 @@ struct TraceTests {
         return batch.events.filter { $0.loop == loop.id }
     }
 
+    @Test("a spawned task's location follows its spawn on the same ring: the file and line of the spawn call")
+    func spawnSites() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "sites", region: region)
+        let line = #line + 1
+        let remote = loop.spawn(name: "from outside") { () async -> Int in 1 }
+        let local = try await loop.spawn(name: "outer") { () async throws -> Int in
+            let inner = loop.spawn(name: "from the loop") { () async -> Int in 2 }  // `line` + 2
+            return try await inner.value
+        }.value
+        #expect(try await remote.value == 1 && local == 2)
+        await loop.shutdown()
+        var batch = EventBatch()
+        _ = source.read(into: &batch, limit: .max)
+        let events = batch.events
+        for name in ["from outside", "from the loop"] {
+            let index = try #require(events.firstIndex { $0.kind == .taskSpawned && source.names.string(for: $0.name) == name })
+            let next = events[index + 1]
+            #expect(next.kind == .taskLocation && next.id == events[index].id)
+            let expected = "AsyncTopRuntimeTests/TraceTests.swift:\(name == "from outside" ? line : line + 2)"
+            #expect(source.names.string(for: next.name) == expected)
+        }
+    }
+
     @Test("a task spawned by a task names it as parent, on its own loop and on another; each ends under its own id")
     func spawnParents() async throws {
         let region = try Self.smallRegion()
@@ -80,7 +105,7 @@ struct TraceTests {
             (.loopStarted, events.first?.id ?? 0),
             (.callbackEnqueued, 1), (.callbackBegan, 1),
             (.callbackEnqueued, 2), (.microtaskEnqueued, 1), (.timerArmed, 1), (.timerArmed, 2),
-            (.timerCancelled, 2), (.callbackEnqueued, 3), (.taskSpawned, taskID), (.taskWoken, taskID),
+            (.timerCancelled, 2), (.callbackEnqueued, 3), (.taskSpawned, taskID), (.taskLocation, taskID), (.taskWoken, taskID),
             (.callbackEnded, 1),
             (.microtaskBegan, 1), (.microtaskEnded, 1),
             (.timerFired, 1), (.callbackBegan, 4), (.callbackEnded, 4),
