@@ -32,6 +32,15 @@ import Testing
         #expect(canvas.text + "\n" == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
     }
 
+    @Test func aCutLocationKeepsItsFileAndLine() {
+        let location = "AsyncTopDemos/BlockingCallback.swift:23"
+        #expect(TextWidth.fitLocation(location, to: 60) == location)
+        #expect(TextWidth.fitLocation(location, to: 25) == "BlockingCallback.swift:23")
+        #expect(TextWidth.fitLocation(location, to: 20) == "BlockingCallback:23")
+        #expect(TextWidth.fitLocation(location, to: 10) == "…llback:23")
+        #expect(TextWidth.isSourceLocation(location) && !TextWidth.isSourceLocation("deposit (1 ledger)"))
+    }
+
     @Test(arguments: ViewID.allCases)
     func everyViewAtFullSize(_ view: ViewID) throws {
         try assertSnapshot(render(view, rows: 40, columns: 120), named: "\(view.title.lowercased())-120x40")

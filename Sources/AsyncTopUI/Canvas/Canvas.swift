@@ -96,6 +96,44 @@ public enum TextWidth {
     }
 
     /// `text` cut or padded with spaces to exactly `width` columns.
+    /// `text` cut to at most `width` columns from the left ("…" first when cut): for source locations, whose
+    /// end (`File.swift:21`) is the part that tells them apart.
+    public static func truncateKeepingEnd(_ text: String, to width: Int) -> String {
+        guard width > 0 else { return "" }
+        guard of(text) > width else { return text }
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in text.unicodeScalars.reversed() {
+            let w = of(scalar)
+            if used + w > width - 1 { break }
+            kept.append(scalar)
+            used += w
+        }
+        return "…" + String(String.UnicodeScalarView(kept.reversed()))
+    }
+
+    /// A source location (`Module/Dir/File.swift:21`) fitted to `width` columns, keeping what tells it apart:
+    /// the whole of it; else without its directories (`File.swift:21`); else without the extension (`File:21`);
+    /// else cut from the left (`…le:21`). The line is never lost.
+    public static func fitLocation(_ location: String, to width: Int) -> String {
+        guard of(location) > width else { return location }
+        let file = location.split(separator: "/").last.map(String.init) ?? location
+        if of(file) <= width { return file }
+        var stem = file
+        if let colon = file.lastIndex(of: ":"), file[..<colon].hasSuffix(".swift") {
+            stem = String(file[..<colon].dropLast(6)) + String(file[colon...])
+        }
+        if of(stem) <= width { return stem }
+        return truncateKeepingEnd(stem, to: width)
+    }
+
+    /// True for a source location (`path/File.swift:21`): text ending in a colon and a line number.
+    public static func isSourceLocation(_ text: String) -> Bool {
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex else { return false }
+        let digits = text[text.index(after: colon)...]
+        return !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
+    }
+
     public static func pad(_ text: String, to width: Int) -> String {
         let cut = truncate(text, to: width)
         let w = of(cut)

@@ -80,10 +80,12 @@ enum ListDrawing {
         return columns.indices.map { kept[$0] ? (columns[$0].flexible ? flexWidth : columns[$0].width) : 0 }
     }
 
-    /// One row of cells in a layout.
+    /// One row of cells in a layout. A source location too wide for its column loses its directories, then its
+    /// extension, then its start, so that the file and the line stay visible.
     static func row(_ cells: [String], _ columns: [Column], widths: [Int]) -> String {
         var text = ""
-        for (index, cell) in cells.enumerated() where widths[index] > 0 {
+        for (index, whole) in cells.enumerated() where widths[index] > 0 {
+            let cell = TextWidth.isSourceLocation(whole) ? TextWidth.fitLocation(whole, to: widths[index]) : whole
             let fitted = columns[index].alignRight
                 ? TextWidth.padLeft(cell, to: widths[index]) : TextWidth.pad(cell, to: widths[index])
             text += fitted + " "
