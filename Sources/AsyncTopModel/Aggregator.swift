@@ -138,6 +138,15 @@ public struct Aggregator: Sendable {
         if hasLatency { loop.openSecondLatency.reset() }
     }
 
+    /// The producer is gone (it closed its region, exited or was killed): its loops and threads stopped with it,
+    /// at the latest trace time seen, unless they said so themselves.
+    public mutating func producerEnded() {
+        let now = state.nowNanoseconds
+        for id in Array(state.loops.keys) where state.loops[id]?.stoppedNanoseconds == nil {
+            state.loops[id]?.stoppedNanoseconds = now
+        }
+    }
+
     /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules
     /// that depend on time passing: starvation, lost wake-ups, queue growth; and drops expired tasks.
     public mutating func advance(to time: UInt64) {

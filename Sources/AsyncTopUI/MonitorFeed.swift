@@ -80,6 +80,7 @@ public final class LiveFeed: MonitorFeed {
                 batch.removeAll()
                 _ = source.read(into: &batch, limit: .max)
                 aggregator.ingest(batch, names: source.names)
+                aggregator.producerEnded()
                 endReason = reason
             }
         }

@@ -128,6 +128,9 @@ import Testing
         let screen = try tmux.waitFor { $0.contains("showing its last state") }
         #expect(screen.contains("process \(getpid()) closed its region"), "\(screen)")
         #expect(screen.contains("fetch users"), "the last state is still drawn: \(screen)")
+        try tmux.type("1")
+        let overview = try tmux.waitFor { $0.contains("loop 0") }
+        #expect(overview.contains("loop 0  stopped") && !overview.contains("running"), "a loop whose producer ended: \(overview)")
         try tmux.type("q")
         #expect(tmux.exitStatus() == 0)
     }
