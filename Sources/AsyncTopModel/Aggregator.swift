@@ -321,7 +321,6 @@ public struct Aggregator: Sendable {
             if event.kind == .jobBegan {
                 recordLatency(&loop, calibration.nanoseconds(event.arg))
                 if let kind = JobKind(rawValue: UInt8(truncatingIfNeeded: event.id)) { state.pool.otherJobs[kind, default: 0] += 1 }
-                _ = resolve(event.name, names)
                 loop.running = (event.id, event.name, false, time)
             }
         default:  // .taskPollEnded, .jobEnded
@@ -339,7 +338,9 @@ public struct Aggregator: Sendable {
             if event.kind == .jobEnded, let running = loop.running {
                 loop.running = nil
                 if duration >= thresholds.blockingNanoseconds {
-                    let what = state.text(running.site).isEmpty ? "job" : state.text(running.site)
+                    // The job's label is resolved here, when it is shown, not on every job.
+                    let label = resolve(running.site, names)
+                    let what = label.isEmpty ? "job" : label
                     warn(.blocking, at: time, loop: event.loop, subject: what, culprit: .loop(event.loop),
                          detail: "\(Format.duration(duration)) holding a pool thread")
                 }

@@ -36,7 +36,6 @@ typedef SWIFTCALL void (*enqueue_original_fn)(void *job);
 typedef SWIFTCALL void (*enqueue_hook_fn)(void *job, enqueue_original_fn original);
 
 SWIFTCALL void swift_job_run(void *job, void *executor_identity, uintptr_t executor_implementation);
-SWIFTCALL uint64_t swift_task_getJobTaskId(void *job);
 SWIFTCALL void *swift_task_getCurrent(void);
 SWIFTCALL bool swift_task_isCancelled(void *task);
 extern void dispatch_async_f(void *queue, void *context, void (*work)(void *));
@@ -194,7 +193,7 @@ static void task_finished(void *error) {
     if (!ring) return;
     void *task = swift_task_getCurrent();
     if (!task) return;
-    uint64_t id = swift_task_getJobTaskId(task);
+    uint64_t id = task_id_of(task, 0);
     uint64_t now = asynctop_now_ticks();
     if (!error) {
         append(ring, now, kind_task_completed, 0, id, 0);
@@ -291,9 +290,13 @@ void asynctop_tap_emit_location(uint64_t task, uint32_t name) {
     if (ring) append(ring, asynctop_now_ticks(), kind_task_location, name, task, 0);
 }
 
+/// FNV-1a: its start value, and one step of it over a value.
+static inline uint64_t fnv_step(uint64_t hash, uint64_t value) { return (hash ^ value) * 0x100000001b3ull; }
+static const uint64_t fnv_offset = 0xcbf29ce484222325ull;
+
 static uint64_t hash_bytes(const char *bytes, size_t length) {
-    uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
-    for (size_t i = 0; i < length; i++) hash = (hash ^ (uint8_t)bytes[i]) * 0x100000001b3ull;
+    uint64_t hash = fnv_offset;
+    for (size_t i = 0; i < length; i++) hash = fnv_step(hash, (uint8_t)bytes[i]);
     return hash;
 }
 
@@ -316,10 +319,10 @@ enum { site_depth = 8 };
 
 /// `frame`: the interposer's own frame (it takes its address, which makes the compiler keep a frame pointer).
 static uint64_t spawn_site_key(void **frame) {
-    uint64_t hash = 0xcbf29ce484222325ull;
+    uint64_t hash = fnv_offset;
     for (int depth = 0; depth < site_depth && frame; depth++) {
         void **caller = (void **)frame[0];
-        hash = (hash ^ (uint64_t)frame[1]) * 0x100000001b3ull;
+        hash = fnv_step(hash, (uint64_t)frame[1]);
         if ((uintptr_t)caller <= (uintptr_t)frame || (uintptr_t)caller - (uintptr_t)frame > (1u << 20)
             || ((uintptr_t)caller & 7) != 0) {
             break;
@@ -360,8 +363,8 @@ SWIFTCALL async_task_and_context swift_task_create(
     }
     asynctop_tap_ring *ring = thread_ring(parent != NULL);
     if (ring) {
-        uint64_t id = swift_task_getJobTaskId(created.task);
-        uint64_t parent_id = parent ? swift_task_getJobTaskId(parent) : 0;
+        uint64_t id = task_id_of(created.task, 0);
+        uint64_t parent_id = parent ? task_id_of(parent, 0) : 0;
         const char *name = task_name_option(options);
         uint32_t name_id = 0;
         if (name) {
@@ -396,7 +399,7 @@ void asynctop_tap_set_queue(uint8_t priority, void *queue) { __atomic_store_n(&q
 asynctop_tap_status asynctop_tap_install(asynctop_tap_callbacks given) {
     if (__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) return asynctop_tap_already_installed;
     enqueue_hook_fn *hook = (enqueue_hook_fn *)dlsym(RTLD_DEFAULT, "swift_task_enqueueGlobal_hook");
-    if (!hook || !dlsym(RTLD_DEFAULT, "swift_job_run") || !dlsym(RTLD_DEFAULT, "swift_task_getJobTaskId")) {
+    if (!hook || !dlsym(RTLD_DEFAULT, "swift_job_run")) {
         return asynctop_tap_unsupported_runtime;
     }
     callbacks = given;
@@ -450,8 +453,6 @@ void asynctop_tap_measure_instrumentation(uint64_t times) {
     ((void **)task)[job_scheduler_private_1] = saved[1];
 }
 
-bool asynctop_tap_is_installed(void) { return __atomic_load_n(&installed, __ATOMIC_ACQUIRE) != 0; }
-
 asynctop_tap_counts asynctop_tap_get_counts(void) {
     asynctop_tap_counts counts = {
         __atomic_load_n(&untimed_jobs, __ATOMIC_RELAXED),
@@ -472,9 +473,4 @@ const char *asynctop_tap_queue_label(void *queue) { return dispatch_queue_get_la
 int64_t asynctop_tap_runtime_layout_version(void) {
     const uint32_t *version = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_internal_layout_version");
     return version ? (int64_t)*version : -1;
-}
-
-const char *asynctop_tap_symbol_name(const void *address) {
-    Dl_info info;
-    return dladdr(address, &info) ? info.dli_sname : NULL;
 }

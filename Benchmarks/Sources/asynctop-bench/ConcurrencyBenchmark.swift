@@ -94,37 +94,42 @@ struct ConcurrencyBenchmark: ParsableCommand {
 
     /// Heap allocations per iteration of the tap's per-job instrumentation, over 1M iterations inside a task.
     static func instrumentationAllocations(_ tap: ConcurrencyTap) -> Double? {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<Double?>(nil)
-        Task.detached {
+        inDetachedTask {
             asynctop_tap_measure_instrumentation(1_000)  // the thread's ring is claimed (once) before counting
             tap.flushSpawnSites(timeout: 10)  // this task's own spawn site is being named: let that finish
-            let perIteration = Measurement.allocationsPerOperation(operations: 1_000_000) {
+            return Measurement.allocationsPerOperation(operations: 1_000_000) {
                 asynctop_tap_measure_instrumentation(1_000_000)
             }
-            result.withLock { $0 = perIteration }
-            done.signal()
         }
-        done.wait()
-        return result.withLock { $0 }
     }
 
     /// Nanoseconds per iteration of the tap's per-job instrumentation, median of 9 runs of 1M, inside a task.
     static func instrumentationNanoseconds(_ tap: ConcurrencyTap) -> Double {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<Double>(0)
-        Task.detached {
+        inDetachedTask {
             tap.flushSpawnSites(timeout: 10)  // this task's own spawn site is being named: let that finish
             let iterations = 1_000_000
-            let perIteration = Measurement.medianNanosecondsPerOperation(runs: 9, operations: iterations) {
+            return Measurement.medianNanosecondsPerOperation(runs: 9, operations: iterations) {
                 asynctop_tap_measure_instrumentation(UInt64(iterations))
             }
-            result.withLock { $0 = perIteration }
+        }
+    }
+
+    /// Runs `body` in a detached task on the global executor and waits for its result on this thread (the
+    /// benchmark's own thread is no pool thread, so waiting here holds nothing up).
+    static func inDetachedTask<Result: Sendable>(_ body: @escaping @Sendable () async -> Result) -> Result {
+        let box = ResultBox<Result>()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let value = await body()
+            box.value.withLock { $0 = value }
             done.signal()
         }
         done.wait()
-        return result.withLock { $0 }
+        return box.value.withLock { $0! }
     }
+
+    /// Carries a detached task's result to the waiting thread.
+    final class ResultBox<Value: Sendable>: Sendable { let value = Mutex<Value?>(nil) }
 
     struct Round {
         var wallSeconds: Double
@@ -136,6 +141,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
         let done = DispatchSemaphore(value: 0)
         let cpuBefore = processCPUSeconds()
         let start = TraceClock.monotonicNanoseconds()
+        // Not `inDetachedTask`: its closure and result box would be timed with the round.
         Task.detached {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<tasks {

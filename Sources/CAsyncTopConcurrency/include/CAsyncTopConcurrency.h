@@ -85,9 +85,6 @@ bool asynctop_tap_resume(void);
 /// scheduler fields are put back after. Does nothing outside a task.
 void asynctop_tap_measure_instrumentation(uint64_t times);
 
-/// True once `asynctop_tap_install` has succeeded (and while it is not suspended).
-bool asynctop_tap_is_installed(void);
-
 /// Counts kept by the tap, for its health line and the benchmark.
 typedef struct asynctop_tap_counts {
     /// Jobs passed on to the runtime untimed (no queue known for their priority).
@@ -104,9 +101,6 @@ void *asynctop_tap_current_queue(void);
 /// The priority in the running task's job flags (what the global executor picks a queue by), or -1 outside a task.
 int asynctop_tap_current_job_priority(void);
 const char *asynctop_tap_queue_label(void *queue);
-
-/// The name of the symbol `address` is in (dladdr), or NULL.
-const char *asynctop_tap_symbol_name(const void *address);
 
 /// `_swift_concurrency_debug_internal_layout_version` of the loaded runtime, or -1 if it has none.
 int64_t asynctop_tap_runtime_layout_version(void);
