@@ -76,6 +76,16 @@ public final class ConcurrencyTap: Sendable {
     @discardableResult
     public func resume() -> Bool { asynctop_tap_resume() }
 
+    /// Writes an event on the calling thread's ring in the tap's region, stamped now: for bridges (the tracing
+    /// bridge's spans) whose events belong with the jobs running on that thread. The thread claims a ring on its
+    /// first event, like every thread the tap sees. No allocation, no lock; nothing while tracing is off.
+    public func emit(_ kind: EventKind, name: NameID = .none, id: UInt64 = 0, arg: UInt64 = 0) {
+        asynctop_tap_emit(kind.rawValue, name.rawValue, id, arg)
+    }
+
+    /// The id of the task running on the calling thread, as the tap writes task ids (0 outside a task).
+    public var currentTaskID: UInt64 { asynctop_tap_current_task_id() }
+
     /// Jobs passed on untimed (their priority had no known queue), events lost for want of a ring, and tasks
     /// whose end could not be watched.
     public var counts: asynctop_tap_counts { asynctop_tap_get_counts() }

@@ -60,7 +60,7 @@ enum TapThreads {
     static func reportPoolWidth() {
         guard let region else { return }
         let cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        asynctop_tap_emit_counter(region.names.intern("swift.pool.width").rawValue, UInt64(cpus))
+        asynctop_tap_emit(EventKind.counter.rawValue, region.names.intern("swift.pool.width").rawValue, 0, UInt64(cpus))
     }
 
     /// Claims a ring for the calling thread and writes its `loopStarted` (id: the thread's kernel id). Pool

@@ -22,6 +22,8 @@ public struct Aggregator: Sendable {
     public var warningLimit = 1_000
     /// Task events kept in `RuntimeState.taskEvents` (~24 bytes each).
     public var taskEventLogLimit = 100_000
+    /// Ended spans kept in `RuntimeState.endedSpans`.
+    public var spanLogLimit = 10_000
     static let slowCallbackLimit = 100
     static let firedTimerRetentionNanoseconds: UInt64 = 1_000_000_000
 
@@ -44,35 +46,56 @@ public struct Aggregator: Sendable {
         self.retentionNanoseconds = retentionNanoseconds
     }
 
-    /// Ingests a batch read from a source, ring by ring, then evaluates the time-based rules.
+    /// Ingests a batch read from a source in time order across its rings (each ring's segment is in order; a
+    /// batch that covers a long stretch, such as the first read of a reader that came late, holds seconds of
+    /// several rings whose events interleave), then evaluates the time-based rules.
+    ///
+    /// The merge takes the longest run of one segment that no other segment's next event precedes, so a batch
+    /// whose rings do not interleave is ingested segment by segment at no extra cost, and one that does costs a
+    /// scan of the segments' heads per run.
     public mutating func ingest(_ batch: EventBatch, names: any NameResolver) {
         state.totals.missed += batch.missed
         batch.events.withUnsafeBufferPointer { events in
-            for segment in batch.segments where segment.range.upperBound <= events.count {
-                var index = segment.range.lowerBound
-                let end = segment.range.upperBound
-                // A ring's events nearly always belong to one loop: its state is taken out of the dictionary
-                // for the whole run, so that it is uniquely referenced and its histograms mutate in place.
-                // Per-event counts and the latest time are kept here and stored once per run.
-                while index < end {
-                    let loopID = events[index].loop
-                    var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
-                    let first = index
-                    var latest: UInt64 = 0
-                    repeat {
-                        latest = max(latest, ingest(events[index], into: &loop, names: names))
-                        index += 1
-                    } while index < end && events[index].loop == loopID
-                    count(index - first, upTo: latest, loop: &loop)
-                    closeSecond(&loop)
-                    state.loops[loopID] = loop
+            var heads = batch.segments.filter { $0.range.upperBound <= events.count && !$0.range.isEmpty }.map(\.range)
+            while !heads.isEmpty {
+                var first = 0
+                for index in heads.indices.dropFirst() where events[heads[index].lowerBound].time < events[heads[first].lowerBound].time {
+                    first = index
                 }
+                var bound = UInt64.max
+                for index in heads.indices where index != first { bound = min(bound, events[heads[index].lowerBound].time) }
+                var end = heads[first].lowerBound + 1
+                while end < heads[first].upperBound, events[end].time <= bound { end += 1 }
+                ingestRun(events, heads[first].lowerBound..<end, names: names)
+                heads[first] = end..<heads[first].upperBound
+                if heads[first].isEmpty { heads.remove(at: first) }
             }
         }
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
         // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
         if state.nowNanoseconds >= lastEvaluation &+ Self.evaluationIntervalNanoseconds {
             advance(to: state.nowNanoseconds)
+        }
+    }
+
+    /// Ingests a run of one ring's events. A ring's events nearly always belong to one loop: its state is taken out
+    /// of the dictionary for the whole run, so that it is uniquely referenced and its histograms mutate in place.
+    /// Per-event counts and the latest time are kept here and stored once per run.
+    @inline(__always)
+    private mutating func ingestRun(_ events: UnsafeBufferPointer<TraceEvent>, _ range: Range<Int>, names: any NameResolver) {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let loopID = events[index].loop
+            var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
+            let first = index
+            var latest: UInt64 = 0
+            repeat {
+                latest = max(latest, ingest(events[index], into: &loop, names: names))
+                index += 1
+            } while index < range.upperBound && events[index].loop == loopID
+            count(index - first, upTo: latest, loop: &loop)
+            closeSecond(&loop)
+            state.loops[loopID] = loop
         }
     }
 
@@ -172,7 +195,11 @@ public struct Aggregator: Sendable {
             if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
                 due.append((id, .starved, "ready for \(Format.duration(inState)) without being polled"))
             }
-            if task.state == .waiting, !task.warnedLostWake, inState >= thresholds.lostWakeNanoseconds {
+            // Only the event loop's tasks: its runtime writes every wake, so a long wait with none is suspect. A
+            // Swift Concurrency task waiting long (a server's accept loop, a signal handler) is normal.
+            if task.state == .waiting, !task.warnedLostWake, inState >= thresholds.lostWakeNanoseconds,
+                ProducerKind(loop: task.loop) == .eventLoop
+            {
                 due.append((id, .lostWake, "neither woken nor completed for \(Format.duration(inState))"))
             }
         }
@@ -228,12 +255,19 @@ public struct Aggregator: Sendable {
             loop.tickStartedAt = time
         case .tickEnded:
             // A turn is busy except while it sleeps in its poll phase (poll → io).
-            if let start = loop.tickStartedAt { addBusy(&loop, from: start, to: time) }
+            if let start = loop.tickStartedAt {
+                addBusy(&loop, from: start, to: time)
+                if ProducerKind(loop: event.loop) == .nioLoop { endNIOTurn(from: start, to: time, tasks: event.id, loop: &loop) }
+            }
+            if loop.phase == .io { addBusy(&loop, from: loop.phaseSince, to: time, inIO: true) }
+            loop.phaseSince = time
             loop.tickStartedAt = nil
             loop.ticks += 1
+            loop.itemsRun += event.id
             loop.callbackQueueDepth = Int(clamping: event.arg)
             let depth = loop.callbackQueueDepth
-            loop.seconds.update(second: loop.openSecond) { $0.ticks += 1; $0.callbackQueueDepth = depth }
+            let items = event.id
+            loop.seconds.update(second: loop.openSecond) { $0.ticks += 1; $0.itemsRun += items; $0.callbackQueueDepth = depth }
         case .phase:
             let phase = LoopPhase(rawValue: event.id)
             if phase == .poll, let start = loop.tickStartedAt {
@@ -242,7 +276,9 @@ public struct Aggregator: Sendable {
             } else if phase == .io, loop.phase == .poll {
                 loop.tickStartedAt = time
             }
+            if loop.phase == .io { addBusy(&loop, from: loop.phaseSince, to: time, inIO: true) }
             loop.phase = phase
+            loop.phaseSince = time
         case .timerArmed:
             armTimer(event, at: time, loop: &loop, names: names)
         case .timerFired:
@@ -283,6 +319,8 @@ public struct Aggregator: Sendable {
         case .jobEnqueued, .jobBegan, .jobEnded:
             applyPoolJob(event, at: time, loop: &loop, names: names)
             if event.kind == .jobEnqueued, event.id != 0 { applyTaskEvent(event, at: time, loop: &loop, names: names) }
+        case .spanBegan, .spanEnded, .spanNamed:
+            applySpan(event, at: time, names: names)
         case .ioRegistered:
             loop.ioWatchers += 1
         case .ioUnregistered:
@@ -348,6 +386,73 @@ public struct Aggregator: Sendable {
         }
     }
 
+    /// A NIO loop's turn (I/O handling, then its tasks) that ended at `end`: its length is the longest any task or
+    /// I/O event could have waited for the loop during it, recorded as the loop's latency; a turn as long as the
+    /// blocking threshold blocked the loop. NIO does not say which task ran long, so the warning names the spans
+    /// that were open for most of the turn (a request that blocked the loop, or was held up by it).
+    private mutating func endNIOTurn(from start: UInt64, to end: UInt64, tasks: UInt64, loop: inout LoopState) {
+        let turn = end - min(end, start)
+        recordLatency(&loop, turn)
+        guard turn >= thresholds.blockingNanoseconds else { return }
+        var open: [String] = []
+        // Spans that were open for at least half of the turn (a request that waits for the loop ends inside the
+        // turn's last task, as its response is written then).
+        func coversTurn(_ span: SpanRecord) -> Bool {
+            let overlapStart = max(start, span.beganNanoseconds)
+            let overlapEnd = min(end, span.endedNanoseconds ?? end)
+            return overlapEnd > overlapStart && overlapEnd - overlapStart >= turn / 2
+        }
+        let covering = state.openSpans.values.filter(coversTurn) + state.endedSpans.suffix(2_000).filter(coversTurn)
+        for span in covering.sorted(by: { $0.beganNanoseconds < $1.beganNanoseconds }) {
+            let name = state.text(span.nameID)
+            if !name.isEmpty, !open.contains(name) { open.append(name) }
+        }
+        let during = open.isEmpty ? "" : ", during " + open.prefix(2).joined(separator: ", ")
+        let items = tasks == 1 ? "1 task" : "\(tasks) tasks"
+        warn(.blocking, at: end, loop: loop.id, subject: ProducerKind.name(loop: loop.id), culprit: .loop(loop.id),
+             detail: "\(Format.duration(turn)) turn blocked the loop (\(items))\(during)")
+    }
+
+    /// A span opened or ended: the open spans, the ended spans' log, and the name of the task that opened it.
+    private mutating func applySpan(_ event: TraceEvent, at time: UInt64, names: any NameResolver) {
+        _ = resolve(event.name, names)
+        let id = UInt32(truncatingIfNeeded: event.id)
+        if event.kind == .spanBegan {
+            let span = SpanRecord(
+                id: id, parent: UInt32(truncatingIfNeeded: event.id >> 32), task: event.arg, loop: event.loop,
+                nameID: event.name, beganNanoseconds: time)
+            state.openSpans[id] = span
+            nameTask(by: span)
+            return
+        }
+        if event.kind == .spanNamed {
+            guard event.name != .none, let position = state.openSpans.index(forKey: id) else { return }
+            state.openSpans.values[position].nameID = event.name
+            nameTask(by: state.openSpans.values[position])
+            return
+        }
+        // An end whose beginning was not seen (it was before the reader came) is counted, not listed.
+        state.totals.spansEnded += 1
+        if event.arg & 1 != 0 { state.totals.spansFailed += 1 }
+        guard var span = state.openSpans.removeValue(forKey: id) else { return }
+        if event.name != .none { span.nameID = event.name }
+        span.endedNanoseconds = time
+        span.failed = event.arg & 1 != 0
+        nameTask(by: span)
+        let duration = span.durationNanoseconds(now: time)
+        state.spanStats[span.nameID, default: SpanStats()].record(duration, failed: span.failed)
+        state.endedSpans.append(span)
+        if state.endedSpans.count > spanLogLimit { state.endedSpans.removeFirst() }
+    }
+
+    /// An unnamed task is called by its latest span that has no parent span of its own.
+    private mutating func nameTask(by span: SpanRecord) {
+        guard span.task != 0, span.nameID != .none, state.openSpans[span.parent]?.task != span.task,
+            let position = state.tasks.index(forKey: span.task)
+        else { return }
+        state.tasks.values[position].spanNameID = span.nameID
+    }
+
     /// The pool-saturated rule: a job waited at least the starvation threshold while every pool thread ran jobs the
     /// whole time. Judged from intervals, not from a running count: each thread's ring is read in turn, so events
     /// of different threads arrive out of order, and whether the threads were busy together is only known once
@@ -383,16 +488,19 @@ public struct Aggregator: Sendable {
         loop.openSecondLatency.record(nanoseconds)
     }
 
-    /// Adds busy time to the loop, split across the seconds the turn spans.
-    private func addBusy(_ loop: inout LoopState, from start: UInt64, to end: UInt64) {
+    /// Adds busy time to the loop, split across the seconds the turn spans; `inIO`: time of the I/O phase, a part of
+    /// the busy time already added.
+    private func addBusy(_ loop: inout LoopState, from start: UInt64, to end: UInt64, inIO: Bool = false) {
         guard end > start else { return }
-        loop.busyNanoseconds += end - start
+        if inIO { loop.ioBusyNanoseconds += end - start } else { loop.busyNanoseconds += end - start }
         var cursor = start
         while cursor < end {
             let second = cursor / 1_000_000_000
             let boundary = min(end, (second + 1) * 1_000_000_000)
             let share = boundary - cursor
-            loop.seconds.update(second: second) { $0.busyNanoseconds += share }
+            loop.seconds.update(second: second) {
+                if inIO { $0.ioBusyNanoseconds += share } else { $0.busyNanoseconds += share }
+            }
             cursor = boundary
         }
     }

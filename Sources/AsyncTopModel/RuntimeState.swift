@@ -37,15 +37,34 @@ public struct RuntimeState: Sendable {
     public var totals = Totals()
     /// Swift Concurrency's global executor, as the concurrency tap sees it (empty without one).
     public var pool = PoolState()
+    /// Spans of the tracing bridge not ended yet, by span id.
+    public var openSpans: [UInt32: SpanRecord] = [:]
+    /// The latest ended spans, oldest first (the newest `Aggregator.spanLogLimit`).
+    public var endedSpans: Deque<SpanRecord> = []
+    /// Ended spans by final name, over the whole trace.
+    public var spanStats: [NameID: SpanStats] = [:]
 
     public init() {}
 
     /// A resolved name ("" for none).
     public func text(_ id: NameID) -> String { names[id] ?? "" }
-    /// A task's name, or "task ID" for an unnamed one.
+    /// A task's name; for an unnamed task the name of the latest span it opened (a server's request task:
+    /// `GET /slow`); else "task ID".
     public func name(of task: TaskState) -> String {
         let name = text(task.nameID)
-        return name.isEmpty ? "task \(task.id)" : name
+        if !name.isEmpty { return name }
+        let span = text(task.spanNameID)
+        return span.isEmpty ? "task \(task.id)" : span
+    }
+    /// Task `id`'s spans, open ones first (oldest first), then its ended ones still in the log, newest first, at
+    /// most `limit` in all. O(open spans + log length).
+    public func spans(of id: UInt64, limit: Int) -> [SpanRecord] {
+        var found = openSpans.values.filter { $0.task == id }.sorted { $0.beganNanoseconds < $1.beganNanoseconds }
+        for span in endedSpans.reversed() where span.task == id {
+            guard found.count < limit else { break }
+            found.append(span)
+        }
+        return Array(found.prefix(limit))
     }
     /// Where a task was spawned ("" if unknown).
     public func site(of task: TaskState) -> String { text(task.siteID) }
@@ -71,6 +90,8 @@ public struct RuntimeState: Sendable {
     public struct Totals: Hashable, Sendable {
         public var events: UInt64 = 0
         public var missed: UInt64 = 0
+        public var spansEnded: UInt64 = 0
+        public var spansFailed: UInt64 = 0
         public var tasksSpawned: UInt64 = 0
         public var tasksCompleted: UInt64 = 0
         public var tasksFailed: UInt64 = 0
@@ -96,7 +117,12 @@ public struct LoopState: Sendable {
     public var startedNanoseconds: UInt64?
     public var stoppedNanoseconds: UInt64?
     public var ticks: UInt64 = 0
+    /// Items (callbacks, microtasks, NIO tasks) the loop's turns ran, as their `tickEnded` events count them.
+    public var itemsRun: UInt64 = 0
     public var busyNanoseconds: UInt64 = 0
+    /// The part of `busyNanoseconds` spent in the I/O phase (I/O handlers); the rest ran tasks, callbacks and
+    /// timers.
+    public var ioBusyNanoseconds: UInt64 = 0
     public var events: UInt64 = 0
     /// The last minute, second by second (and the seconds before, merged).
     public var seconds = SecondBuckets(capacity: 64, empty: LoopSecond()) { total, second in
@@ -110,6 +136,8 @@ public struct LoopState: Sendable {
     public var pendingTimers = 0
     public var ioWatchers = 0
     public var phase: LoopPhase?
+    /// When the current phase began.
+    var phaseSince: UInt64 = 0
     /// Start of the busy stretch in progress (a turn's start, or the end of its poll).
     var tickStartedAt: UInt64?
     /// The callback or microtask running now (its site's name id: resolved only when it ends).
@@ -137,7 +165,10 @@ public struct LoopState: Sendable {
 /// One second of one loop.
 public struct LoopSecond: Sendable {
     public var busyNanoseconds: UInt64 = 0
+    /// The part of `busyNanoseconds` in the I/O phase.
+    public var ioBusyNanoseconds: UInt64 = 0
     public var ticks: UInt64 = 0
+    public var itemsRun: UInt64 = 0
     public var events: UInt64 = 0
     public var latency = LatencyHistogram()
     public var callbackQueueDepth = 0
@@ -162,6 +193,9 @@ public struct TaskState: Sendable {
     public var loop: UInt16
     /// Where it was spawned (`RuntimeState.site(of:)`).
     public var siteID = NameID.none
+    /// The name of the latest span the task opened with no parent span in the same task (its request, for a
+    /// server's connection task): how an unnamed task is called.
+    public var spanNameID = NameID.none
     public var state: TaskRunState = .ready
     public var polls: UInt64 = 0
     public var wakes: UInt64 = 0
@@ -319,4 +353,39 @@ public struct PoolState: Sendable {
     public init() {}
     /// True once any pool event was seen.
     public var isActive: Bool { jobsEnqueued > 0 || jobsRun > 0 }
+}
+
+/// A span of the tracing bridge (`AsyncTopTracing`): an operation a library or the program named, such as one HTTP
+/// request, tied to the task that opened it.
+public struct SpanRecord: Hashable, Sendable {
+    public var id: UInt32
+    /// The enclosing span (0 for a root span).
+    public var parent: UInt32
+    /// The task that opened it (0 outside a task).
+    public var task: UInt64
+    /// The thread (loop id) it was opened on.
+    public var loop: UInt16
+    /// Its operation name: the one it was opened with, then its final one (`RuntimeState.text`).
+    public var nameID: NameID
+    public var beganNanoseconds: UInt64
+    public var endedNanoseconds: UInt64?
+    public var failed = false
+
+    public func durationNanoseconds(now: UInt64) -> UInt64 { (endedNanoseconds ?? now) - min(endedNanoseconds ?? now, beganNanoseconds) }
+}
+
+/// The ended spans of one name (one route of a server), over the whole trace.
+public struct SpanStats: Hashable, Sendable {
+    public var count: UInt64 = 0
+    public var failed: UInt64 = 0
+    public var totalNanoseconds: UInt64 = 0
+    public var maxNanoseconds: UInt64 = 0
+    public init() {}
+
+    mutating func record(_ duration: UInt64, failed: Bool) {
+        count += 1
+        totalNanoseconds += duration
+        maxNanoseconds = max(maxNanoseconds, duration)
+        if failed { self.failed += 1 }
+    }
 }

@@ -2,16 +2,17 @@ import AsyncTopTrace
 
 /// Replays a recorded trace: the aggregate state at any point of recorded time.
 ///
-/// Opening walks the file once, aggregating chunk by chunk and keeping a checkpoint (a copy of the
-/// aggregator: a value, so copies share storage until they diverge) every `checkpointInterval` chunks. A
-/// seek then restores the nearest checkpoint at or before the target and aggregates forward from there, at
-/// most `checkpointInterval` chunks: seeking costs the same anywhere in a file of any size, and events are
-/// read from disk a chunk at a time, never all at once.
+/// Chunks are ingested in steps: a step is a run of consecutive chunks whose times overlap (the chunks of
+/// several rings that one read brought, which the aggregator merges by time), else one chunk. Opening walks the
+/// file once, aggregating step by step and keeping a checkpoint (a copy of the aggregator: a value, so copies
+/// share storage until they diverge) every `checkpointInterval` steps. A seek then restores the nearest checkpoint
+/// at or before the target and aggregates forward from there, at most `checkpointInterval` steps: seeking costs
+/// the same anywhere in a file of any size, and events are read from disk a step at a time, never all at once.
 public final class TraceReplay {
     public let reader: TraceFileReader
     public private(set) var aggregator: Aggregator
-    /// Index of the next chunk to ingest.
-    public private(set) var nextChunk = 0
+    /// Index of the next step to ingest.
+    public private(set) var nextStep = 0
     /// Recorded time shown, ns since the epoch.
     public private(set) var position: UInt64 = 0
     public let startNanoseconds: UInt64
@@ -19,16 +20,19 @@ public final class TraceReplay {
     /// Chunks that failed to decode during the first pass (named by offset).
     public private(set) var problems: [String] = []
     public static let checkpointInterval = 128
+    /// Most chunks in one step: bounds the events a step holds in memory.
+    static let stepChunkLimit = 64
 
     private let initial: Aggregator
-    private var checkpoints: [(chunk: Int, aggregator: Aggregator)] = []
+    private var checkpoints: [(step: Int, aggregator: Aggregator)] = []
     private var batch = EventBatch()
-    /// Highest event time of each chunk and all before it (chunks of different rings interleave slightly).
+    /// The chunks of each step.
+    private var steps: [Range<Int>] = []
+    /// Highest event time of each step and all before it.
     private var reachedBy: [UInt64] = []
-    /// Times of all warnings, for "jump to the next warning".
-    /// Every warning of the trace, in the order it was raised: its time, and the chunk whose ingestion raised it
-    /// (the state holds the warning once that chunk is in).
-    public private(set) var warningMarks: [(atNanoseconds: UInt64, chunk: Int)] = []
+    /// Every warning of the trace, in the order it was raised: its time, and the step whose ingestion raised it
+    /// (the state holds the warning once that step is in).
+    public private(set) var warningMarks: [(atNanoseconds: UInt64, step: Int)] = []
 
     public init(
         reader: TraceFileReader, thresholds: WarningThresholds = WarningThresholds(),
@@ -39,24 +43,34 @@ public final class TraceReplay {
         initial = aggregator
         let calibration = reader.info.calibration
         var highest: UInt64 = 0
-        reachedBy.reserveCapacity(reader.chunks.count)
-        for chunk in reader.chunks {
+        var stepStart = 0
+        var stepReach: UInt64 = 0
+        for (index, chunk) in reader.chunks.enumerated() {
+            if index > stepStart, chunk.firstTime >= stepReach || index - stepStart >= Self.stepChunkLimit {
+                steps.append(stepStart..<index)
+                stepStart = index
+            }
+            stepReach = index == stepStart ? chunk.lastTime : max(stepReach, chunk.lastTime)
             highest = max(highest, calibration.nanoseconds(chunk.lastTime))
-            reachedBy.append(highest)
+            if index + 1 == reader.chunks.count || reader.chunks[index + 1].firstTime >= stepReach { reachedBy.append(highest) }
         }
+        if stepStart < reader.chunks.count { steps.append(stepStart..<reader.chunks.count) }
+        // `reachedBy` was appended where a step may end; rebuild it exactly per step.
+        reachedBy = steps.map { step in reader.chunks[step].map { calibration.nanoseconds($0.lastTime) }.max() ?? 0 }
+        for index in reachedBy.indices.dropFirst() { reachedBy[index] = max(reachedBy[index], reachedBy[index - 1]) }
         startNanoseconds = reader.chunks.first.map { calibration.nanoseconds($0.firstTime) } ?? 0
         endNanoseconds = highest
         // First pass: checkpoints and warning times.
         var seenWarnings = 0
-        for index in reader.chunks.indices {
+        for index in steps.indices {
             if index % Self.checkpointInterval == 0 { checkpoints.append((index, aggregator)) }
-            ingest(chunk: index)
+            ingest(step: index)
             let total = aggregator.state.totals.warnings
             if total > UInt64(seenWarnings) {
                 warningMarks += aggregator.state.warnings.suffix(Int(total) - seenWarnings).map { ($0.atNanoseconds, index) }
                 seenWarnings = Int(total)
             }
-            if index % 256 == 0 { progress(Double(index) / Double(max(1, reader.chunks.count))) }
+            if index % 256 == 0 { progress(Double(index) / Double(max(1, steps.count))) }
         }
         position = endNanoseconds
     }
@@ -64,50 +78,56 @@ public final class TraceReplay {
     /// The whole trace aggregated (after `init`, before any seek).
     public var finalState: RuntimeState { aggregator.state }
 
-    private func ingest(chunk index: Int) {
-        let chunk = reader.chunks[index]
+    private func ingest(step index: Int) {
         batch.removeAll()
-        batch.missedByRing = [chunk.missedBefore - (index > 0 ? reader.chunks[index - 1].missedBefore : 0)]
-        do {
-            try reader.events(of: chunk, into: &batch.events)
-        } catch {
-            problems.append(error.description)
-            batch.events.removeAll()
+        batch.segments.removeAll(keepingCapacity: true)
+        var missed: UInt64 = 0
+        for chunkIndex in steps[index] {
+            let chunk = reader.chunks[chunkIndex]
+            missed += chunk.missedBefore - (chunkIndex > 0 ? reader.chunks[chunkIndex - 1].missedBefore : 0)
+            let start = batch.events.count
+            do {
+                try reader.events(of: chunk, into: &batch.events)
+            } catch {
+                problems.append(error.description)
+                batch.events.removeSubrange(start...)
+            }
+            batch.segments.append(EventBatch.Segment(ring: reader.ring(of: chunk), range: start..<batch.events.count))
         }
-        batch.segments = [EventBatch.Segment(ring: reader.ring(of: chunk), range: 0..<batch.events.count)]
+        batch.missedByRing = [missed]
         aggregator.ingest(batch, names: reader.names)
-        nextChunk = index + 1
+        nextStep = index + 1
     }
 
     /// Shows recorded time `target` (clamped to the trace): the state is as a live monitor had it then.
     public func seek(to target: UInt64) {
         let time = min(max(target, startNanoseconds), endNanoseconds)
-        // Chunks needed: all whose every event is at or before `time`, i.e. the first chunk that reaches past
-        // it stays out.
+        // Steps needed: all whose every event is at or before `time`, i.e. the first step that reaches past it
+        // stays out.
         var low = 0
         var high = reachedBy.count
         while low < high {
             let mid = (low + high) / 2
             if reachedBy[mid] <= time { low = mid + 1 } else { high = mid }
         }
-        seek(chunks: low, time: time)
+        seek(steps: low, time: time)
     }
 
-    /// Shows warning `index` of `warningMarks`: the state just after the chunk that raised it, so the warning is
-    /// there (a seek to its time alone leaves out the chunk whose later events reach past it).
+    /// Shows warning `index` of `warningMarks`: the state just after the step that raised it, so the warning is
+    /// there (a seek to its time alone leaves out the step whose later events reach past it).
     public func seek(toWarning index: Int) {
         let mark = warningMarks[index]
-        seek(chunks: mark.chunk + 1, time: max(mark.atNanoseconds, reachedBy[mark.chunk]))
+        seek(steps: mark.step + 1, time: max(mark.atNanoseconds, reachedBy[mark.step]))
     }
 
-    /// Ingests exactly the first `wanted` chunks (from the nearest checkpoint) and moves time to `time`.
-    private func seek(chunks wanted: Int, time: UInt64) {
-        if wanted < nextChunk || wanted - nextChunk > Self.checkpointInterval {
-            let checkpoint = checkpoints.last { $0.chunk <= wanted }
+    /// Ingests exactly the first `wanted` steps (from the nearest checkpoint) and moves time to `time`.
+    private func seek(steps wanted: Int, time: UInt64) {
+        if wanted < nextStep || wanted - nextStep > Self.checkpointInterval {
+            let checkpoint = checkpoints.last { $0.step <= wanted }
             aggregator = checkpoint?.aggregator ?? initial
-            nextChunk = checkpoint?.chunk ?? 0
+            nextStep = checkpoint?.step ?? 0
         }
-        while nextChunk < wanted { ingest(chunk: nextChunk) }
+        while nextStep < wanted { ingest(step: nextStep) }
         aggregator.advance(to: time)
         position = time
     }

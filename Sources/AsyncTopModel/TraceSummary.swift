@@ -21,17 +21,40 @@ public struct TraceSummary: Codable, Hashable, Sendable {
     }
     public struct Loop: Codable, Hashable, Sendable {
         public var id: UInt16
-        /// "event_loop", "pool_thread" (Swift Concurrency) or "enqueuing_thread" (hands jobs to the pool only).
+        /// "loop 1", "NIO loop 1", "pool thread 1", "thread 1".
+        public var name: String
+        /// "event_loop", "nio_loop" (SwiftNIO), "pool_thread" (Swift Concurrency) or "enqueuing_thread" (hands jobs
+        /// to the pool only).
         public var producer: String
+        /// Scheduling delays; for a NIO loop, the length of each busy turn (the longest a task could have waited).
         public var latencyMilliseconds: Latency
         public var busyRatio: Double
+        /// The part of the busy ratio spent handling I/O (the rest ran tasks, callbacks and timers).
+        public var ioBusyRatio: Double
         /// Turns for an event loop, jobs run for a pool thread.
         public var ticks: UInt64
+        /// Callbacks, microtasks or NIO tasks the turns ran.
+        public var itemsRun: UInt64
         public var events: UInt64
         enum CodingKeys: String, CodingKey {
-            case id, producer, ticks, events
+            case id, name, producer, ticks, events
             case latencyMilliseconds = "latency_ms"
             case busyRatio = "busy_ratio"
+            case ioBusyRatio = "io_busy_ratio"
+            case itemsRun = "items_run"
+        }
+    }
+    /// Ended spans of one name (the tracing bridge's: a server's route, `GET /slow`).
+    public struct Span: Codable, Hashable, Sendable {
+        public var name: String
+        public var count: UInt64
+        public var failed: UInt64
+        public var meanMilliseconds: Double
+        public var maxMilliseconds: Double
+        enum CodingKeys: String, CodingKey {
+            case name, count, failed
+            case meanMilliseconds = "mean_ms"
+            case maxMilliseconds = "max_ms"
         }
     }
     /// Swift Concurrency's cooperative pool, summed over its threads (absent without a concurrency tap).
@@ -117,13 +140,15 @@ public struct TraceSummary: Codable, Hashable, Sendable {
     public var tasks: Tasks
     public var loops: [Loop]
     public var pool: Pool?
+    /// Spans by name, most frequent first (empty without the tracing bridge).
+    public var spans: [Span]
     public var callbacks: Callbacks
     public var timers: Timers
     public var counters: [String: Counter]
     public var warnings: [WarningEntry]
 
     enum CodingKeys: String, CodingKey {
-        case events, missed, tasks, loops, pool, callbacks, timers, counters, warnings
+        case events, missed, tasks, loops, pool, spans, callbacks, timers, counters, warnings
         case durationSeconds = "duration_s"
     }
 
@@ -141,14 +166,23 @@ public struct TraceSummary: Codable, Hashable, Sendable {
             let producer: String
             switch ProducerKind(loop: loop.id) {
             case .eventLoop: producer = "event_loop"
+            case .nioLoop: producer = "nio_loop"
             case .poolThread: producer = "pool_thread"
             case .enqueuingThread: producer = "enqueuing_thread"
             }
+            let end = loop.stoppedNanoseconds ?? state.nowNanoseconds
+            let busy = loop.busyRatio(until: end)
+            let ioShare = loop.busyNanoseconds == 0 ? 0 : Double(loop.ioBusyNanoseconds) / Double(loop.busyNanoseconds)
             return Loop(
-                id: loop.id, producer: producer,
+                id: loop.id, name: ProducerKind.name(loop: loop.id), producer: producer,
                 latencyMilliseconds: Latency(p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
-                busyRatio: loop.busyRatio(until: loop.stoppedNanoseconds ?? state.nowNanoseconds), ticks: loop.ticks, events: loop.events)
+                busyRatio: busy, ioBusyRatio: busy * ioShare, ticks: loop.ticks, itemsRun: loop.itemsRun, events: loop.events)
         }
+        spans = state.spanStats.map { name, stats in
+            Span(
+                name: state.text(name), count: stats.count, failed: stats.failed,
+                meanMilliseconds: stats.count == 0 ? 0 : ms(stats.totalNanoseconds / stats.count), maxMilliseconds: ms(stats.maxNanoseconds))
+        }.sorted { ($0.count, $1.name) > ($1.count, $0.name) }
         if state.pool.isActive {
             let threads = state.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }
             var latency = LatencyHistogram()

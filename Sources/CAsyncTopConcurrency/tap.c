@@ -46,7 +46,7 @@ extern const char *dispatch_queue_get_label(void *queue);
 enum {
     kind_task_spawned = 0x0401, kind_task_poll_began = 0x0403, kind_task_poll_ended = 0x0404,
     kind_task_completed = 0x0405, kind_task_failed = 0x0406, kind_task_cancelled = 0x0407,
-    kind_task_location = 0x0408, kind_counter = 0x0601,
+    kind_task_location = 0x0408,
     kind_job_enqueued = 0x0701, kind_job_began = 0x0702, kind_job_ended = 0x0703,
 };
 
@@ -435,9 +435,15 @@ bool asynctop_tap_resume(void) {
 
 void asynctop_tap_set_job_label(uint8_t kind, uint32_t name) { job_label_names[kind] = name; }
 
-void asynctop_tap_emit_counter(uint32_t name, uint64_t value) {
+void asynctop_tap_emit(uint16_t kind, uint32_t name, uint64_t id, uint64_t arg) {
+    if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE) || !asynctop_tracing_enabled()) return;
     asynctop_tap_ring *ring = thread_ring(false);
-    if (ring) append(ring, asynctop_now_ticks(), kind_counter, name, 0, value);
+    if (ring) append(ring, asynctop_now_ticks(), kind, name, id, arg);
+}
+
+uint64_t asynctop_tap_current_task_id(void) {
+    void *task = swift_task_getCurrent();
+    return task ? task_id_of(task, 0) : 0;
 }
 
 void asynctop_tap_measure_instrumentation(uint64_t times) {

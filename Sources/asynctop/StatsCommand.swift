@@ -41,8 +41,13 @@ struct StatsCommand: ParsableCommand {
             lines.append("pool       \(pool.threads) threads (width \(pool.width))  busy \(Format.decimal(pool.busyRatio * 100, digits: 1))%  \(pool.jobsRun) jobs run\(others.isEmpty ? "" : " (\(others))")  queue max \(pool.maxQueued)  delay p50 \(ms(pool.latencyMilliseconds.p50))  p99 \(ms(pool.latencyMilliseconds.p99))  max \(ms(pool.latencyMilliseconds.max))")
         }
         for loop in s.loops where loop.producer != "enqueuing_thread" {
-            let label = ProducerKind.name(loop: loop.id)
-            lines.append("\(label)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%  \(loop.ticks) \(loop.producer == "pool_thread" ? "jobs" : "ticks")  latency p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
+            let io = loop.producer == "nio_loop" ? " (I/O \(Format.decimal(loop.ioBusyRatio * 100, digits: 1))%)" : ""
+            let perTick = loop.producer == "nio_loop" && loop.ticks > 0 ? "  \(Format.decimal(Double(loop.itemsRun) / Double(loop.ticks), digits: 1)) tasks/tick" : ""
+            let delay = loop.producer == "nio_loop" ? "turn" : "latency"
+            lines.append("\(loop.name)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%\(io)  \(loop.ticks) \(loop.producer == "pool_thread" ? "jobs" : "ticks")\(perTick)  \(delay) p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
+        }
+        for span in s.spans.prefix(10) {
+            lines.append("span       \(span.count)×  \(span.name)  mean \(ms(span.meanMilliseconds))  max \(ms(span.maxMilliseconds))\(span.failed > 0 ? "  \(span.failed) failed" : "")")
         }
         lines.append("callbacks  \(s.callbacks.count) run, \(s.callbacks.failed) failed")
         for site in s.callbacks.slowest.prefix(5) {

@@ -12,7 +12,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// (major, minor) of the vocabulary this build writes and understands.
-    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 1)
+    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 2)
 
     // Loop: 0x00xx
     /// A loop started. id: loop thread id.
@@ -96,6 +96,25 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// That job returned. id: `JobKind` raw value.
     @inlinable public static var jobEnded: EventKind { EventKind(rawValue: 0x0703) }
 
+    // Spans (vocabulary 1.2): written by the tracing bridge (`AsyncTopTracing`, a swift-distributed-tracing
+    // `Tracer`) on the ring of the thread that opens or ends the span. Span ids are numbered from 1 by the process.
+    /// A span was opened. id: span id (bits 0–31) | its parent span's id (bits 32–63, 0 = a root span);
+    /// arg: the id of the task that opened it (0 outside a task); name: the operation name it was opened with.
+    @inlinable public static var spanBegan: EventKind { EventKind(rawValue: 0x0801) }
+    /// An attribute of a span, written when the span ends, before `spanEnded`. id: span id; name: `key=value`
+    /// (strings, booleans, doubles and arrays as text); arg: 0.
+    @inlinable public static var spanAttribute: EventKind { EventKind(rawValue: 0x0802) }
+    /// An integer attribute of a span, written like `spanAttribute`. id: span id; name: the key; arg: the value
+    /// (an `Int64`'s bits).
+    @inlinable public static var spanNumber: EventKind { EventKind(rawValue: 0x0803) }
+    /// A span ended. id: span id; arg: 0 ok, 1 error (its status was set to error, or an error was recorded);
+    /// name: its final operation name (an HTTP server span: the method and route, `GET /slow`).
+    @inlinable public static var spanEnded: EventKind { EventKind(rawValue: 0x0804) }
+    /// A span's name as known before its end: an HTTP server span is named from its method and path
+    /// (`GET /users/7`) as soon as both are set, since its route (`GET /users/:id`) comes only at its end.
+    /// id: span id; name: the name.
+    @inlinable public static var spanNamed: EventKind { EventKind(rawValue: 0x0805) }
+
     // User: 0x06xx
     /// A user counter changed. name: counter name; id: counter id; arg: value.
     @inlinable public static var counter: EventKind { EventKind(rawValue: 0x0601) }
@@ -118,6 +137,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
         (.ioRegistered, "io_registered"), (.ioReady, "io_ready"), (.ioUnregistered, "io_unregistered"),
         (.counter, "counter"), (.mark, "mark"),
         (.jobEnqueued, "job_enqueued"), (.jobBegan, "job_began"), (.jobEnded, "job_ended"),
+        (.spanBegan, "span_began"), (.spanAttribute, "span_attribute"), (.spanNumber, "span_number"),
+        (.spanEnded, "span_ended"), (.spanNamed, "span_named"),
     ]
 
     private static let namesByKind: [UInt16: String] = Dictionary(

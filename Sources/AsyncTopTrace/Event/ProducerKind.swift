@@ -3,32 +3,38 @@
 ///
 /// | loop ids | producer |
 /// | --- | --- |
-/// | 1 … 0x7FFF | an `AsyncTopRuntime` event loop |
+/// | 1 … 0x3FFF | an `AsyncTopRuntime` event loop |
+/// | 0x4000 … 0x7FFF | a SwiftNIO event loop (`AsyncTopNIO`'s metrics delegate): its ticks, not its tasks |
 /// | 0x8000 … 0xBFFF | a Swift Concurrency pool thread (the concurrency tap): a thread that ran global-executor jobs |
 /// | 0xC000 … 0xFFFF | another thread that handed jobs to the global executor (the main thread, a NIO loop) |
 @frozen
 public enum ProducerKind: Sendable, Hashable {
     case eventLoop
+    case nioLoop
     case poolThread
     case enqueuingThread
 
+    public static let nioLoopBase: UInt16 = 0x4000
     public static let poolThreadBase: UInt16 = 0x8000
     public static let enqueuingThreadBase: UInt16 = 0xC000
 
-    /// A short label for a loop id, for narrow columns: "1" (an event loop), "p1" (pool thread 1), "t1" (the
-    /// first other thread that enqueued jobs).
+    /// A short label for a loop id, for narrow columns: "1" (an event loop), "n1" (NIO loop 1), "p1" (pool
+    /// thread 1), "t1" (the first other thread that enqueued jobs).
     public static func label(loop: UInt16) -> String {
         switch ProducerKind(loop: loop) {
         case .eventLoop: return String(loop)
+        case .nioLoop: return "n\(loop - nioLoopBase + 1)"
         case .poolThread: return "p\(loop - poolThreadBase + 1)"
         case .enqueuingThread: return "t\(loop - enqueuingThreadBase + 1)"
         }
     }
 
-    /// A loop id as a person reads it: "loop 1", "pool thread 1", "thread 1" (one that only enqueues jobs).
+    /// A loop id as a person reads it: "loop 1", "NIO loop 1", "pool thread 1", "thread 1" (one that only enqueues
+    /// jobs).
     public static func name(loop: UInt16) -> String {
         switch ProducerKind(loop: loop) {
         case .eventLoop: return "loop \(loop)"
+        case .nioLoop: return "NIO loop \(loop - nioLoopBase + 1)"
         case .poolThread: return "pool thread \(loop - poolThreadBase + 1)"
         case .enqueuingThread: return "thread \(loop - enqueuingThreadBase + 1)"
         }
@@ -40,6 +46,8 @@ public enum ProducerKind: Sendable, Hashable {
             self = .enqueuingThread
         } else if loop >= Self.poolThreadBase {
             self = .poolThread
+        } else if loop >= Self.nioLoopBase {
+            self = .nioLoop
         } else {
             self = .eventLoop
         }

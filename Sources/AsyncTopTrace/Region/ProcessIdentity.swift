@@ -1,3 +1,4 @@
+import CAsyncTopSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,9 @@ public enum ProcessIdentity {
     }
 
     /// The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or nil if no such process.
+    /// The calling thread's kernel id (what `loopStarted` carries): a cached thread-local after the first call.
+    public static var currentThreadID: UInt64 { asynctop_thread_id() }
+
     public static func startTime(of pid: Int32) -> UInt64? { status(of: pid)?.startTime }
 
     /// Fields 3 (state letter) and 22 (start time) of `/proc/PID/stat`.

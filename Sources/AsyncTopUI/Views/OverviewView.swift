@@ -3,7 +3,8 @@ import AsyncTopTrace
 
 /// View 1: each loop at a glance — latency over the last seconds (sparkline of the per-second p99, and
 /// p50/p99/max over a sliding window), utilisation, ticks and events per second, and queue depths over time;
-/// and Swift Concurrency's pool, its threads summed (the concurrency tap), with its run queue.
+/// SwiftNIO's loops (their turns: busy split into I/O handling and tasks, tasks per tick, turn lengths); and Swift
+/// Concurrency's pool, its threads summed (the concurrency tap), with its run queue.
 enum OverviewView {
     /// The sliding window for the percentiles, in seconds.
     static let windowSeconds = 10
@@ -15,12 +16,16 @@ enum OverviewView {
         let bottom = area.top + area.height
         let loops = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .eventLoop }.sorted { $0.id < $1.id }
         let poolThreads = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }.sorted { $0.id < $1.id }
-        if loops.isEmpty && poolThreads.isEmpty {
+        let nioLoops = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .nioLoop }.sorted { $0.id < $1.id }
+        if loops.isEmpty && poolThreads.isEmpty && nioLoops.isEmpty {
             canvas.put(row: row, column: 1, "Waiting for events…", style: .dim)
             return
         }
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let sparkWidth = max(10, min(60, area.width - 52))
+        for loop in nioLoops where row + 1 < bottom {
+            drawNIOLoop(loop, runtime, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas, area: area)
+        }
         if !poolThreads.isEmpty {
             drawPool(runtime, poolThreads, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas, area: area)
         }
@@ -90,12 +95,49 @@ enum OverviewView {
         }
     }
 
+    /// A SwiftNIO loop: its state and tick rate, busy share split into I/O handling and tasks, and the length of its
+    /// turns (NIO reports ticks, not tasks: a turn's length is the longest any of its tasks could have waited).
+    private static func drawNIOLoop(
+        _ loop: LoopState, _ runtime: RuntimeState, glyphs: Glyphs, sparkWidth: Int, row: inout Int, bottom: Int,
+        on canvas: inout some Canvas, area: Screen.Area
+    ) {
+        let nowSecond = runtime.nowNanoseconds / 1_000_000_000
+        let figures = Window(loop, endingAt: nowSecond)
+        let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
+        let perTick = figures.ticks == 0 ? "" : "  tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"
+        canvas.put(row: row, column: 0, TextWidth.pad(
+            " \(ProducerKind.name(loop: loop.id))  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(figures.ticks) / figures.seconds))\(perTick)",
+            to: area.width), style: .title)
+        row += 1
+        if row < bottom {
+            let busyRatio = figures.busyRatio
+            let ioRatio = min(busyRatio, Double(figures.ioBusy) / (figures.seconds * 1e9))
+            let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
+            canvas.put(row: row, column: 2, "busy")
+            canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
+            canvas.put(row: row, column: 34, TextWidth.truncate(
+                " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.seconds))s: I/O \(Format.decimal(ioRatio * 100, digits: 0))%, tasks \(Format.decimal((busyRatio - ioRatio) * 100, digits: 0))%",
+                to: max(0, area.width - 35)))
+            row += 1
+        }
+        if row < bottom {
+            let p99s = loop.seconds.window(endingAt: nowSecond, count: sparkWidth).map { $0.map { Double($0.latency.percentile(99)) } }
+            let latency = figures.latency
+            let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))  (\(windowSeconds)s)"
+            drawDelays("turn", p99s, latency, summary: summary, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+            row += 1
+        }
+        row += 1
+    }
+
     /// A loop's figures over the sliding window: latency over every second of it, rates and busy share over its
     /// completed seconds (the current one is partial), counting only seconds the loop was alive in.
     struct Window {
         var latency = LatencyHistogram()
         var busy: UInt64 = 0
+        var ioBusy: UInt64 = 0
         var ticks: UInt64 = 0
+        var itemsRun: UInt64 = 0
         var events: UInt64 = 0
         var seconds: Double = 1
         var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
@@ -106,7 +148,9 @@ enum OverviewView {
             for second in window.compactMap({ $0 }) { latency.add(second.latency) }
             for second in completed.compactMap({ $0 }) {
                 busy += second.busyNanoseconds
+                ioBusy += second.ioBusyNanoseconds
                 ticks += second.ticks
+                itemsRun += second.itemsRun
                 events += second.events
             }
             seconds = Double(max(1, completed.compactMap { $0 }.count))

@@ -1,8 +1,8 @@
 import AsyncTopModel
 import AsyncTopTrace
 
-/// View 3: one task — its facts, poll-time and scheduled-wait histograms with percentiles, and its recent
-/// events (its state history).
+/// View 3: one task — its facts, poll-time and scheduled-wait histograms with percentiles, the spans it opened
+/// (a server's requests, with the tracing bridge), and its recent events (its state history).
 enum TaskDetailView {
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
         monitor.clearRows()
@@ -30,6 +30,17 @@ enum TaskDetailView {
         drawHistogram("poll time", detail?.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1, width: histogramWidth, height: histogramHeight)
         drawHistogram("scheduled wait", detail?.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row, column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
         row += histogramHeight + 1
+        let spans = runtime.spans(of: id, limit: min(8, max(0, (bottom - row) / 2 - 1)))
+        if !spans.isEmpty {
+            line("spans (open first, then the latest ended)", .title)
+            for span in spans {
+                let state = span.endedNanoseconds == nil ? "open" : span.failed ? "failed" : "ok"
+                let figures = TextWidth.padLeft(Format.duration(span.durationNanoseconds(now: now)), to: 8) + "  " + TextWidth.pad(state, to: 6)
+                let nested = span.parent != 0 && runtime.openSpans[span.parent]?.task == id ? "    " : "  "
+                line(figures + nested + runtime.text(span.nameID), span.failed ? .warning : .plain)
+            }
+            row += 1
+        }
         line("recent events (newest last)", .title)
         let start = task.spawnedNanoseconds
         for event in runtime.recentEvents(of: id, limit: max(0, bottom - row)) {

@@ -66,8 +66,12 @@ void asynctop_tap_set_job_label(uint8_t kind, uint32_t name);
 /// on the task-creation interposer. Call once, before tasks start.
 asynctop_tap_status asynctop_tap_install(asynctop_tap_callbacks callbacks);
 
-/// Writes a `counter` event (name id, value) on the calling thread's ring.
-void asynctop_tap_emit_counter(uint32_t name, uint64_t value);
+/// Writes an event of `kind` on the calling thread's ring, stamped now: the pool's width counter, and the spans of
+/// the tracing bridge, which land on the ring of the thread that opens or ends them. Does nothing before the tap is
+/// installed or while tracing is off. No allocation, no lock.
+void asynctop_tap_emit(uint16_t kind, uint32_t name, uint64_t id, uint64_t arg);
+/// The id of the task running on the calling thread (as the tap writes task ids), or 0 outside a task.
+uint64_t asynctop_tap_current_task_id(void);
 
 /// Tells every thread that the Swift side now points at another region: each claims a ring there on its next
 /// event (the old region must stay mapped: a job that began before may still end into it).

@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// asynctop for SwiftNIO and swift-distributed-tracing users, in a package of its own so that the core package's
+// build (the monitor, the runtime, the concurrency tap) never compiles SwiftNIO.
+let package = Package(
+    name: "asynctop-integrations",
+    products: [
+        // SwiftNIO's event loops as asynctop loops (a metrics delegate), and the one call a server makes.
+        .library(name: "AsyncTopNIO", targets: ["AsyncTopNIO"]),
+        // A swift-distributed-tracing `Tracer` whose spans become trace events tied to the task that opens them.
+        .library(name: "AsyncTopTracing", targets: ["AsyncTopTracing"]),
+    ],
+    dependencies: [
+        .package(name: "asynctop", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+    ],
+    targets: [
+        .target(
+            name: "AsyncTopTracing",
+            dependencies: [
+                .product(name: "AsyncTopTrace", package: "asynctop"),
+                .product(name: "AsyncTopConcurrency", package: "asynctop"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+        .target(
+            name: "AsyncTopNIO",
+            dependencies: [
+                "AsyncTopTracing",
+                .product(name: "AsyncTopTrace", package: "asynctop"),
+                .product(name: "AsyncTopConcurrency", package: "asynctop"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+        .testTarget(
+            name: "AsyncTopNIOTests",
+            dependencies: [
+                "AsyncTopNIO", "AsyncTopTracing",
+                .product(name: "AsyncTopTrace", package: "asynctop"),
+                .product(name: "AsyncTopModel", package: "asynctop"),
+                .product(name: "AsyncTopConcurrency", package: "asynctop"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+    ],
+    swiftLanguageModes: [.v6]
+)
