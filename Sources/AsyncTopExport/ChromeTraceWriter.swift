@@ -12,6 +12,8 @@ import AsyncTopTrace
 struct ChromeTraceWriter: TimelineSink {
     var out: OutputFile
     private var names: EscapedNames
+    /// Threads named after a producer other than an enqueuing thread.
+    private var namedThreads: Set<UInt64> = []
     private let pid: UInt64
     /// Per loop id: `","pid":P,"tid":T,"ts":`, what follows the phase in every event on the loop.
     private var loopHeads: [[UInt8]] = []
@@ -50,6 +52,11 @@ struct ChromeTraceWriter: TimelineSink {
 
     mutating func thread(loop: UInt16, threadID: UInt64, name: String) {
         setLoopHead(loop, threadID: threadID)
+        // JSON names a thread by its id alone, and a thread can carry two producers (a NIO loop also hands jobs to
+        // Swift's pool, as "thread N"): the loop's name is the one kept.
+        let merelyEnqueues = ProducerKind(loop: loop) == .enqueuingThread
+        if merelyEnqueues, namedThreads.contains(threadID) { return }
+        if !merelyEnqueues { namedThreads.insert(threadID) }
         out.append(",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":")
         out.append(decimal: pid)
         out.append(",\"tid\":")
@@ -135,6 +142,47 @@ struct ChromeTraceWriter: TimelineSink {
         out.append("\",\"args\":{\"outcome\":\"")
         out.append(outcome.description)
         out.append("\"}}")
+    }
+
+    /// A span as a nestable async slice: on its task's async track (category `task`, the task's id) when it nests
+    /// there, else on one of its own (category `span`); its attributes, task, parent span and status as args.
+    mutating func span(_ span: SpanSlice) {
+        for begin in [true, false] {
+            out.append(begin ? ",\n{\"ph\":\"b" : ",\n{\"ph\":\"e")
+            out.append(span.onTaskTrack ? "\",\"cat\":\"task\",\"pid\":" : "\",\"cat\":\"span\",\"pid\":")
+            out.append(decimal: pid)
+            out.append(",\"id\":")
+            out.append(decimal: span.onTaskTrack ? span.task : UInt64(span.id))
+            out.append(",\"ts\":")
+            out.append(microsecondsFromNanoseconds: begin ? span.beganAt : span.endedAt)
+            out.append(",\"name\":\"")
+            names.append(span.name, fallback: "span", to: &out)
+            guard begin else {
+                out.append("\"}")
+                continue
+            }
+            out.append("\",\"args\":{\"task\":")
+            out.append(decimal: span.task)
+            out.append(",\"parent_span\":")
+            out.append(decimal: UInt64(span.parent))
+            out.append(span.failed ? ",\"status\":\"error\"" : ",\"status\":\"ok\"")
+            for attribute in span.attributes {
+                let text = names.names.bytes(for: attribute.name).map { TerminalSafeText.make($0) } ?? ""
+                let key = attribute.number == nil ? String(text.prefix { $0 != "=" }) : text
+                guard !key.isEmpty, key != "task", key != "parent_span", key != "status" else { continue }
+                out.append(",\"")
+                out.append(names.escape(key))
+                out.append("\":")
+                if let number = attribute.number {
+                    out.append(String(number))
+                } else {
+                    out.append("\"")
+                    out.append(names.escape(String(text.dropFirst(key.count + 1))))
+                    out.append("\"")
+                }
+            }
+            out.append("}}")
+        }
     }
 
     mutating func counter(_ index: Int, at ns: UInt64, value: Double) {

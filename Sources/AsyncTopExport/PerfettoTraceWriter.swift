@@ -23,6 +23,8 @@ struct PerfettoTraceWriter: TimelineSink {
     private var packet = ProtoBuffer()
     /// Task track names by NameID, made terminal-safe once.
     private var taskNames: [NameID: [UInt8]] = [:]
+    /// Tasks whose track has been described.
+    private var announcedTasks: Set<UInt64> = []
     static let sequence: UInt64 = 1
     static let processUUID: UInt64 = 1
     /// Interned ids for the fixed labels, above any NameID.
@@ -86,6 +88,7 @@ struct PerfettoTraceWriter: TimelineSink {
     static func loopUUID(_ loop: UInt16) -> UInt64 { 0x1000 + UInt64(loop) }
     static func taskUUID(_ task: UInt64) -> UInt64 { 1 << 62 | (task & (1 << 62 - 1)) }
     static func counterUUID(_ index: Int) -> UInt64 { 0x10_0000 + UInt64(index) }
+    static func spanUUID(_ span: UInt32) -> UInt64 { 2 << 61 | UInt64(span) }
 
     mutating func thread(loop: UInt16, threadID: UInt64, name: String) {
         var thread = ProtoBuffer()
@@ -135,6 +138,7 @@ struct PerfettoTraceWriter: TimelineSink {
     }
 
     mutating func taskBegin(task: UInt64, at ns: UInt64, name: NameID, parent: UInt64) {
+        announcedTasks.insert(task)
         descriptor.removeAll()
         descriptor.field(1, varint: Self.taskUUID(task))
         if let text = taskName(name) {
@@ -166,6 +170,57 @@ struct PerfettoTraceWriter: TimelineSink {
             event.field(9, varint: 2)
             event.field(11, varint: Self.taskUUID(task))
         }
+    }
+
+    /// A span as a slice with its attributes as debug annotations (DebugAnnotation name 10, int_value 4,
+    /// string_value 6; TrackEvent debug_annotations 4), plus its task, parent span and status. Spans are rare next
+    /// to jobs, so they go through `ProtoBuffer`.
+    mutating func span(_ span: SpanSlice) {
+        let track = span.onTaskTrack ? Self.taskUUID(span.task) : Self.spanUUID(span.id)
+        if !span.onTaskTrack || !announcedTasks.contains(span.task) {
+            if span.onTaskTrack { announcedTasks.insert(span.task) }
+            descriptor.removeAll()
+            descriptor.field(1, varint: track)
+            descriptor.field(2, string: span.onTaskTrack ? "task \(span.task)" : "span \(span.id)")
+            descriptor.field(5, varint: Self.processUUID)
+            writeDescriptor()
+        }
+        var event = ProtoBuffer()
+        event.field(9, varint: 1)
+        event.field(11, varint: track)
+        if span.name != .none { event.field(10, varint: UInt64(span.name.rawValue)) }
+        func annotation(_ key: String, text: String? = nil, number: Int64? = nil) {
+            var item = ProtoBuffer()
+            item.field(10, string: key)
+            if let number { item.field(4, varint: UInt64(bitPattern: number)) }
+            if let text { item.field(6, string: text) }
+            event.field(4, message: item)
+        }
+        annotation("task", number: Int64(bitPattern: span.task))
+        if span.parent != 0 { annotation("parent_span", number: Int64(span.parent)) }
+        annotation("status", text: span.failed ? "error" : "ok")
+        for attribute in span.attributes {
+            let text = names.bytes(for: attribute.name).map { TerminalSafeText.make($0) } ?? ""
+            if let number = attribute.number {
+                annotation(text, number: number)
+            } else if let equals = text.firstIndex(of: "=") {
+                annotation(String(text[..<equals]), text: String(text[text.index(after: equals)...]))
+            }
+        }
+        writeTrackEvent(at: span.beganAt, event)
+        var end = ProtoBuffer()
+        end.field(9, varint: 2)
+        end.field(11, varint: track)
+        writeTrackEvent(at: span.endedAt, end)
+    }
+
+    /// Writes a TrackEvent built in a `ProtoBuffer` (for events larger than `TrackEventPacket` holds).
+    private mutating func writeTrackEvent(at ns: UInt64, _ event: ProtoBuffer) {
+        packet.removeAll()
+        packet.field(8, varint: baseNanoseconds &+ ns)
+        packet.field(10, varint: Self.sequence)
+        packet.field(11, message: event)
+        writePacket(packet)
     }
 
     mutating func counter(_ index: Int, at ns: UInt64, value: Double) {

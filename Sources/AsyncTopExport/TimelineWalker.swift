@@ -22,6 +22,27 @@ public protocol TimelineSink {
     /// The end of a task's life; `name` is the one its `taskBegin` had.
     mutating func taskEnd(task: UInt64, at ns: UInt64, name: NameID, outcome: EventKind)
     mutating func counter(_ index: Int, at ns: UInt64, value: Double)
+    /// A span of the tracing bridge, whole (its final name and attributes are known only at its end), written once
+    /// both its ends were read: on its task's track when it nests there, else on a track of its own.
+    mutating func span(_ span: SpanSlice)
+}
+
+/// A span as the exports show it: a slice with its attributes.
+public struct SpanSlice: Sendable {
+    public var id: UInt32
+    public var parent: UInt32
+    /// The task that opened it (0: none).
+    public var task: UInt64
+    public var beganAt: UInt64
+    public var endedAt: UInt64
+    /// Its final name.
+    public var name: NameID
+    public var failed: Bool
+    /// Its attributes: for text ones the name is `key=value`; for numbers it is the key and `number` the value.
+    public var attributes: [(name: NameID, number: Int64?)]
+    /// True when the slice nests within its task's lifetime and the task's other spans, so it goes on the task's
+    /// track; false for spans outside tasks, and for those that would overlap another slice there partly.
+    public var onTaskTrack: Bool
 }
 
 /// A sink that writes a file: what `TraceExport` drives.
@@ -93,6 +114,24 @@ public struct TimelineWalker<Sink: TimelineSink> {
     private var lastTime: UInt64 = 0
     /// Flows completed (both ends written).
     public private(set) var flows = 0
+    /// Spans with one end read: a span's end may be read before its beginning (they can be on different rings).
+    private var spans: [UInt32: PendingSpan] = [:]
+    /// Each live task's lifetime start and its recent span slices, to keep the slices on its track well nested.
+    private var taskTracks: [UInt64: TaskTrack] = [:]
+
+    private struct PendingSpan {
+        var began: (at: UInt64, parent: UInt32, task: UInt64)?
+        var attributes: [(name: NameID, number: Int64?)] = []
+        var ended: (at: UInt64, name: NameID, failed: Bool)?
+        var initialName = NameID.none
+    }
+
+    private struct TaskTrack {
+        var began: UInt64
+        /// The latest span slices placed on the track (at most `recentLimit`).
+        var recent: [(begin: UInt64, end: UInt64)] = []
+        static var recentLimit: Int { 32 }
+    }
 
     /// What the walker keeps per loop.
     private struct LoopTimeline {
@@ -181,10 +220,24 @@ public struct TimelineWalker<Sink: TimelineSink> {
         case .taskSpawned:
             guard openTasks[event.id] == nil else { break }
             openTasks[event.id] = event.name
+            taskTracks[event.id] = TaskTrack(began: ns)
             sink.taskBegin(task: event.id, at: ns, name: event.name, parent: event.arg)
         case .taskCompleted, .taskFailed, .taskCancelled:
             guard let name = openTasks.removeValue(forKey: event.id) else { break }
+            taskTracks[event.id] = nil  // a span read after its task's end goes on a track of its own
             sink.taskEnd(task: event.id, at: ns, name: name, outcome: event.kind)
+        case .spanBegan:
+            let id = UInt32(truncatingIfNeeded: event.id)
+            spans[id, default: PendingSpan()].began = (ns, UInt32(truncatingIfNeeded: event.id >> 32), event.arg)
+            spans[id]?.initialName = event.name
+            if spans[id]?.ended != nil { finishSpan(id) }
+        case .spanAttribute, .spanNumber:
+            let number = event.kind == .spanNumber ? Int64(bitPattern: event.arg) : nil
+            spans[UInt32(truncatingIfNeeded: event.id), default: PendingSpan()].attributes.append((event.name, number))
+        case .spanEnded:
+            let id = UInt32(truncatingIfNeeded: event.id)
+            spans[id, default: PendingSpan()].ended = (ns, event.name, event.arg & 1 != 0)
+            if spans[id]?.began != nil { finishSpan(id) }
         case .taskWoken, .jobEnqueued:
             // A task made ready (by its loop, or handed to Swift's global executor): a flow to the poll it causes.
             guard event.kind == .taskWoken || event.id != 0 else { break }
@@ -229,8 +282,36 @@ public struct TimelineWalker<Sink: TimelineSink> {
         }
     }
 
-    /// Closes every slice and task still open at the last timestamp seen.
+    /// Writes span `id`, both of whose ends have been read, on its task's track if it nests there.
+    private mutating func finishSpan(_ id: UInt32) {
+        guard let span = spans.removeValue(forKey: id), let began = span.began else { return }
+        let ended = span.ended ?? (lastTime, span.initialName, false)
+        let end = max(ended.at, began.at)
+        var onTaskTrack = false
+        if var track = taskTracks[began.task], began.at >= track.began {
+            // Partly overlapping another slice of the track would break its nesting.
+            let crosses = track.recent.contains { other in
+                (other.begin < began.at && began.at < other.end && other.end < end)
+                    || (began.at < other.begin && other.begin < end && end < other.end)
+            }
+            if !crosses {
+                onTaskTrack = true
+                track.recent.append((began.at, end))
+                if track.recent.count > TaskTrack.recentLimit { track.recent.removeFirst() }
+                taskTracks[began.task] = track
+            }
+        }
+        sink.span(SpanSlice(
+            id: id, parent: began.parent, task: began.task, beganAt: began.at, endedAt: end,
+            name: ended.name == .none ? span.initialName : ended.name, failed: ended.failed, attributes: span.attributes,
+            onTaskTrack: onTaskTrack))
+    }
+
+    /// Closes every slice, span and task still open at the last timestamp seen (a span whose beginning was never
+    /// read is left out).
     public mutating func finish() {
+        for id in spans.keys.sorted() where spans[id]?.began != nil { finishSpan(id) }
+        spans.removeAll()
         for slot in loops.indices {
             for _ in loops[slot].openSlices { sink.sliceEnd(loop: UInt16(slot), at: lastTime) }
             loops[slot].openSlices.removeAll()

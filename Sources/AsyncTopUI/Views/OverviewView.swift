@@ -182,7 +182,7 @@ enum OverviewView {
             canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
             let perThread = figures.map { Format.decimal($0.busyRatio * 100, digits: 0) + "%" }.joined(separator: " ")
             canvas.put(row: row, column: 34, TextWidth.truncate(
-                " \(Format.decimal(busyRatio * 100, digits: 0))% over \(OverviewView.windowSeconds)s   threads \(perThread)", to: max(0, area.width - 35)))
+                " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.map(\.seconds).max() ?? 1))s   threads \(perThread)", to: max(0, area.width - 35)))
             row += 1
         }
         if row < bottom {
