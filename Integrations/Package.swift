@@ -1,5 +1,10 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// SwiftPM names a path dependency after its folder, and a clone may live in a folder of any name.
+let asynctopPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .lastPathComponent
 
 // asynctop for SwiftNIO and swift-distributed-tracing users, in a package of its own so that the core package's
 // build (the monitor, the runtime, the concurrency tap) never compiles SwiftNIO.
@@ -12,7 +17,7 @@ let package = Package(
         .library(name: "AsyncTopTracing", targets: ["AsyncTopTracing"]),
     ],
     dependencies: [
-        .package(name: "asynctop", path: ".."),
+        .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
@@ -20,16 +25,16 @@ let package = Package(
         .target(
             name: "AsyncTopTracing",
             dependencies: [
-                .product(name: "AsyncTopTrace", package: "asynctop"),
-                .product(name: "AsyncTopConcurrency", package: "asynctop"),
+                .product(name: "AsyncTopTrace", package: asynctopPackage),
+                .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]),
         .target(
             name: "AsyncTopNIO",
             dependencies: [
                 "AsyncTopTracing",
-                .product(name: "AsyncTopTrace", package: "asynctop"),
-                .product(name: "AsyncTopConcurrency", package: "asynctop"),
+                .product(name: "AsyncTopTrace", package: asynctopPackage),
+                .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -38,9 +43,9 @@ let package = Package(
             name: "AsyncTopNIOTests",
             dependencies: [
                 "AsyncTopNIO", "AsyncTopTracing",
-                .product(name: "AsyncTopTrace", package: "asynctop"),
-                .product(name: "AsyncTopModel", package: "asynctop"),
-                .product(name: "AsyncTopConcurrency", package: "asynctop"),
+                .product(name: "AsyncTopTrace", package: asynctopPackage),
+                .product(name: "AsyncTopModel", package: asynctopPackage),
+                .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

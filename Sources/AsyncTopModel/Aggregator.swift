@@ -628,6 +628,10 @@ public struct Aggregator: Sendable {
         case .taskLocation:
             _ = resolve(event.name, names)
             task.siteID = event.name
+        case .taskWoken where time < task.stateSinceNanoseconds, .jobEnqueued where time < task.stateSinceNanoseconds:
+            // Read late: the enqueuing thread's ring was read after the ring of the thread that already ran the
+            // poll it caused (a reader reads rings one after another). The task is past it.
+            task.wakes += 1
         case .taskWoken, .jobEnqueued:
             task.wakes += 1
             task.warnedLostWake = false

@@ -2,8 +2,12 @@ import AsyncTopTrace
 
 /// Replays a recorded trace: the aggregate state at any point of recorded time.
 ///
-/// Chunks are ingested in steps: a step is a run of consecutive chunks whose times overlap (the chunks of
-/// several rings that one read brought, which the aggregator merges by time), else one chunk. Opening walks the
+/// Chunks are ingested in steps, a step being at most what one read of the recorder brought: the recorder writes
+/// each read's events ring by ring, one run of chunks per ring (a chunk closes when full, and at the read's end),
+/// so a step ends where a ring it already holds comes again after a chunk that was not full, and where the next
+/// chunk starts after every event of the step (nothing to merge). The aggregator merges a step's rings by time,
+/// as it merged that read live; ingesting chunk by chunk instead would put a whole ring's read before the others'
+/// (seconds of them, in a late reader's first read). Opening walks the
 /// file once, aggregating step by step and keeping a checkpoint (a copy of the aggregator: a value, so copies
 /// share storage until they diverge) every `checkpointInterval` steps. A seek then restores the nearest checkpoint
 /// at or before the target and aggregates forward from there, at most `checkpointInterval` steps: seeking costs
@@ -21,7 +25,7 @@ public final class TraceReplay {
     public private(set) var problems: [String] = []
     public static let checkpointInterval = 128
     /// Most chunks in one step: bounds the events a step holds in memory.
-    static let stepChunkLimit = 64
+    static let stepChunkLimit = 256
 
     private let initial: Aggregator
     private var checkpoints: [(step: Int, aggregator: Aggregator)] = []
@@ -45,19 +49,27 @@ public final class TraceReplay {
         var highest: UInt64 = 0
         var stepStart = 0
         var stepReach: UInt64 = 0
+        var ringsInStep: Set<Int> = []
         for (index, chunk) in reader.chunks.enumerated() {
-            if index > stepStart, chunk.firstTime >= stepReach || index - stepStart >= Self.stepChunkLimit {
-                steps.append(stepStart..<index)
-                stepStart = index
+            if index > stepStart {
+                let previous = reader.chunks[index - 1]
+                let continuesRing = previous.ring == chunk.ring && previous.count >= TraceFileFormat.eventsPerChunk
+                let nextRead = ringsInStep.contains(chunk.ring) && !continuesRing
+                if nextRead || chunk.firstTime > stepReach || index - stepStart >= Self.stepChunkLimit {
+                    steps.append(stepStart..<index)
+                    reachedBy.append(highest)
+                    stepStart = index
+                    ringsInStep.removeAll(keepingCapacity: true)
+                }
             }
             stepReach = index == stepStart ? chunk.lastTime : max(stepReach, chunk.lastTime)
+            ringsInStep.insert(chunk.ring)
             highest = max(highest, calibration.nanoseconds(chunk.lastTime))
-            if index + 1 == reader.chunks.count || reader.chunks[index + 1].firstTime >= stepReach { reachedBy.append(highest) }
         }
-        if stepStart < reader.chunks.count { steps.append(stepStart..<reader.chunks.count) }
-        // `reachedBy` was appended where a step may end; rebuild it exactly per step.
-        reachedBy = steps.map { step in reader.chunks[step].map { calibration.nanoseconds($0.lastTime) }.max() ?? 0 }
-        for index in reachedBy.indices.dropFirst() { reachedBy[index] = max(reachedBy[index], reachedBy[index - 1]) }
+        if stepStart < reader.chunks.count {
+            steps.append(stepStart..<reader.chunks.count)
+            reachedBy.append(highest)
+        }
         startNanoseconds = reader.chunks.first.map { calibration.nanoseconds($0.firstTime) } ?? 0
         endNanoseconds = highest
         // First pass: checkpoints and warning times.

@@ -5,7 +5,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "asynctop-bench",
         abstract: "Measures asynctop against its baselines in the same run; prints a table, or JSON with --json.",
-        subcommands: [TraceBenchmark.self, UIBenchmark.self, FileBenchmark.self, LoopBenchmark.self, ConcurrencyBenchmark.self]
+        subcommands: [
+            TraceBenchmark.self, UIBenchmark.self, FileBenchmark.self, LoopBenchmark.self, ConcurrencyBenchmark.self,
+            ServerBenchmark.self,
+        ]
     )
 }
 
