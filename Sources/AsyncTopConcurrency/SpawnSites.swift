@@ -19,6 +19,11 @@ import Glibc
 /// The name is the innermost frame that is neither the tap, the Swift runtime nor standard-library code inlined
 /// into the caller (`addTask`'s and `Task.init`'s closures): `file:line` where the binary has line information,
 /// else the function's name.
+///
+/// What each return address means is kept (`FrameMeaning`, resolver thread only): symbolicating reads the binary's
+/// DWARF again each time (half a second of a core for a 40 MB server binary), and one creating site reaches the
+/// tap by many paths that differ only far up the stack (which dispatch or NIO thread ran it), so a new path is
+/// nearly always named from addresses already known, without symbolicating.
 final class SpawnSites: Sendable {
     private struct Path {
         var backtrace: Backtrace?
@@ -90,7 +95,7 @@ final class SpawnSites: Sendable {
                 let key = state.queue.removeFirst()
                 return (key, state.pending[key]?.backtrace, state.names)
             }) else { continue }
-            let name = names.intern(backtrace.map(Self.describe) ?? "").rawValue
+            let name = names.intern(backtrace.map(describe) ?? "").rawValue
             let waiting = state.withLock { state -> [UInt64] in
                 guard state.names === names else { return [] }  // the region changed meanwhile
                 state.named[key] = name
@@ -101,17 +106,54 @@ final class SpawnSites: Sendable {
         }
     }
 
-    static func describe(_ backtrace: Backtrace) -> String {
+    /// What a return address tells about the creating code: nothing (the tap, the runtime, the standard library),
+    /// its source location, or only its function's name.
+    private enum FrameMeaning {
+        case machinery
+        case located(String)
+        case unlocated(String)
+    }
+
+    /// Meanings by address, filled by symbolicating; touched by the resolver thread only.
+    nonisolated(unsafe) private var meanings: [Backtrace.Address: FrameMeaning] = [:]
+
+    /// The name of a creating path: from known addresses if its frames up to the naming one are known, else by
+    /// symbolicating it, which makes its addresses known.
+    private func describe(_ backtrace: Backtrace) -> String {
+        if let known = Self.name(backtrace, meanings) { return known }
         guard let symbolicated = backtrace.symbolicated(options: [.showSourceLocations, .showInlineFrames, .useSymbolCache])
         else { return "" }
-        var fallback: String?
+        // An address's frames, innermost (inlined) first: it means what its first frame that is not machinery says.
+        var decided: Set<Backtrace.Address> = []
         for frame in symbolicated.frames {
-            guard let symbol = frame.symbol, !isMachinery(symbol) else { continue }
+            let address = frame.captured.adjustedProgramCounter
+            guard !decided.contains(address) else { continue }
+            guard let symbol = frame.symbol, !Self.isMachinery(symbol) else {
+                if meanings[address] == nil { meanings[address] = .machinery }
+                continue
+            }
+            decided.insert(address)
             if let location = symbol.sourceLocation, location.line > 0, !location.path.contains("/stdlib/public/") {
                 let file = location.path.split(separator: "/").last.map(String.init) ?? location.path
-                return "\(file):\(location.line)"
+                meanings[address] = .located("\(file):\(location.line)")
+            } else {
+                meanings[address] = .unlocated(symbol.sourceLocation == nil ? symbol.name : "")
             }
-            if fallback == nil, symbol.sourceLocation == nil { fallback = symbol.name }
+        }
+        return Self.name(backtrace, meanings) ?? ""
+    }
+
+    /// The name from known meanings: the first located address, else the first unlocated function's name; nil when
+    /// an address before it is unknown.
+    private static func name(_ backtrace: Backtrace, _ meanings: [Backtrace.Address: FrameMeaning]) -> String? {
+        var fallback: String?
+        for frame in backtrace.frames {
+            switch meanings[frame.adjustedProgramCounter] {
+            case nil: return nil
+            case .machinery: continue
+            case .located(let name): return name
+            case .unlocated(let name): if fallback == nil, !name.isEmpty { fallback = name }
+            }
         }
         return fallback ?? ""
     }

@@ -114,8 +114,13 @@ public struct TimelineWalker<Sink: TimelineSink> {
     private var lastTime: UInt64 = 0
     /// Flows completed (both ends written).
     public private(set) var flows = 0
-    /// Spans with one end read: a span's end may be read before its beginning (they can be on different rings).
+    /// Spans not written yet: a span's beginning, attributes and end can be on different rings (the threads that
+    /// opened, changed and ended it), read apart; a span is written once both ends are read and trace time has
+    /// moved `spanGraceNanoseconds` past its end, so that attributes read late still join it.
     private var spans: [UInt32: PendingSpan] = [:]
+    /// Ended spans waiting out the grace, by end time.
+    private var endedSpans: [(end: UInt64, id: UInt32)] = []
+    static var spanGraceNanoseconds: UInt64 { 2_000_000_000 }
     /// Each live task's lifetime start and its recent span slices, to keep the slices on its track well nested.
     private var taskTracks: [UInt64: TaskTrack] = [:]
 
@@ -185,6 +190,7 @@ public struct TimelineWalker<Sink: TimelineSink> {
     public mutating func walk(_ event: TraceEvent) {
         let ns = calibration.nanoseconds(event.time)
         lastTime = max(lastTime, ns)
+        if let first = endedSpans.first, first.end &+ Self.spanGraceNanoseconds < lastTime { writeEndedSpans(before: lastTime - Self.spanGraceNanoseconds) }
         let loop = event.loop
         let slot = Int(loop)
         if slot >= loops.count || !loops[slot].announced { announce(loop) }
@@ -230,14 +236,13 @@ public struct TimelineWalker<Sink: TimelineSink> {
             let id = UInt32(truncatingIfNeeded: event.id)
             spans[id, default: PendingSpan()].began = (ns, UInt32(truncatingIfNeeded: event.id >> 32), event.arg)
             spans[id]?.initialName = event.name
-            if spans[id]?.ended != nil { finishSpan(id) }
         case .spanAttribute, .spanNumber:
             let number = event.kind == .spanNumber ? Int64(bitPattern: event.arg) : nil
             spans[UInt32(truncatingIfNeeded: event.id), default: PendingSpan()].attributes.append((event.name, number))
         case .spanEnded:
             let id = UInt32(truncatingIfNeeded: event.id)
             spans[id, default: PendingSpan()].ended = (ns, event.name, event.arg & 1 != 0)
-            if spans[id]?.began != nil { finishSpan(id) }
+            endedSpans.append((ns, id))
         case .taskWoken, .jobEnqueued:
             // A task made ready (by its loop, or handed to Swift's global executor): a flow to the poll it causes.
             guard event.kind == .taskWoken || event.id != 0 else { break }
@@ -282,7 +287,15 @@ public struct TimelineWalker<Sink: TimelineSink> {
         }
     }
 
-    /// Writes span `id`, both of whose ends have been read, on its task's track if it nests there.
+    /// Writes the spans that ended before `time` (those whose beginning was never read are dropped).
+    private mutating func writeEndedSpans(before time: UInt64) {
+        endedSpans.sort { ($0.end, $0.id) < ($1.end, $1.id) }
+        let due = endedSpans.prefix { $0.end < time }
+        for span in due { finishSpan(span.id) }
+        endedSpans.removeFirst(due.count)
+    }
+
+    /// Writes span `id` on its task's track if it nests there.
     private mutating func finishSpan(_ id: UInt32) {
         guard let span = spans.removeValue(forKey: id), let began = span.began else { return }
         let ended = span.ended ?? (lastTime, span.initialName, false)
@@ -310,6 +323,7 @@ public struct TimelineWalker<Sink: TimelineSink> {
     /// Closes every slice, span and task still open at the last timestamp seen (a span whose beginning was never
     /// read is left out).
     public mutating func finish() {
+        writeEndedSpans(before: .max)
         for id in spans.keys.sorted() where spans[id]?.began != nil { finishSpan(id) }
         spans.removeAll()
         for slot in loops.indices {

@@ -53,7 +53,11 @@ public struct Aggregator: Sendable {
     /// The merge takes the longest run of one segment that no other segment's next event precedes, so a batch
     /// whose rings do not interleave is ingested segment by segment at no extra cost, and one that does costs a
     /// scan of the segments' heads per run.
-    public mutating func ingest(_ batch: EventBatch, names: any NameResolver) {
+    ///
+    /// `judging: false` leaves the time-based rules for a later batch: for a reader that knows more of this read is
+    /// still in the rings (a limited read that filled up, such as a late reader's first reads of the history),
+    /// whose rings are then read to different times, so a task's poll may not be read yet.
+    public mutating func ingest(_ batch: EventBatch, names: any NameResolver, judging: Bool = true) {
         state.totals.missed += batch.missed
         batch.events.withUnsafeBufferPointer { events in
             var heads = batch.segments.filter { $0.range.upperBound <= events.count && !$0.range.isEmpty }.map(\.range)
@@ -73,7 +77,7 @@ public struct Aggregator: Sendable {
         }
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
         // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
-        if state.nowNanoseconds >= lastEvaluation &+ Self.evaluationIntervalNanoseconds {
+        if judging, state.nowNanoseconds >= lastEvaluation &+ Self.evaluationIntervalNanoseconds {
             advance(to: state.nowNanoseconds)
         }
     }
@@ -125,7 +129,19 @@ public struct Aggregator: Sendable {
     private mutating func count(_ events: Int, upTo latest: UInt64, loop: inout LoopState) {
         state.totals.events += UInt64(events)
         loop.events += UInt64(events)
+        loop.lastEventNanoseconds = max(loop.lastEventNanoseconds, latest)
         if latest > state.nowNanoseconds { state.nowNanoseconds = latest }
+    }
+
+    /// How far every pool thread's ring has been read: the earliest latest event of the pool threads that wrote in
+    /// the last second (a task's poll may be on any of them, and a reader reads them one after another, so a ready
+    /// task is judged only up to there). `now` when there is no pool.
+    private func poolHorizon(now: UInt64) -> UInt64 {
+        var horizon = now
+        for loop in state.loops.values where ProducerKind(loop: loop.id) == .poolThread && loop.stoppedNanoseconds == nil {
+            if loop.lastEventNanoseconds &+ 1_000_000_000 >= now { horizon = min(horizon, loop.lastEventNanoseconds) }
+        }
+        return horizon
     }
 
     /// Makes the second of `time` the loop's open one (about once a second per loop, and on a loop's first
@@ -164,6 +180,7 @@ public struct Aggregator: Sendable {
     /// The producer is gone (it closed its region, exited or was killed): its loops and threads stopped with it,
     /// at the latest trace time seen, unless they said so themselves.
     public mutating func producerEnded() {
+        judgePending()
         let now = state.nowNanoseconds
         for id in Array(state.loops.keys) where state.loops[id]?.stoppedNanoseconds == nil {
             state.loops[id]?.stoppedNanoseconds = now
@@ -181,6 +198,8 @@ public struct Aggregator: Sendable {
         // Found in dictionary order (which differs between processes), warned in task-id order: deterministic.
         var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
         warnIfPoolSaturated(now: now)
+        judgeLongTurns(now: now)
+        let horizon = poolHorizon(now: now)
         for (id, task) in state.tasks {
             if let ended = task.endedNanoseconds {
                 if now - ended >= retentionNanoseconds { expired.append(id) }
@@ -192,8 +211,10 @@ public struct Aggregator: Sendable {
                 state.totals.liveTasks -= 1
                 continue
             }
-            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
-                due.append((id, .starved, "ready for \(Format.duration(inState)) without being polled"))
+            let judged = ProducerKind(loop: task.loop) == .eventLoop ? now : horizon
+            let ready = judged - min(judged, task.stateSinceNanoseconds)
+            if task.state == .ready, !task.warnedStarved, ready >= thresholds.starvedNanoseconds {
+                due.append((id, .starved, "ready for \(Format.duration(ready)) without being polled"))
             }
             // Only the event loop's tasks: its runtime writes every wake, so a long wait with none is suspect. A
             // Swift Concurrency task waiting long (a server's accept loop, a signal handler) is normal.
@@ -394,6 +415,30 @@ public struct Aggregator: Sendable {
         let turn = end - min(end, start)
         recordLatency(&loop, turn)
         guard turn >= thresholds.blockingNanoseconds else { return }
+        longTurns.append((loop.id, start, end, tasks))
+    }
+
+    /// Long NIO turns waiting to be judged: the spans that were open during one are on other threads' rings, which
+    /// may not have been read that far yet when the turn's end is; they are judged `PoolState.judgingDelayNanoseconds`
+    /// after it ends.
+    private var longTurns: [(loop: UInt16, start: UInt64, end: UInt64, tasks: UInt64)] = []
+
+    /// Judges what waits for other rings to be read (long NIO turns) as if every ring had been read: at the end of
+    /// a recording, where nothing more will come.
+    public mutating func judgePending() { judgeLongTurns(now: .max) }
+
+    private mutating func judgeLongTurns(now: UInt64) {
+        let ripe = now == .max ? now : now - min(now, PoolState.judgingDelayNanoseconds)
+        let due = longTurns.filter { $0.end <= ripe }
+        guard !due.isEmpty else { return }
+        longTurns.removeAll { $0.end <= ripe }
+        for turn in due.sorted(by: { ($0.end, $0.loop) < ($1.end, $1.loop) }) {
+            warnLongTurn(loop: turn.loop, from: turn.start, to: turn.end, tasks: turn.tasks)
+        }
+    }
+
+    private mutating func warnLongTurn(loop: UInt16, from start: UInt64, to end: UInt64, tasks: UInt64) {
+        let turn = end - min(end, start)
         var open: [String] = []
         // Spans that were open for at least half of the turn (a request that waits for the loop ends inside the
         // turn's last task, as its response is written then).
@@ -402,15 +447,23 @@ public struct Aggregator: Sendable {
             let overlapEnd = min(end, span.endedNanoseconds ?? end)
             return overlapEnd > overlapStart && overlapEnd - overlapStart >= turn / 2
         }
-        let covering = state.openSpans.values.filter(coversTurn) + state.endedSpans.suffix(2_000).filter(coversTurn)
-        for span in covering.sorted(by: { $0.beganNanoseconds < $1.beganNanoseconds }) {
+        var covering = state.openSpans.values.filter(coversTurn)
+        for span in state.endedSpans.reversed() {
+            // The log is in the order spans ended, give or take the rings' reading order.
+            guard (span.endedNanoseconds ?? 0) &+ 1_000_000_000 >= start else { break }
+            if coversTurn(span) { covering.append(span) }
+        }
+        // Latest begun first: the request that blocked the loop began just before the turn (the loop woke for its
+        // work); requests held up by the turn had begun earlier and waited.
+        for span in covering.sorted(by: { $0.beganNanoseconds > $1.beganNanoseconds }) {
             let name = state.text(span.nameID)
             if !name.isEmpty, !open.contains(name) { open.append(name) }
         }
-        let during = open.isEmpty ? "" : ", during " + open.prefix(2).joined(separator: ", ")
+        // The figure and the request first: a narrow column cuts the end of the line.
+        let during = open.isEmpty ? " blocked the loop" : " during " + open.prefix(2).joined(separator: ", ")
         let items = tasks == 1 ? "1 task" : "\(tasks) tasks"
-        warn(.blocking, at: end, loop: loop.id, subject: ProducerKind.name(loop: loop.id), culprit: .loop(loop.id),
-             detail: "\(Format.duration(turn)) turn blocked the loop (\(items))\(during)")
+        warn(.blocking, at: end, loop: loop, subject: ProducerKind.name(loop: loop), culprit: .loop(loop),
+             detail: "\(Format.duration(turn)) turn\(during) (\(items))")
     }
 
     /// A span opened or ended: the open spans, the ended spans' log, and the name of the task that opened it.
@@ -620,9 +673,11 @@ public struct Aggregator: Sendable {
         // A copy of a small value (no arrays inside), written back below; nothing else touches `tasks` meanwhile.
         var task = state.tasks.values[position]
         let inState = time - min(time, task.stateSinceNanoseconds)
+        // A state's start never moves back: an event read late (from a ring read after another's later events)
+        // changes the state but adds no time twice, so busy + scheduled + idle never exceed the task's life.
         func enter(_ next: TaskRunState) {
             task.state = next
-            task.stateSinceNanoseconds = time
+            task.stateSinceNanoseconds = max(task.stateSinceNanoseconds, time)
         }
         switch event.kind {
         case .taskLocation:

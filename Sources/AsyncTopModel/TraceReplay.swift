@@ -84,6 +84,7 @@ public final class TraceReplay {
             }
             if index % 256 == 0 { progress(Double(index) / Double(max(1, steps.count))) }
         }
+        aggregator.judgePending()
         position = endNanoseconds
     }
 

@@ -68,12 +68,13 @@ public final class LiveFeed: MonitorFeed {
             while more {
                 batch.removeAll()
                 status = source.read(into: &batch, limit: Self.chunkEvents)
-                aggregator.ingest(batch, names: source.names)
                 let missed = Int(clamping: batch.missed)
                 produced += batch.events.count + missed
                 // A chunk that was short only because events were lost to overwriting is not the end.
-                more = status == .live && !batch.events.isEmpty && (batch.events.count == Self.chunkEvents || missed > 0)
-                    && produced < Self.updateEventLimit
+                let full = batch.events.count == Self.chunkEvents || missed > 0
+                more = status == .live && !batch.events.isEmpty && full && produced < Self.updateEventLimit
+                // A full chunk left rings unread: the time-based rules wait for the rest.
+                aggregator.ingest(batch, names: source.names, judging: !full)
             }
             adaptReadInterval(produced: produced, wallNanoseconds: wallNanoseconds)
             if case .ended(let reason) = status {

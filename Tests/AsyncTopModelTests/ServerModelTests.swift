@@ -56,6 +56,8 @@ import Testing
         trace.at(19, .spanBegan, loop: Self.pool1, name: "GET /fast", id: 3, arg: 0)
         trace.at(19.5, .spanEnded, loop: Self.pool1, name: "GET /fast", id: 3)
         turn(20, io: 0.5, tasks: 200, count: 1)
+        #expect(trace.warnings(.blocking).isEmpty, "judged once the other rings have been read that far")
+        trace.advance(to: 800)
         let loop = trace.state.loops[nio]
         #expect(loop?.ticks == 2 && loop?.itemsRun == 6)
         #expect(loop?.busyNanoseconds == .ms(204.5) && loop?.ioBusyNanoseconds == .ms(1.5))
@@ -63,7 +65,7 @@ import Testing
         let blocking = trace.warnings(.blocking)
         #expect(blocking.count == 1)
         #expect(blocking.first?.subject == "NIO loop 1")
-        #expect(blocking.first?.detail.hasSuffix("turn blocked the loop (1 task), during GET /block-loop") == true, "\(blocking)")
+        #expect(blocking.first?.detail.hasSuffix("ms turn during GET /block-loop (1 task)") == true, "\(blocking)")
     }
 
     @Test("spans name the task that opened them, are counted by final name, and list under their task")
@@ -84,5 +86,28 @@ import Testing
         let summary = TraceSummary(trace.state)
         #expect(summary.spans.map(\.name) == ["GET /users/:id", "load user"])
         #expect(summary.spans.map(\.failed) == [0, 1] && trace.state.totals.spansEnded == 2)
+    }
+}
+
+extension ServerModelTests {
+    @Test("a poll read after its task's later events adds no time twice: busy + scheduled + idle stay within its life")
+    func latePollAddsNoTimeTwice() {
+        var trace = ScriptedTrace()
+        let pool1 = Self.pool1, pool2 = Self.pool2
+        trace.at(0, .taskSpawned, loop: pool1, id: 5)
+        trace.at(1, .taskPollBegan, loop: pool1, id: 5)
+        trace.at(2, .taskPollEnded, loop: pool1, id: 5)
+        trace.at(30, .jobEnqueued, loop: pool1, id: 5)
+        trace.at(31, .taskPollBegan, loop: pool1, id: 5)
+        trace.at(32, .taskPollEnded, loop: pool1, id: 5)
+        // Another pool thread's ring, read after: a poll between the two, and its enqueue.
+        trace.at(10, .jobEnqueued, loop: pool2, id: 5)
+        trace.at(11, .taskPollBegan, loop: pool2, id: 5)
+        trace.at(12, .taskPollEnded, loop: pool2, id: 5)
+        trace.at(50, .jobEnqueued, loop: pool1, id: 5)
+        let task = trace.state.tasks[5]!
+        #expect(task.polls == 3)
+        let accounted = task.busyNanoseconds + task.scheduledWaitNanoseconds + task.idleNanoseconds
+        #expect(accounted <= task.totalNanoseconds(now: trace.state.nowNanoseconds), "\(task)")
     }
 }

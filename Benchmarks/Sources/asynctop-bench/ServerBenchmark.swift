@@ -15,7 +15,9 @@ import Glibc
 /// - traced: `AsyncTop.traceServer` (the concurrency tap, the NIO loop delegate, the span tracer) with nobody reading;
 /// - watched: traced, with `asynctop record --pid` reading the region and writing it to a file all along.
 ///
-/// Each run starts a fresh server, warms it with one second of wrk, then measures `--seconds` of wrk (2 threads, 32
+/// Each run starts a fresh server, warms it with one second of wrk, waits until the server is idle (its CPU time
+/// grows by less than 5% of a core over half a second: a traced server names the call sites of its first tasks off
+/// their threads, a few seconds of one core after start), then measures `--seconds` of wrk (2 threads, 32
 /// connections, `--latency`). Figures are whole-process: the server, wrk and the recorder share this machine's
 /// cores, as they would on a small host.
 ///
@@ -24,6 +26,8 @@ import Glibc
 /// - `paired_overhead`: the median over rounds of 1 − traced/untraced throughput, in percent.
 /// - `watched_overhead`: the same for watched against untraced.
 /// - `failed_requests`: socket errors and non-2xx answers over all runs (must be 0).
+/// - `settle_cpu_s_traced`, `_untraced`: the server's CPU time from its start to the measurement (start-up, warm-up
+///   and, traced, the naming of its first spawn sites), the median over rounds.
 struct ServerBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server", abstract: "A Hummingbird server under wrk: traced and watched against untraced.")
@@ -50,6 +54,7 @@ struct ServerBenchmark: ParsableCommand {
         var requestsPerSecond: Double
         var p99Milliseconds: Double
         var failed: Int
+        var settleCPUSeconds = 0.0
     }
 
     func validate() throws {
@@ -87,6 +92,8 @@ struct ServerBenchmark: ParsableCommand {
         report.add("p99_ms_untraced", median(untraced.map(\.p99Milliseconds)), "ms")
         report.add("p99_ms_traced", median(traced.map(\.p99Milliseconds)), "ms")
         report.add("failed_requests", Double((untraced + traced + watched).map(\.failed).reduce(0, +)), "")
+        report.add("settle_cpu_s_untraced", median(untraced.map(\.settleCPUSeconds)), "s", "server CPU before measuring")
+        report.add("settle_cpu_s_traced", median(traced.map(\.settleCPUSeconds)), "s", "the same, with spawn sites named")
         report.print(json: options.json)
     }
 
@@ -108,6 +115,13 @@ struct ServerBenchmark: ParsableCommand {
         guard port > 0 else { throw ValidationError("the server did not start: \(process.stderr)") }
         let url = "http://127.0.0.1:\(port)/fast"
         _ = try ChildProcess.run("/usr/bin/wrk", ["-t", "2", "-c", "32", "-d", "1s", url])
+        var cpu = Self.cpuSeconds(of: process.pid)
+        for _ in 0..<60 {
+            usleep(500_000)
+            let now = Self.cpuSeconds(of: process.pid)
+            defer { cpu = now }
+            if now - cpu < 0.025 { break }
+        }
         var recorder: ChildProcess?
         let recording = NSTemporaryDirectory() + "asynctop-bench-server-\(process.pid).atrace"
         if configuration == .watched {
@@ -120,7 +134,19 @@ struct ServerBenchmark: ParsableCommand {
         }
         let result = try ChildProcess.run("/usr/bin/wrk", ["-t", "2", "-c", "32", "-d", "\(seconds)s", "--latency", url])
         guard result.status == 0 else { throw ValidationError("wrk failed: \(result.stderr)") }
-        return try Self.parse(result.stdout)
+        var run = try Self.parse(result.stdout)
+        run.settleCPUSeconds = cpu
+        return run
+    }
+
+    /// A process's user + system CPU time, from /proc (clock ticks of 1/100 s).
+    static func cpuSeconds(of pid: pid_t) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// Requests/s, the 99th percentile and the failures from wrk's report.

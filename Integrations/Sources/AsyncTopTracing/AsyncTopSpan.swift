@@ -3,12 +3,16 @@ import AsyncTopTrace
 import Synchronization
 import Tracing
 
-/// One span of `AsyncTopTracer`. Its name, attributes and status live here until `end()`, which writes the
-/// attributes (`spanAttribute` / `spanNumber`) and `spanEnded` on the ending thread's ring. Times are asynctop's
-/// own clock at `startSpan` and `end`: the instants a caller passes are not used, so spans line up with the jobs
-/// and loop turns around them. Events and links are not recorded (asynctop has no kind for them yet).
+/// One span of `AsyncTopTracer`. Attributes are written through: each one set becomes a `spanAttribute` or
+/// `spanNumber` event on the setting thread's ring at once, and the span keeps only what it needs later (the HTTP
+/// method and path that name a server span). So `attributes` reads back empty, as the no-op tracer's do: keeping
+/// them would make every `updateAttributes` (a read, a change, a write) copy the whole dictionary, a microsecond a
+/// request measured (`asynctop-bench spans`). `end()` writes `spanEnded`. Times are asynctop's own clock at
+/// `startSpan` and `end`: the instants a caller passes are not used, so spans line up with the jobs and loop turns
+/// around them. Events and links are not recorded (asynctop has no kind for them yet).
 ///
-/// Thread-safe: a span may be ended on another thread than the one that opened it (a lock guards its state).
+/// Thread-safe: a span may be changed and ended on other threads than the one that opened it (a lock guards its
+/// state; each thread writes on its own ring).
 public final class AsyncTopSpan: Tracing.Span, Sendable {
     public let context: ServiceContext
     /// The span's number in the trace (`spanBegan`'s id).
@@ -19,7 +23,7 @@ public final class AsyncTopSpan: Tracing.Span, Sendable {
 
     private struct State: Sendable {
         var operationName: String
-        var attributes: SpanAttributes = [:]
+        var method: String?
         var failed = false
         var ended = false
         /// Whether `spanNamed` was written (from the HTTP method and path).
@@ -39,20 +43,38 @@ public final class AsyncTopSpan: Tracing.Span, Sendable {
         set { state.withLock { $0.operationName = newValue } }
     }
 
-    /// Setting them names an HTTP server span early (`spanNamed`: method and path) the first time both are there,
-    /// so that asynctop can call a request by its path while it runs (its route comes at its end).
+    /// Reads back empty; setting writes each attribute given (see the type's comment). The first time a server
+    /// span has both its HTTP method and path, it is named by them (`spanNamed`: `GET /users/7`), so that asynctop
+    /// can call a request by its path while it runs (its route comes at its end).
     public var attributes: SpanAttributes {
-        get { state.withLock { $0.attributes } }
+        get { [:] }
         set {
-            let early: String? = state.withLock { state in
-                state.attributes = newValue
-                guard !state.named, !state.ended, case .string(let method)? = newValue.get("http.request.method"),
-                    case .string(let path)? = newValue.get("url.path")
-                else { return nil }
-                state.named = true
-                return method + " " + path
+            let span = UInt64(id)
+            let cache = NameCache.current
+            var method: String?
+            var path: String?
+            // One pass, no lookups: a lookup hashes its key, and these are most of a span's work.
+            newValue.forEach { key, value in
+                switch value {
+                case .int32(let number):
+                    tap.emit(.spanNumber, name: cache.id(key, in: names), id: span, arg: UInt64(bitPattern: Int64(number)))
+                case .int64(let number):
+                    tap.emit(.spanNumber, name: cache.id(key, in: names), id: span, arg: UInt64(bitPattern: number))
+                case .string(let text):
+                    if key == "http.request.method" { method = text } else if key == "url.path" { path = text }
+                    tap.emit(.spanAttribute, name: cache.id(key, "=", text, in: names), id: span)
+                default:
+                    tap.emit(.spanAttribute, name: cache.id(key, "=", Self.text(of: value), in: names), id: span)
+                }
             }
-            if let early { tap.emit(.spanNamed, name: names.intern(early), id: UInt64(id)) }
+            let named: (method: String, path: String)? = state.withLock { state in
+                guard !state.ended else { return nil }
+                if let method { state.method = method }
+                guard !state.named, let method = state.method, let path else { return nil }
+                state.named = true
+                return (method, path)
+            }
+            if let named { tap.emit(.spanNamed, name: cache.id(named.method, " ", named.path, in: names), id: span) }
         }
     }
 
@@ -78,24 +100,19 @@ public final class AsyncTopSpan: Tracing.Span, Sendable {
             state.ended = true
             return state
         }) else { return }
-        let span = UInt64(id)
-        ended.attributes.forEach { key, value in
-            switch value {
-            case .int32(let number): tap.emit(.spanNumber, name: names.intern(key), id: span, arg: UInt64(bitPattern: Int64(number)))
-            case .int64(let number): tap.emit(.spanNumber, name: names.intern(key), id: span, arg: UInt64(bitPattern: number))
-            default: tap.emit(.spanAttribute, name: names.intern(key + "=" + Self.text(of: value)), id: span)
-            }
-        }
-        tap.emit(.spanEnded, name: names.intern(Self.displayName(ended)), id: span, arg: ended.failed ? 1 : 0)
+        let cache = NameCache.current
+        let operation = ended.operationName
+        let name = ended.method.flatMap { method in
+            Self.starts(operation, with: method) ? nil : cache.id(method, " ", operation, in: names)
+        } ?? cache.id(operation, in: names)
+        tap.emit(.spanEnded, name: name, id: UInt64(id), arg: ended.failed ? 1 : 0)
     }
 
-    /// What a person calls the span: its operation name, led by the HTTP method when a server span's name is its
-    /// route alone (Hummingbird names a request span `/slow` and puts `GET` in `http.request.method`).
-    private static func displayName(_ state: State) -> String {
-        guard case .string(let method)? = state.attributes.get("http.request.method"),
-            !state.operationName.hasPrefix(method + " ")
-        else { return state.operationName }
-        return method + " " + state.operationName
+    /// Whether `name` already begins with `method` and a space (`GET /slow`), compared in place.
+    private static func starts(_ name: String, with method: String) -> Bool {
+        var bytes = name.utf8.makeIterator()
+        for byte in method.utf8 where bytes.next() != byte { return false }
+        return bytes.next() == UInt8(ascii: " ")
     }
 
     private static func text(of value: SpanAttribute) -> String {

@@ -42,7 +42,7 @@ public final class AsyncTopTracer: Tracing.Tracer, Sendable {
         context[AsyncTopSpanKey.self] = id
         let names = tap.region.names
         tap.emit(
-            .spanBegan, name: names.intern(operationName), id: UInt64(id) | UInt64(parent) << 32,
+            .spanBegan, name: NameCache.current.id(operationName, in: names), id: UInt64(id) | UInt64(parent) << 32,
             arg: tap.currentTaskID)
         return AsyncTopSpan(id: id, operationName: operationName, context: context, tap: tap, names: names)
     }

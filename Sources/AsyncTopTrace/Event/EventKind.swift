@@ -101,8 +101,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// A span was opened. id: span id (bits 0–31) | its parent span's id (bits 32–63, 0 = a root span);
     /// arg: the id of the task that opened it (0 outside a task); name: the operation name it was opened with.
     @inlinable public static var spanBegan: EventKind { EventKind(rawValue: 0x0801) }
-    /// An attribute of a span, written when the span ends, before `spanEnded`. id: span id; name: `key=value`
-    /// (strings, booleans, doubles and arrays as text); arg: 0.
+    /// An attribute of a span, written when it is set (on the setting thread's ring; a key set twice: the later
+    /// value holds). id: span id; name: `key=value` (strings, booleans, doubles and arrays as text); arg: 0.
     @inlinable public static var spanAttribute: EventKind { EventKind(rawValue: 0x0802) }
     /// An integer attribute of a span, written like `spanAttribute`. id: span id; name: the key; arg: the value
     /// (an `Int64`'s bits).
