@@ -2,14 +2,21 @@
 import Glibc
 #endif
 
-/// Where published regions live — `$XDG_RUNTIME_DIR/asynctop/`, else `/tmp/asynctop-$UID/` — and which of
+/// Where published regions live — `$XDG_RUNTIME_DIR/asynctop/`, else `/dev/shm/asynctop-$UID/`, else
+/// `/tmp/asynctop-$UID/` — and which of
 /// them are live. The directory must be ours and 0700; anything else is refused, since a directory another
 /// user controls could feed us files.
 public enum RegionDirectory {
-    /// The directory this user's regions go in.
+    /// The directory this user's regions go in: memory, not disk, where the system has it. A region is a shared
+    /// file mapping its producer writes all the time; on a disk-backed `/tmp` the kernel writes its dirty pages
+    /// back (a traced server under load dirtied 16.8 MB in 8 s there), so `/dev/shm` (tmpfs) comes before it.
     public static var defaultPath: String {
         if let runtime = getenv("XDG_RUNTIME_DIR"), runtime.pointee != 0 {
             return String(cString: runtime) + "/asynctop"
+        }
+        var info = stat()
+        if stat("/dev/shm", &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            return "/dev/shm/asynctop-\(getuid())"
         }
         return "/tmp/asynctop-\(getuid())"
     }
