@@ -77,7 +77,11 @@ public struct Aggregator: Sendable {
         }
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
         // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
-        if judging, state.nowNanoseconds >= lastEvaluation &+ Self.evaluationIntervalNanoseconds {
+        guard judging else { return }
+        // Between batches, not per event: within a batch read ring by ring, enqueues on one thread can be counted
+        // before the starts on others, so the run queue is only true where every ring has been read as far.
+        state.pool.maxQueued = max(state.pool.maxQueued, state.pool.queued)
+        if state.nowNanoseconds >= lastEvaluation &+ Self.evaluationIntervalNanoseconds {
             advance(to: state.nowNanoseconds)
         }
     }
@@ -113,6 +117,7 @@ public struct Aggregator: Sendable {
         count(1, upTo: time, loop: &loop)
         closeSecond(&loop)
         state.loops[event.loop] = loop
+        state.pool.maxQueued = max(state.pool.maxQueued, state.pool.queued)
     }
 
     /// Applies one event; returns its time in nanoseconds. The caller counts it (`count`).
@@ -364,7 +369,6 @@ public struct Aggregator: Sendable {
         case .jobEnqueued:
             state.pool.jobsEnqueued += 1
             state.pool.queued += 1
-            state.pool.maxQueued = max(state.pool.maxQueued, state.pool.queued)
         case .taskPollBegan, .jobBegan:
             // Enqueue and start are on different rings, so a batch can bring a start before its enqueue: the
             // count may dip below zero for a moment, and is shown clamped.

@@ -328,6 +328,7 @@ struct GrowthTracker: Sendable {
 public struct PoolState: Sendable {
     /// Jobs handed to the global executor and not yet begun (the run queue, over all priorities).
     public var queued = 0
+    /// The longest run queue seen between two reads (see `Aggregator.ingest`).
     public var maxQueued = 0
     /// Pool threads running a job now.
     public var running = 0

@@ -11,7 +11,7 @@ struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Print a traced process's events as they happen.",
-        discussion: "Ends when the process exits or closes its region; prints `events=N missed=M` on stderr.")
+        discussion: "Ends when the process exits or closes its region; prints `events=N missed=M before=B` on stderr (B: events written before asynctop came that the rings no longer held whole, left out).")
 
     @Argument(help: "A pid, or the path of a region file.")
     var target: String
@@ -40,6 +40,7 @@ struct EventsCommand: ParsableCommand {
         var batch = EventBatch()
         var printed: UInt64 = 0
         var missed: UInt64 = 0
+        var before: UInt64 = 0
         var endReason: String?
         while endReason == nil {
             batch.removeAll()
@@ -49,6 +50,7 @@ struct EventsCommand: ParsableCommand {
                 endReason = reason
             }
             missed += batch.missed
+            before += batch.beforeReader
             for segment in batch.segments {
                 for event in batch.events[segment.range] {
                     if let count, printed >= count { break }
@@ -59,7 +61,7 @@ struct EventsCommand: ParsableCommand {
             if let count, printed >= count { endReason = "printed \(count) events" }
             if endReason == nil && batch.events.isEmpty { usleep(5_000) }
         }
-        printToStandardError("events=\(printed) missed=\(missed) (\(endReason ?? ""))")
+        printToStandardError("events=\(printed) missed=\(missed) before=\(before) (\(endReason ?? ""))")
     }
 
     private func line(for event: TraceEvent, ring: Int, calibration: ClockCalibration, names: any NameResolver) -> String {

@@ -45,6 +45,9 @@ import Testing
         }
         #expect(torn == 0)
         #expect(delivered > 0)
-        #expect(delivered + (missed ?? .max) == produced, "summary: \(summary)")
+        let before = summary.split(separator: "\n").last.flatMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("before=") }.flatMap { UInt64($0.dropFirst(7)) }
+        }
+        #expect(delivered + (missed ?? .max) + (before ?? .max) == produced, "summary: \(summary)")
     }
 }

@@ -28,6 +28,19 @@ public struct RingReader: @unchecked Sendable {
         if !fromStart { cursor = head.load(ordering: .acquiring) }
     }
 
+    /// For a reader that came after the ring wrapped: moves the cursor to the oldest event the ring still holds,
+    /// plus a margin of an eighth of the ring (what the producer may write while the reader catches up), so that
+    /// what was overwritten before the reader came is not counted as missed. Returns that event's time (read
+    /// without checking for overwrite: an estimate, for choosing where every ring's history starts), or nil if the
+    /// ring has not wrapped.
+    mutating func startAtOldestRetained() -> UInt64? {
+        let published = head.load(ordering: .acquiring)
+        guard published >= capacity else { return nil }
+        cursor = published - capacity + 1 + capacity / 8
+        let slot = slots + Int(truncatingIfNeeded: (cursor & (capacity - 1)) &<< 2)
+        return UnsafeAtomic<UInt64>(at: slot).load(ordering: .relaxed)
+    }
+
     /// The producer's published head: how many events it has written in all.
     public var producedCount: UInt64 { head.load(ordering: .acquiring) }
 

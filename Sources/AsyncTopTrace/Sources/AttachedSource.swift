@@ -15,7 +15,7 @@ public final class AttachedSource: Source, @unchecked Sendable {
     private let view: RegionView
     private let fd: Int32
     private let mappedSize: Int
-    private var cursor = RegionCursor()
+    private var cursor: RegionCursor
 
     /// Attaches to the region published by `pid` in `directory`.
     public convenience init(pid: Int32, directory: String = RegionDirectory.defaultPath) throws(RegionError) {
@@ -71,6 +71,7 @@ public final class AttachedSource: Source, @unchecked Sendable {
         self.view = RegionView(base: UnsafeRawPointer(memory), layout: layout)
         self.info = view.info
         self.names = view.makeNameReader()
+        self.cursor = RegionCursor(arrivingAt: view)
     }
 
     deinit {

@@ -4,13 +4,15 @@ public final class InProcessSource: Source, @unchecked Sendable {
     public let info: SourceInfo
     public let names: any NameResolver
     private let view: RegionView
-    private var cursor = RegionCursor()
+    private var cursor: RegionCursor
 
     public init(region: Region) {
         self.region = region
         self.view = region.view()
         self.info = view.info
         self.names = view.makeNameReader()
+        // Made with the region, before (or as) its producer writes: every event from the start is delivered or missed.
+        self.cursor = RegionCursor()
     }
 
     public func read(into batch: inout EventBatch, limit: Int = .max) -> SourceStatus {

@@ -63,7 +63,30 @@ struct RegionCursor {
     private(set) var identities: [RingIdentity] = []
     /// The ring the next limited read starts at.
     private var nextRing = 0
+    /// Where the history a late reader found starts (trace ticks): events before it are left out of every ring.
+    private(set) var historyStart: UInt64 = 0
+    /// Events skipped at arrival, not yet reported in a batch's `beforeReader`.
+    private var skippedAtArrival: UInt64 = 0
 
+    /// A cursor that reads every ring from its start: for a reader made with the region, before its producer.
+    init() {}
+
+    /// A cursor for a reader that comes now. Rings that wrapped before it came hold histories starting at different
+    /// times (a busy ring keeps less), and half a history (a job's start kept, its enqueue overwritten) would read as
+    /// wrong state: every ring is read from the latest of their oldest events (`historyStart`), and what came
+    /// before is left out. Those events were written before the reader came: neither delivered nor missed.
+    init(arrivingAt view: RegionView) {
+        for index in 0..<view.claimedRings {
+            var reader = RingReader(ringHeader: view.ringHeader(index), capacity: view.layout.ringCapacity)
+            if let oldest = reader.startAtOldestRetained() { historyStart = max(historyStart, oldest) }
+            skippedAtArrival += reader.cursor
+            readers.append(reader)
+            identities.append(view.ringIdentity(index))
+        }
+    }
+
+    /// Reads what the rings hold beyond each reader's cursor into `batch`; rings claimed since are read from their
+    /// start.
     mutating func read(_ view: RegionView, into batch: inout EventBatch, limit: Int) {
         let claimed = view.claimedRings
         while readers.count < claimed {
@@ -72,6 +95,8 @@ struct RegionCursor {
             identities.append(view.ringIdentity(index))
             batch.missedByRing.append(0)
         }
+        batch.beforeReader += skippedAtArrival
+        skippedAtArrival = 0
         if batch.missedByRing.count < readers.count {
             batch.missedByRing.append(contentsOf: repeatElement(0, count: readers.count - batch.missedByRing.count))
         }
@@ -84,9 +109,16 @@ struct RegionCursor {
             let index = (first + step) % readers.count
             nextRing = index + 1
             let start = batch.events.count
-            let (delivered, missed) = readers[index].read(into: &batch.events, limit: remaining)
+            var (delivered, missed) = readers[index].read(into: &batch.events, limit: remaining)
             remaining -= delivered
             batch.missedByRing[index] += missed
+            if historyStart > 0, delivered > 0, batch.events[start].time < historyStart {
+                let history = historyStart
+                let kept = batch.events[start..<(start + delivered)].firstIndex { $0.time >= history } ?? start + delivered
+                batch.events.removeSubrange(start..<kept)
+                batch.beforeReader += UInt64(kept - start)
+                delivered = batch.events.count - start
+            }
             if delivered > 0 {
                 // A ring is counted as claimed before its producer writes whose it is; by its first published
                 // event it has (the head's release store orders it), so an identity read too early is read again.

@@ -71,6 +71,9 @@ public struct EventBatch: Sendable {
     public var segments: [Segment] = []
     /// Events lost to overwriting, per ring index, accumulated over the reads into this batch.
     public var missedByRing: [UInt64] = []
+    /// Events written before an attaching reader came that it leaves out (see `AttachedSource`): not delivered and
+    /// not missed, but counted, so that delivered + missed + beforeReader is what the producer wrote.
+    public var beforeReader: UInt64 = 0
     /// The rings known so far.
     public var rings: [RingIdentity] = []
 
@@ -84,5 +87,6 @@ public struct EventBatch: Sendable {
         events.removeAll(keepingCapacity: true)
         segments.removeAll(keepingCapacity: true)
         for i in missedByRing.indices { missedByRing[i] = 0 }
+        beforeReader = 0
     }
 }
