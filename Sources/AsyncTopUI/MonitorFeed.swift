@@ -71,7 +71,8 @@ public final class LiveFeed: MonitorFeed {
                 let missed = Int(clamping: batch.missed)
                 produced += batch.events.count + missed
                 // A chunk that was short only because events were lost to overwriting is not the end.
-                let full = batch.events.count == Self.chunkEvents || missed > 0
+                // Events left out as older than an attaching reader's history count too: the read was not short.
+                let full = batch.events.count + Int(clamping: batch.beforeReader) >= Self.chunkEvents || missed > 0
                 more = status == .live && !batch.events.isEmpty && full && produced < Self.updateEventLimit
                 // A full chunk left rings unread: the time-based rules wait for the rest.
                 aggregator.ingest(batch, names: source.names, judging: !full)

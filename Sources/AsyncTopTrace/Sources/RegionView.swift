@@ -74,7 +74,8 @@ struct RegionCursor {
     /// A cursor for a reader that comes now. Rings that wrapped before it came hold histories starting at different
     /// times (a busy ring keeps less), and half a history (a job's start kept, its enqueue overwritten) would read as
     /// wrong state: every ring is read from the latest of their oldest events (`historyStart`), and what came
-    /// before is left out. Those events were written before the reader came: neither delivered nor missed.
+    /// before is left out, but for loop starts and counter values. Those events were written before the reader
+    /// came: neither delivered nor missed, but counted (`EventBatch.beforeReader`).
     init(arrivingAt view: RegionView) {
         for index in 0..<view.claimedRings {
             var reader = RingReader(ringHeader: view.ringHeader(index), capacity: view.layout.ringCapacity)
@@ -113,10 +114,13 @@ struct RegionCursor {
             remaining -= delivered
             batch.missedByRing[index] += missed
             if historyStart > 0, delivered > 0, batch.events[start].time < historyStart {
+                // What states a fact rather than an activity (a loop's start, a counter's value) is kept however
+                // old: the pool's width, say, is written once, when the tap starts.
                 let history = historyStart
-                let kept = batch.events[start..<(start + delivered)].firstIndex { $0.time >= history } ?? start + delivered
-                batch.events.removeSubrange(start..<kept)
-                batch.beforeReader += UInt64(kept - start)
+                let older = batch.events[start..<(start + delivered)].firstIndex { $0.time >= history } ?? start + delivered
+                let facts = batch.events[start..<older].filter { $0.kind == .loopStarted || $0.kind == .counter }
+                batch.events.replaceSubrange(start..<older, with: facts)
+                batch.beforeReader += UInt64(older - start - facts.count)
                 delivered = batch.events.count - start
             }
             if delivered > 0 {
