@@ -12,8 +12,6 @@ import AsyncTopTrace
 struct ChromeTraceWriter: TimelineSink {
     var out: OutputFile
     private var names: EscapedNames
-    /// Threads named after a producer other than an enqueuing thread.
-    private var namedThreads: Set<UInt64> = []
     private let pid: UInt64
     /// Per loop id: `","pid":P,"tid":T,"ts":`, what follows the phase in every event on the loop.
     private var loopHeads: [[UInt8]] = []
@@ -52,11 +50,6 @@ struct ChromeTraceWriter: TimelineSink {
 
     mutating func thread(loop: UInt16, threadID: UInt64, name: String) {
         setLoopHead(loop, threadID: threadID)
-        // JSON names a thread by its id alone, and a thread can carry two producers (a NIO loop also hands jobs to
-        // Swift's pool, as "thread N"): the loop's name is the one kept.
-        let merelyEnqueues = ProducerKind(loop: loop) == .enqueuingThread
-        if merelyEnqueues, namedThreads.contains(threadID) { return }
-        if !merelyEnqueues { namedThreads.insert(threadID) }
         out.append(",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":")
         out.append(decimal: pid)
         out.append(",\"tid\":")

@@ -155,7 +155,14 @@ public struct TimelineWalker<Sink: TimelineSink> {
         self.calibration = calibration
         self.names = names
         for ring in rings { threads[ring.loop] = ring.threadID }
+        for ring in rings where ProducerKind(loop: ring.loop) != .enqueuingThread && ring.threadID != 0 {
+            loopOfThread[ring.threadID] = ring.loop
+        }
     }
+
+    /// The loop (or pool thread) each thread runs, by thread id: a thread that runs a loop also hands jobs to Swift's
+    /// pool, on a ring of its own, and both rings name the thread after its loop (exports name threads by id).
+    private var loopOfThread: [UInt64: UInt16] = [:]
 
     /// Announces a loop's thread the first time the loop appears.
     private mutating func announce(_ loop: UInt16) {
@@ -164,7 +171,8 @@ public struct TimelineWalker<Sink: TimelineSink> {
             loops.append(contentsOf: repeatElement(LoopTimeline(), count: index + 1 - loops.count))
         }
         loops[index].announced = true
-        sink.thread(loop: loop, threadID: threads[loop] ?? UInt64(loop) + 1, name: ProducerKind.name(loop: loop))
+        let thread = threads[loop] ?? UInt64(loop) + 1
+        sink.thread(loop: loop, threadID: thread, name: ProducerKind.name(loop: loopOfThread[thread] ?? loop))
     }
 
     /// Numbers a new counter track and announces it.

@@ -48,8 +48,7 @@ enum OverviewView {
             }
             if row < bottom {
                 let p99s = recent.map { $0.map { Double($0.latency.percentile(99)) } }
-                let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))  (\(windowSeconds)s)"
-                drawDelays("latency", p99s, latency, summary: summary, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+                drawDelays("latency", p99s, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
                 row += 1
             }
             let queues: [(String, (LoopSecond) -> Int, Int)] = [
@@ -80,15 +79,27 @@ enum OverviewView {
         }
     }
 
-    /// A line of delays: the per-second p99 sparkline, then the window's figures; when the line is too narrow for
-    /// both, the figures alone (a figure cut short reads as another figure: `p99 9` for `p99 9.4ms`).
+    /// A line of delays: the per-second p99 sparkline, then the window's figures (p50, p99, max, and the window
+    /// when given); when the line is too narrow for both, the figures alone, as many whole ones as fit (a figure cut
+    /// short reads as another figure: `p99 9` for `p99 9.4ms`).
     private static func drawDelays(
-        _ label: String, _ p99s: [Double?], _ latency: LatencyHistogram, summary: String, glyphs: Glyphs, sparkWidth: Int,
+        _ label: String, _ p99s: [Double?], _ latency: LatencyHistogram, window: String?, glyphs: Glyphs, sparkWidth: Int,
         row: Int, on canvas: inout some Canvas, area: Screen.Area
     ) {
+        let figures = [
+            "p50 \(Format.duration(latency.percentile(50)))", "p99 \(Format.duration(latency.percentile(99)))",
+            "max \(Format.duration(latency.max))",
+        ] + (window.map { [$0] } ?? [])
+        let summary = figures.joined(separator: "  ")
         canvas.put(row: row, column: 2, label)
         if area.width < 14 + sparkWidth + summary.count {
-            canvas.put(row: row, column: 13, TextWidth.truncate(summary, to: max(0, area.width - 14)))
+            var fitting = ""
+            for figure in figures {
+                let longer = fitting.isEmpty ? figure : fitting + "  " + figure
+                guard TextWidth.of(longer) <= area.width - 14 else { break }
+                fitting = longer
+            }
+            canvas.put(row: row, column: 13, fitting)
         } else {
             canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
             canvas.put(row: row, column: 14 + sparkWidth, summary)
@@ -123,8 +134,7 @@ enum OverviewView {
         if row < bottom {
             let p99s = loop.seconds.window(endingAt: nowSecond, count: sparkWidth).map { $0.map { Double($0.latency.percentile(99)) } }
             let latency = figures.latency
-            let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))  (\(windowSeconds)s)"
-            drawDelays("turn", p99s, latency, summary: summary, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+            drawDelays("turn", p99s, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
             row += 1
         }
         row += 1
@@ -193,8 +203,7 @@ enum OverviewView {
                 for thread in recent where index < thread.count { if let s = thread[index] { second.add(s.latency); seen = true } }
                 return seen ? Double(second.percentile(99)) : nil
             }
-            let summary = "p50 \(Format.duration(latency.percentile(50)))  p99 \(Format.duration(latency.percentile(99)))  max \(Format.duration(latency.max))"
-            drawDelays("delay", p99s, latency, summary: summary, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+            drawDelays("delay", p99s, latency, window: nil, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
             row += 1
         }
         if row < bottom {
