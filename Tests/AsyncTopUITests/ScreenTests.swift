@@ -41,6 +41,14 @@ import Testing
         #expect(TextWidth.isSourceLocation(location) && !TextWidth.isSourceLocation("deposit (1 ledger)"))
     }
 
+    @Test func aCutLineKeepsItsFiguresWhole() {
+        let detail = "201ms turn during GET /block-loop (14 tasks)"
+        #expect(TextWidth.fitWords(detail, to: 60) == detail)
+        #expect(TextWidth.fitWords(detail, to: 42) == "201ms turn during GET /block-loop…", "not (14 tas…")
+        #expect(TextWidth.fitWords("p50 1ns  p99 15.0ms  max 210ms", to: 20) == "p50 1ns p99 15.0ms…")
+        #expect(TextWidth.fitWords(detail, to: 4) == "201…", "a first word too wide is cut")
+    }
+
     @Test(arguments: ViewID.allCases)
     func everyViewAtFullSize(_ view: ViewID) throws {
         try assertSnapshot(render(view, rows: 40, columns: 120), named: "\(view.title.lowercased())-120x40")

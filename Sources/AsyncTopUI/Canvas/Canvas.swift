@@ -95,7 +95,6 @@ public enum TextWidth {
         return cut
     }
 
-    /// `text` cut or padded with spaces to exactly `width` columns.
     /// `text` cut to at most `width` columns from the left ("…" first when cut): for source locations, whose
     /// end (`File.swift:21`) is the part that tells them apart.
     public static func truncateKeepingEnd(_ text: String, to width: Int) -> String {
@@ -110,6 +109,24 @@ public enum TextWidth {
             used += w
         }
         return "…" + String(String.UnicodeScalarView(kept.reversed()))
+    }
+
+    /// Free text fitted to `width` columns without splitting a word, nor a number from the word after it: whole
+    /// words, then "…", so that a figure and its unit (`201ms`, `(14 tasks)`, `p50 1ns`) show whole or not at all.
+    /// A first word wider than the width is cut as `truncate` cuts.
+    public static func fitWords(_ text: String, to width: Int) -> String {
+        guard of(text) > width else { return text }
+        var pieces: [String] = []
+        for word in text.split(separator: " ") {
+            if let last = pieces.last, last.last?.isNumber == true { pieces[pieces.count - 1] = last + " " + word } else { pieces.append(String(word)) }
+        }
+        var kept = ""
+        for piece in pieces {
+            let longer = kept.isEmpty ? piece : kept + " " + piece
+            guard of(longer) + 1 <= width else { break }
+            kept = longer
+        }
+        return kept.isEmpty ? truncate(text, to: width) : kept + "…"
     }
 
     /// A source location (`Module/Dir/File.swift:21`) fitted to `width` columns, keeping what tells it apart:

@@ -85,7 +85,9 @@ enum ListDrawing {
     static func row(_ cells: [String], _ columns: [Column], widths: [Int]) -> String {
         var text = ""
         for (index, whole) in cells.enumerated() where widths[index] > 0 {
-            let cell = TextWidth.isSourceLocation(whole) ? TextWidth.fitLocation(whole, to: widths[index]) : whole
+            // What tells a cell apart stays whole: a location's file and line, a figure with its unit.
+            let cell = TextWidth.isSourceLocation(whole)
+                ? TextWidth.fitLocation(whole, to: widths[index]) : TextWidth.fitWords(whole, to: widths[index])
             let fitted = columns[index].alignRight
                 ? TextWidth.padLeft(cell, to: widths[index]) : TextWidth.pad(cell, to: widths[index])
             text += fitted + " "
