@@ -119,7 +119,8 @@ public enum Screen {
             canvas.fillRow(row, "/" + draft + "_   (Enter keeps, Esc cancels; state:ready, name:...)", style: .accent)
             return
         }
-        var hints = "q quit  ? help  1-6 views  space freeze"
+        // A feed's own keys replace the monitor's (replay's space plays and pauses; it does not freeze).
+        var hints = "q quit  ? help  1-6 views" + (monitor.extraKeys.contains { $0.key == "space" } ? "" : "  space freeze")
         if monitor.view == .tasks { hints += "  / filter  t tree  ←→ sort  i invert" }
         for extra in monitor.extraKeys { hints += "  \(extra.key) \(extra.help)" }
         if !monitor.taskFilter.isEmpty { hints = "filter: \(monitor.taskFilter)  " + hints }
@@ -127,7 +128,8 @@ public enum Screen {
     }
 
     private static func drawHelp(_ monitor: MonitorState, on canvas: inout some Canvas) {
-        let entries = Keymap.help + monitor.extraKeys
+        let overridden = Set(monitor.extraKeys.map(\.key))
+        let entries = Keymap.help.filter { !overridden.contains($0.key) } + monitor.extraKeys
         let width = min(canvas.columns - 2, 64)
         let height = min(canvas.rows - 2, entries.count + 3)
         let left = (canvas.columns - width) / 2

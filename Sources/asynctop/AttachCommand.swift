@@ -2,6 +2,10 @@ import ArgumentParser
 import AsyncTopTrace
 import AsyncTopUI
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `asynctop attach PID|FILE`: the monitor on another process's published region, read-only.
 struct AttachCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,14 +24,28 @@ struct AttachCommand: ParsableCommand {
         try runMonitor(source: source, label: "pid \(source.info.pid) \(TerminalSafeText.make(source.info.processName))", options: monitor)
     }
 
-    /// Opens a region by pid or path, turning errors into a clear message.
+    /// Opens a region by pid or path, turning errors into a clear message; a recording given instead of a region is
+    /// pointed at `replay`.
     static func open(_ target: String, directory: String) throws -> AttachedSource {
+        if Int32(target) == nil, isRecording(target) {
+            throw CommandFailure(
+                message: "\(TerminalSafeText.make(target)) is a recording, not a live region: play it with `asynctop replay \(TerminalSafeText.make(target))`")
+        }
         do {
             if let pid = Int32(target) { return try AttachedSource(pid: pid, directory: directory) }
             return try AttachedSource(path: target)
         } catch {
             throw CommandFailure(message: error.description)
         }
+    }
+
+    /// Whether `path` starts like an `.atrace` file.
+    private static func isRecording(_ path: String) -> Bool {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: TraceFileFormat.magic.count)
+        return read(fd, &head, head.count) == head.count && head == TraceFileFormat.magic
     }
 }
 

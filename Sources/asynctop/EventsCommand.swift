@@ -26,16 +26,7 @@ struct EventsCommand: ParsableCommand {
     var directory: String = RegionDirectory.defaultPath
 
     func run() throws {
-        let source: AttachedSource
-        do {
-            if let pid = Int32(target) {
-                source = try AttachedSource(pid: pid, directory: directory)
-            } else {
-                source = try AttachedSource(path: target)
-            }
-        } catch {
-            throw CommandFailure(message: error.description)
-        }
+        let source = try AttachCommand.open(target, directory: directory)
         let calibration = source.info.calibration
         var batch = EventBatch()
         var printed: UInt64 = 0

@@ -41,6 +41,14 @@ import Testing
         #expect(TextWidth.isSourceLocation(location) && !TextWidth.isSourceLocation("deposit (1 ledger)"))
     }
 
+    @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
+        let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
+        let footer = render(.overview, rows: 40, columns: 160) { $0.extraKeys = keys }.text.split(separator: "\n").last ?? ""
+        #expect(footer.contains("space play / pause") && !footer.contains("space freeze"), "\(footer)")
+        let help = render(.overview, rows: 40, columns: 120) { $0.extraKeys = keys; $0.showHelp = true }.text
+        #expect(help.contains("play / pause") && !help.contains("freeze the display"), "space listed once: \(help)")
+    }
+
     @Test func aCutLineKeepsItsFiguresWhole() {
         let detail = "201ms turn during GET /block-loop (14 tasks)"
         #expect(TextWidth.fitWords(detail, to: 60) == detail)

@@ -176,6 +176,17 @@ import Testing
         #expect(!result.stderr.contains("\u{1B}"))
     }
 
+    @Test func aRecordingGivenToAttachOrEventsPointsToReplay() throws {
+        let path = NSTemporaryDirectory() + "recording-\(UUID().uuidString).atrace"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorded = try ChildProcess.run(asynctopPath, ["demo", "hello-gather", "--record", path, "--duration", "1"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        for command in ["attach", "events"] {
+            let result = try ChildProcess.run(asynctopPath, [command, path])
+            #expect(result.status == 1 && result.stderr.contains("is a recording, not a live region: play it with `asynctop replay"), "\(command): \(result.stderr)")
+        }
+    }
+
     @Test func attachingToNothingSaysWhatToDo() throws {
         let result = try ChildProcess.run(asynctopPath, ["attach", "999999", "--directory", "/nonexistent"])
         #expect(result.status == 1)
