@@ -159,18 +159,16 @@ struct ChromeTraceWriter: TimelineSink {
             out.append(",\"parent_span\":")
             out.append(decimal: UInt64(span.parent))
             out.append(span.failed ? ",\"status\":\"error\"" : ",\"status\":\"ok\"")
-            for attribute in span.attributes {
-                let text = names.names.bytes(for: attribute.name).map { TerminalSafeText.make($0) } ?? ""
-                let key = attribute.number == nil ? String(text.prefix { $0 != "=" }) : text
-                guard !key.isEmpty, key != "task", key != "parent_span", key != "status" else { continue }
+            for (key, value) in span.attributes where key != "task" && key != "parent_span" && key != "status" {
                 out.append(",\"")
                 out.append(names.escape(key))
                 out.append("\":")
-                if let number = attribute.number {
+                switch value {
+                case .number(let number):
                     out.append(String(number))
-                } else {
+                case .text(let text):
                     out.append("\"")
-                    out.append(names.escape(String(text.dropFirst(key.count + 1))))
+                    out.append(names.escape(text))
                     out.append("\"")
                 }
             }

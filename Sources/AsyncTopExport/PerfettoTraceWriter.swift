@@ -199,12 +199,10 @@ struct PerfettoTraceWriter: TimelineSink {
         annotation("task", number: Int64(bitPattern: span.task))
         if span.parent != 0 { annotation("parent_span", number: Int64(span.parent)) }
         annotation("status", text: span.failed ? "error" : "ok")
-        for attribute in span.attributes {
-            let text = names.bytes(for: attribute.name).map { TerminalSafeText.make($0) } ?? ""
-            if let number = attribute.number {
-                annotation(text, number: number)
-            } else if let equals = text.firstIndex(of: "=") {
-                annotation(String(text[..<equals]), text: String(text[text.index(after: equals)...]))
+        for (key, value) in span.attributes {
+            switch value {
+            case .number(let number): annotation(key, number: number)
+            case .text(let text): annotation(key, text: text)
             }
         }
         writeTrackEvent(at: span.beganAt, event)

@@ -27,6 +27,12 @@ public protocol TimelineSink {
     mutating func span(_ span: SpanSlice)
 }
 
+/// A span attribute's value in an export.
+public enum SpanAttributeValue: Sendable {
+    case text(String)
+    case number(Int64)
+}
+
 /// A span as the exports show it: a slice with its attributes.
 public struct SpanSlice: Sendable {
     public var id: UInt32
@@ -38,8 +44,8 @@ public struct SpanSlice: Sendable {
     /// Its final name.
     public var name: NameID
     public var failed: Bool
-    /// Its attributes: for text ones the name is `key=value`; for numbers it is the key and `number` the value.
-    public var attributes: [(name: NameID, number: Int64?)]
+    /// Its attributes, keys and texts made terminal-safe (resolved once here for every writer).
+    public var attributes: [(key: String, value: SpanAttributeValue)]
     /// True when the slice nests within its task's lifetime and the task's other spans, so it goes on the task's
     /// track; false for spans outside tasks, and for those that would overlap another slice there partly.
     public var onTaskTrack: Bool
@@ -322,9 +328,16 @@ public struct TimelineWalker<Sink: TimelineSink> {
                 taskTracks[began.task] = track
             }
         }
+        // `span_attribute` names `key=value`, `span_number` names the key (EventKind.swift).
+        let attributes = span.attributes.compactMap { attribute -> (key: String, value: SpanAttributeValue)? in
+            let text = names.bytes(for: attribute.name).map { TerminalSafeText.make($0) } ?? ""
+            if let number = attribute.number { return text.isEmpty ? nil : (text, .number(number)) }
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { return nil }
+            return (String(text[..<equals]), .text(String(text[text.index(after: equals)...])))
+        }
         sink.span(SpanSlice(
             id: id, parent: began.parent, task: began.task, beganAt: began.at, endedAt: end,
-            name: ended.name == .none ? span.initialName : ended.name, failed: ended.failed, attributes: span.attributes,
+            name: ended.name == .none ? span.initialName : ended.name, failed: ended.failed, attributes: attributes,
             onTaskTrack: onTaskTrack))
     }
 

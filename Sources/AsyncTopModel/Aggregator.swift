@@ -134,19 +134,7 @@ public struct Aggregator: Sendable {
     private mutating func count(_ events: Int, upTo latest: UInt64, loop: inout LoopState) {
         state.totals.events += UInt64(events)
         loop.events += UInt64(events)
-        loop.lastEventNanoseconds = max(loop.lastEventNanoseconds, latest)
         if latest > state.nowNanoseconds { state.nowNanoseconds = latest }
-    }
-
-    /// How far every pool thread's ring has been read: the earliest latest event of the pool threads that wrote in
-    /// the last second (a task's poll may be on any of them, and a reader reads them one after another, so a ready
-    /// task is judged only up to there). `now` when there is no pool.
-    private func poolHorizon(now: UInt64) -> UInt64 {
-        var horizon = now
-        for loop in state.loops.values where ProducerKind(loop: loop.id) == .poolThread && loop.stoppedNanoseconds == nil {
-            if loop.lastEventNanoseconds &+ 1_000_000_000 >= now { horizon = min(horizon, loop.lastEventNanoseconds) }
-        }
-        return horizon
     }
 
     /// Makes the second of `time` the loop's open one (about once a second per loop, and on a loop's first
@@ -204,7 +192,6 @@ public struct Aggregator: Sendable {
         var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
         warnIfPoolSaturated(now: now)
         judgeLongTurns(now: now)
-        let horizon = poolHorizon(now: now)
         for (id, task) in state.tasks {
             if let ended = task.endedNanoseconds {
                 if now - ended >= retentionNanoseconds { expired.append(id) }
@@ -216,10 +203,8 @@ public struct Aggregator: Sendable {
                 state.totals.liveTasks -= 1
                 continue
             }
-            let judged = ProducerKind(loop: task.loop) == .eventLoop ? now : horizon
-            let ready = judged - min(judged, task.stateSinceNanoseconds)
-            if task.state == .ready, !task.warnedStarved, ready >= thresholds.starvedNanoseconds {
-                due.append((id, .starved, "ready for \(Format.duration(ready)) without being polled"))
+            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
+                due.append((id, .starved, "ready for \(Format.duration(inState)) without being polled"))
             }
             // Only the event loop's tasks: its runtime writes every wake, so a long wait with none is suspect. A
             // Swift Concurrency task waiting long (a server's accept loop, a signal handler) is normal.

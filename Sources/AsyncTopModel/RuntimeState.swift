@@ -120,8 +120,6 @@ public struct LoopState: Sendable {
     /// Items (callbacks, microtasks, NIO tasks) the loop's turns ran, as their `tickEnded` events count them.
     public var itemsRun: UInt64 = 0
     public var busyNanoseconds: UInt64 = 0
-    /// Time of the latest event read from this loop's thread.
-    public var lastEventNanoseconds: UInt64 = 0
     /// The part of `busyNanoseconds` spent in the I/O phase (I/O handlers); the rest ran tasks, callbacks and
     /// timers.
     public var ioBusyNanoseconds: UInt64 = 0

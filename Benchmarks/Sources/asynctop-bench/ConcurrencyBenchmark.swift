@@ -71,10 +71,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
             allocations.untapped = Measurement.allocationsPerOperation(operations: Self.jobsPerRound) { _ = Self.round() }
         }
         let jobs = Double(Self.jobsPerRound)
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count.isMultiple(of: 2) ? (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2 : sorted[sorted.count / 2]
-        }
+        let median = Measurement.median
         var report = BenchmarkReport(title: "Swift Concurrency jobs, tapped against untapped (\(Self.jobsPerRound) jobs a round, \(runs) pairs, medians)")
         report.add("jobs_per_s_tapped", median(pairs.map { jobs / $0.tapped.wallSeconds }), "jobs/s")
         report.add("jobs_per_s_untapped", median(pairs.map { jobs / $0.untapped.wallSeconds }), "jobs/s")

@@ -18,6 +18,13 @@ enum Measurement {
         return samples[samples.count / 2]
     }
 
+    /// The median of `values` (the mean of the middle two for an even count; NaN for none).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count.isMultiple(of: 2) ? (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2 : sorted[sorted.count / 2]
+    }
+
     /// Nanoseconds per bare read of the trace clock (`TraceClock.now`, the TSC here): the floor under every
     /// timestamp a tracer takes. Median of 5 runs of `reads`.
     static func clockReadNanoseconds(reads: Int = 10_000_000) -> Double {

@@ -76,10 +76,7 @@ struct ServerBenchmark: ParsableCommand {
                 runs[configuration, default: []].append(try measure(configuration, server: serverPath, asynctop: asynctopPath))
             }
         }
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.isEmpty ? .nan : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
+        let median = Measurement.median
         let untraced = runs[.untraced] ?? [], traced = runs[.traced] ?? [], watched = runs[.watched] ?? []
         let pairedOverhead = median(zip(traced, untraced).map { 100 * (1 - $0.requestsPerSecond / $1.requestsPerSecond) })
         let watchedOverhead = median(zip(watched, untraced).map { 100 * (1 - $0.requestsPerSecond / $1.requestsPerSecond) })

@@ -71,14 +71,14 @@ public final class AsyncTopLoopMetrics: NIOEventLoopMetricsDelegate, Sendable {
 final class LoopRecorder {
     let tracer: Tracer
     let loop: UInt16
-    private let ticksPerNanosecond: Double
+    private let calibration: ClockCalibration
     private var lastCPUNanoseconds: UInt64?
     private let thread = pthread_self()
 
     init(tracer: Tracer, loop: UInt16, calibration: ClockCalibration) {
         self.tracer = tracer
         self.loop = loop
-        self.ticksPerNanosecond = 1 / calibration.nanosecondsPerTick
+        self.calibration = calibration
     }
 
     func record(_ info: NIOEventLoopTickInfo) {
@@ -102,7 +102,7 @@ final class LoopRecorder {
     }
 
     @inline(__always)
-    private func ticks(_ nanoseconds: UInt64) -> UInt64 { UInt64(Double(nanoseconds) * ticksPerNanosecond) }
+    private func ticks(_ nanoseconds: UInt64) -> UInt64 { calibration.ticks(nanoseconds: nanoseconds) }
 
     private static func threadCPUNanoseconds() -> UInt64 {
         var time = timespec()
