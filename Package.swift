@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "AsyncTopExport", targets: ["AsyncTopExport"]),
         .library(name: "AsyncTopUI", targets: ["AsyncTopUI"]),
         .library(name: "AsyncTopRuntime", targets: ["AsyncTopRuntime"]),
+        .library(name: "AsyncTopServe", targets: ["AsyncTopServe"]),
         // Swift Concurrency's global executor, traced: `AsyncTop.traceConcurrency()` in main.
         .library(name: "AsyncTopConcurrency", targets: ["AsyncTopConcurrency"]),
         // The same tap, preloadable: `asynctop run -- CMD` puts it into an unmodified program with LD_PRELOAD.
@@ -73,9 +74,12 @@ let package = Package(
             name: "AsyncTopUI",
             dependencies: ["AsyncTopModel", "AsyncTopTrace", "CNcurses", .product(name: "HeapModule", package: "swift-collections")]
         ),
+        // `asynctop serve`: every publishing process's figures for Prometheus, served on asynctop's own loop.
+        .target(name: "AsyncTopServe", dependencies: ["AsyncTopModel", "AsyncTopRuntime", "AsyncTopTrace"]),
         .executableTarget(
             name: "asynctop",
             dependencies: [
+                "AsyncTopServe",
                 "AsyncTopTrace",
                 "AsyncTopModel",
                 "AsyncTopUI",
@@ -95,6 +99,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["AsyncTopTrace", "AsyncTopModel", "AsyncTopTestSupport", "asynctop", "asynctop-concurrency-sample"]),
+        .testTarget(
+            name: "AsyncTopServeTests", dependencies: ["AsyncTopServe", "AsyncTopModel", "AsyncTopRuntime", "AsyncTopTrace", "AsyncTopTestSupport"]),
         .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

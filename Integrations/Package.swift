@@ -15,11 +15,14 @@ let package = Package(
         .library(name: "AsyncTopNIO", targets: ["AsyncTopNIO"]),
         // A swift-distributed-tracing `Tracer` whose spans become trace events tied to the task that opens them.
         .library(name: "AsyncTopTracing", targets: ["AsyncTopTracing"]),
+        // A swift-metrics backend: every library's counters, meters, recorders and timers as asynctop user counters.
+        .library(name: "AsyncTopMetrics", targets: ["AsyncTopMetrics"]),
     ],
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -28,6 +31,13 @@ let package = Package(
                 .product(name: "AsyncTopTrace", package: asynctopPackage),
                 .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]),
+        .target(
+            name: "AsyncTopMetrics",
+            dependencies: [
+                .product(name: "AsyncTopTrace", package: asynctopPackage),
+                .product(name: "AsyncTopConcurrency", package: asynctopPackage),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]),
         .target(
             name: "AsyncTopNIO",
@@ -42,7 +52,8 @@ let package = Package(
         .testTarget(
             name: "AsyncTopNIOTests",
             dependencies: [
-                "AsyncTopNIO", "AsyncTopTracing",
+                "AsyncTopNIO", "AsyncTopTracing", "AsyncTopMetrics",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncTopTrace", package: asynctopPackage),
                 .product(name: "AsyncTopModel", package: asynctopPackage),
                 .product(name: "AsyncTopConcurrency", package: asynctopPackage),

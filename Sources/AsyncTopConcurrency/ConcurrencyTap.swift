@@ -83,6 +83,10 @@ public final class ConcurrencyTap: Sendable {
         asynctop_tap_emit(kind.rawValue, name.rawValue, id, arg)
     }
 
+    /// Bumped by every `trace(into:)`: name ids interned in `region` before it changed belong to the old region's
+    /// table. A lock-free load, for bridges that cache name ids.
+    public var regionGeneration: UInt32 { asynctop_tap_region_generation() }
+
     /// The id of the task running on the calling thread, as the tap writes task ids (0 outside a task).
     public var currentTaskID: UInt64 { asynctop_tap_current_task_id() }
 

@@ -248,13 +248,17 @@ public struct Aggregator: Sendable {
         case .microtaskEnqueued:
             loop.microtaskQueueDepth += 1
         case .callbackBegan, .microtaskBegan:
-            if event.kind == .callbackBegan {
-                loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
-            } else {
+            // A timer's or an I/O handler's callback was never queued (its `timerFired` or `ioReady` came just
+            // before); a timer's delay is its lateness, recorded at `timerFired` already.
+            let unqueued = loop.unqueuedCallbackNext
+            loop.unqueuedCallbackNext = nil
+            if event.kind == .microtaskBegan {
                 loop.microtaskQueueDepth = max(0, loop.microtaskQueueDepth - 1)
+            } else if unqueued == nil {
+                loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
             }
             loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
-            recordLatency(&loop, calibration.nanoseconds(event.arg))
+            if unqueued != .timerFired { recordLatency(&loop, calibration.nanoseconds(event.arg)) }
         case .callbackEnded, .microtaskEnded, .callbackFailed:
             finishCallback(event, at: time, loop: &loop, names: names)
         case .loopStarted:
@@ -293,6 +297,7 @@ public struct Aggregator: Sendable {
         case .timerArmed:
             armTimer(event, at: time, loop: &loop, names: names)
         case .timerFired:
+            loop.unqueuedCallbackNext = .timerFired
             let lateness = calibration.nanoseconds(event.arg)
             recordLatency(&loop, lateness)
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
@@ -332,6 +337,8 @@ public struct Aggregator: Sendable {
             if event.kind == .jobEnqueued, event.id != 0 { applyTaskEvent(event, at: time, loop: &loop, names: names) }
         case .spanBegan, .spanEnded, .spanNamed:
             applySpan(event, at: time, names: names)
+        case .ioReady:
+            loop.unqueuedCallbackNext = .ioReady
         case .ioRegistered:
             loop.ioWatchers += 1
         case .ioUnregistered:
@@ -528,6 +535,7 @@ public struct Aggregator: Sendable {
     /// Records a scheduling delay in the loop's open second (the current event's).
     private func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64) {
         loop.openSecondLatency.record(nanoseconds)
+        loop.latencyBuckets.record(nanoseconds)
     }
 
     /// Adds busy time to the loop, split across the seconds the turn spans; `inIO`: time of the I/O phase, a part of
@@ -689,6 +697,7 @@ public struct Aggregator: Sendable {
             // Its end came first: pool threads' rings are read one after another, so a task that ended on one
             // thread can be read before the poll another thread began (and ended) before that.
             task.polls += 1
+            state.totals.taskPolls += 1
         case .taskPollBegan:
             if task.state == .ready {
                 task.scheduledWaitNanoseconds += inState
@@ -706,6 +715,7 @@ public struct Aggregator: Sendable {
             }
             task.warnedStarved = false
             task.polls += 1
+            state.totals.taskPolls += 1
             recordLatency(&loop, calibration.nanoseconds(event.arg))
             enter(.running)
         case .taskPollEnded where task.state.isFinished:

@@ -93,6 +93,8 @@ public struct RuntimeState: Sendable {
         public var spansEnded: UInt64 = 0
         public var spansFailed: UInt64 = 0
         public var tasksSpawned: UInt64 = 0
+        /// Polls of every task (a task's job run once).
+        public var taskPolls: UInt64 = 0
         public var tasksCompleted: UInt64 = 0
         public var tasksFailed: UInt64 = 0
         public var tasksCancelled: UInt64 = 0
@@ -131,6 +133,8 @@ public struct LoopState: Sendable {
     /// Scheduling delay of every callback, microtask, poll and timer (run time − ready time), over the whole
     /// run: merged from the seconds on demand (O(window)), so that ingesting records each delay once.
     public var latency: LatencyHistogram { seconds.merged.latency }
+    /// The same delays over the whole run in fixed buckets (exact at each bound), for exporters.
+    public var latencyBuckets = LatencyBuckets()
     public var callbackQueueDepth = 0
     public var microtaskQueueDepth = 0
     public var pendingTimers = 0
@@ -138,6 +142,9 @@ public struct LoopState: Sendable {
     public var phase: LoopPhase?
     /// When the current phase began.
     var phaseSince: UInt64 = 0
+    /// Set by `timerFired` and `ioReady`: the next `callbackBegan` is that timer's or I/O handler's callback, which
+    /// was never queued.
+    var unqueuedCallbackNext: EventKind?
     /// Start of the busy stretch in progress (a turn's start, or the end of its poll).
     var tickStartedAt: UInt64?
     /// The callback or microtask running now (its site's name id: resolved only when it ends).

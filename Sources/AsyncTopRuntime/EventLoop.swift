@@ -95,6 +95,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// The task of the job the loop thread is running: nil between jobs (the loop runs nothing else inside a
     /// task), 0 while running a job whose task it did not look up (queued and run untraced, or no task's).
     @exclusivity(unchecked) var runningTask: UInt64?
+    /// Task jobs in `callbacks` (the rest are callbacks): `tickEnded` counts the callbacks alone.
+    @exclusivity(unchecked) private var queuedJobs = 0
 
     /// Starts a loop thread. `region` defaults to the process-wide `EventLoop.sharedRegion()`.
     /// Not a hot path: creates an epoll instance, an eventfd and a thread, and claims one ring of the region.
@@ -291,6 +293,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             }
         }
         callbacks.append(LoopItem(work: .job(job), enqueuedAt: now, id: taskID))
+        queuedJobs += 1
     }
 
 
@@ -606,10 +609,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         trace(.phase, id: LoopPhase.io.rawValue)
         ran += dispatchIO(count: ready, budget: phaseBudget)
 
-        if tracingEnabled {
-            let waiting = callbacks.count + microtasks.count + remote.withLock { $0.items.count }
-            trace(.tickEnded, id: UInt64(ran), arg: UInt64(waiting))
-        }
+        // Callbacks whose enqueue is traced and that have not begun (not task jobs, nor what other threads queued
+        // meanwhile: that is traced, and counted, when the next turn takes it; counting it here would count it twice).
+        if tracingEnabled { trace(.tickEnded, id: UInt64(ran), arg: UInt64(callbacks.count - queuedJobs)) }
     }
 
     /// Moves what other threads queued into the loop's own queues, giving each item its id and tracing its
@@ -648,6 +650,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 }
             }
             callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: taskID))
+            queuedJobs += 1
         }
     }
 
@@ -784,6 +787,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             work()
             trace(.microtaskEnded, id: itemID)
         case .job(let job):
+            queuedJobs -= 1
             runJob(job, taskID: itemID, enqueuedAt: enqueuedAt)
         }
     }

@@ -73,6 +73,7 @@ static __thread tap_thread current __attribute__((tls_model("initial-exec")));
 /// Bumped when the tap is pointed at another region: each thread claims a ring there on its next event.
 static uint32_t region_generation;
 void asynctop_tap_region_changed(void) { __atomic_fetch_add(&region_generation, 1, __ATOMIC_ACQ_REL); }
+uint32_t asynctop_tap_region_generation(void) { return __atomic_load_n(&region_generation, __ATOMIC_ACQUIRE); }
 
 /// The ring of the calling thread, claiming one first if needed; NULL if none can be had.
 static inline asynctop_tap_ring *thread_ring(bool runs_jobs) {

@@ -10,7 +10,7 @@ struct AsyncTopCommand: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, AttachCommand.self, RunCommand.self, ReplayCommand.self, RecordCommand.self, ExportCommand.self,
-            StatsCommand.self, ListCommand.self, EventsCommand.self,
+            StatsCommand.self, ListCommand.self, EventsCommand.self, ServeCommand.self,
         ]
     )
 

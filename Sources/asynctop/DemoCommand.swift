@@ -4,13 +4,15 @@ import AsyncTopModel
 import AsyncTopRuntime
 import AsyncTopTrace
 import AsyncTopUI
+import CAsyncTopSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `asynctop demo [NAME] [--record FILE --duration S]`: lists the demos, runs one live in the monitor with
-/// its narrative in a caption panel, or records one headless.
+/// `asynctop demo [NAME] [--record FILE | --publish] [--duration S]`: lists the demos, runs one live in the
+/// monitor with its narrative in a caption panel, records one headless, or runs one headless publishing its
+/// trace for other asynctop commands (`attach`, `record --pid`, `events`, `list`, `serve`) to read.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -23,7 +25,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Record the demo headless to this .atrace file instead of showing it.")
     var record: String?
 
-    @Option(help: "Seconds to run headless (with --record; default 10).")
+    @Flag(help: "Run headless, publishing the trace for `asynctop attach PID` and the like, until --duration or Ctrl-C.")
+    var publish = false
+
+    @Option(help: "Seconds to run headless (with --record: default 10; with --publish: until interrupted).")
     var duration: Double?
 
     @OptionGroup var monitor: MonitorOptions
@@ -38,6 +43,12 @@ struct DemoCommand: ParsableCommand {
         }
         guard let demo = DemoCatalog.named(name) else {
             throw CommandFailure(message: "no demo named '\(TerminalSafeText.make(name))'; `asynctop demo` lists them")
+        }
+        if publish, record != nil { throw CommandFailure(message: "--publish and --record are separate ways to run a demo: pick one", exitCode: 64) }
+        if let duration, duration <= 0 || !duration.isFinite { throw CommandFailure(message: "--duration must be a positive number of seconds", exitCode: 64) }
+        if publish {
+            try Self.publishDemo(demo, duration: duration)
+            return
         }
         if let record {
             try Self.recordDemo(named: demo.name, to: record, duration: duration ?? 10, last: nil, onWarning: false, monitor: monitor)
@@ -56,6 +67,20 @@ struct DemoCommand: ParsableCommand {
         try RecordCommand.record(
             source: InProcessSource(region: running.region), to: path, duration: duration, last: last, onWarning: onWarning,
             monitor: monitor)
+    }
+
+    /// Runs a demo headless with its region published, until `duration` passes or SIGINT/SIGTERM.
+    static func publishDemo(_ demo: Demo, duration: Double?) throws {
+        asynctop_install_stop_signals()
+        let running = try RunningDemo(demo, publish: true)
+        defer { running.stop() }
+        printToStandardError("demo \(demo.name) publishing as pid \(getpid()): `asynctop attach \(getpid())` watches it"
+            + (duration.map { " (for \(Format.duration(UInt64($0 * 1e9))))" } ?? " (Ctrl-C stops it)"))
+        let deadline = duration.map { TraceClock.monotonicNanoseconds() + UInt64($0 * 1e9) }
+        while !asynctop_stop_requested() {
+            if let deadline, TraceClock.monotonicNanoseconds() >= deadline { break }
+            usleep(50_000)
+        }
     }
 
     /// Shows demos live: just `first` (`only`), or the tour from `first` on, `n` moving to the next.

@@ -3,7 +3,7 @@ import AsyncTopModel
 import AsyncTopUI
 
 /// The monitor's flags, shared by every command that opens it: refresh rate, looks, and every warning
-/// threshold.
+/// threshold (`RuleOptions`).
 struct MonitorOptions: ParsableArguments {
     @Option(help: "Frames per second.")
     var refresh: Double = 10
@@ -14,6 +14,31 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "No colours (also when NO_COLOR is set).")
     var noColor = false
 
+    @OptionGroup var rules: RuleOptions
+
+    @Option(name: .customLong("retention-s"), help: "Keep finished tasks on screen this long.")
+    var retentionSeconds: Double = 10
+
+    func validate() throws {
+        guard refresh > 0, refresh <= 60 else { throw ValidationError("--refresh must be between 0 and 60") }
+        guard retentionSeconds >= 0 else { throw ValidationError("--retention-s must not be negative") }
+    }
+
+    var thresholds: WarningThresholds { rules.thresholds }
+
+    var app: MonitorApp.Options {
+        var options = MonitorApp.Options()
+        options.refreshHz = refresh
+        options.thresholds = thresholds
+        options.retentionNanoseconds = UInt64(retentionSeconds * 1e9)
+        options.ascii = ascii
+        options.color = !noColor && (ProcessInfoLite.environment("NO_COLOR") ?? "").isEmpty
+        return options
+    }
+}
+
+/// The warning rules' thresholds: for every command that aggregates (the monitor, `record --on-warning`, `serve`).
+struct RuleOptions: ParsableArguments {
     @Option(name: .customLong("blocking-ms"), help: "Warn when a callback or a task poll runs this long.")
     var blockingMilliseconds: Double = 10
 
@@ -29,14 +54,10 @@ struct MonitorOptions: ParsableArguments {
     @Option(name: .customLong("lost-wake-s"), help: "Warn when a task is neither woken nor completed this long.")
     var lostWakeSeconds: Double = 10
 
-    @Option(name: .customLong("retention-s"), help: "Keep finished tasks on screen this long.")
-    var retentionSeconds: Double = 10
-
     func validate() throws {
-        guard refresh > 0, refresh <= 60 else { throw ValidationError("--refresh must be between 0 and 60") }
         for (flag, value) in [("--blocking-ms", blockingMilliseconds), ("--starved-ms", starvedMilliseconds),
                               ("--late-timer-ms", lateTimerMilliseconds), ("--queue-growth-s", queueGrowthSeconds),
-                              ("--lost-wake-s", lostWakeSeconds), ("--retention-s", retentionSeconds)] where value < 0 {
+                              ("--lost-wake-s", lostWakeSeconds)] where value < 0 {
             throw ValidationError("\(flag) must not be negative")
         }
     }
@@ -49,16 +70,6 @@ struct MonitorOptions: ParsableArguments {
         t.queueGrowthNanoseconds = UInt64(queueGrowthSeconds * 1e9)
         t.lostWakeNanoseconds = UInt64(lostWakeSeconds * 1e9)
         return t
-    }
-
-    var app: MonitorApp.Options {
-        var options = MonitorApp.Options()
-        options.refreshHz = refresh
-        options.thresholds = thresholds
-        options.retentionNanoseconds = UInt64(retentionSeconds * 1e9)
-        options.ascii = ascii
-        options.color = !noColor && (ProcessInfoLite.environment("NO_COLOR") ?? "").isEmpty
-        return options
     }
 }
 

@@ -2,6 +2,10 @@ import AsyncTopRuntime
 import AsyncTopTrace
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// These tests switch tracing off process-wide in one of them, so they run one at a time; no other suite looks
 /// at trace contents.
 @Suite("Tracing", .serialized, .timeLimit(.minutes(1)))
@@ -137,9 +141,41 @@ struct TraceTests {
         let phases = all.filter { $0.kind == .phase }.map(\.id)
         #expect(Array(phases.prefix(4)) == LoopPhase.allCases.map(\.rawValue))
         #expect(all.filter { $0.kind == .tickBegan }.count == all.filter { $0.kind == .tickEnded }.count)
+        Self.expectTickEndsCountQueuedCallbacks(all)
         for pair in zip(all, all.dropFirst()) where pair.0.time > pair.1.time {
             Issue.record("event times go backwards: \(pair.0) then \(pair.1)")
         }
+    }
+
+    /// `tickEnded`'s arg, as documented: the callbacks whose `callbackEnqueued` is written and whose
+    /// `callbackBegan` is not, at the end of the turn; a timer's or I/O handler's callback (its `callbackBegan` right
+    /// after `timerFired` or `ioReady`) was never queued.
+    static func expectTickEndsCountQueuedCallbacks(_ events: [TraceEvent]) {
+        var queued = 0
+        for (previous, event) in zip([nil] + events.map(Optional.some), events) {
+            if event.kind == .callbackEnqueued { queued += 1 }
+            if event.kind == .callbackBegan, previous?.kind != .timerFired, previous?.kind != .ioReady { queued -= 1 }
+            if event.kind == .tickEnded, event.arg != UInt64(queued) {
+                Issue.record("tickEnded says \(event.arg) callbacks wait, the enqueues and begins say \(queued): \(events.map { "\($0.kind) \($0.id)" })")
+                return
+            }
+        }
+    }
+
+    @Test("tick ends count the queued callbacks, with others threads enqueueing meanwhile")
+    func tickEndsCountQueuedCallbacks() async throws {
+        let region = try Self.smallRegion()
+        let loop = try EventLoop(name: "remote", region: region)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute { usleep(2_000) }  // while it runs, the rest arrive from this thread
+            for _ in 0..<200 { loop.execute {} }
+            loop.execute { loop.execute { loop.execute {} } }
+            loop.execute { done.resume() }
+        }
+        await loop.shutdown()
+        let events = Self.events(of: loop, in: InProcessSource(region: region))
+        #expect(events.filter { $0.kind == .callbackBegan }.count == 205)
+        Self.expectTickEndsCountQueuedCallbacks(events)
     }
 
     @Test("with tracing switched off the loop writes nothing and behaves the same")

@@ -1,13 +1,6 @@
 import AsyncTopTrace
 import Foundation
 
-/// A fresh private directory for region files, removed by `cleanUp`.
-func makeTemporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "asynctop-test-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    return path
-}
-
 /// A checksum over an event's payload, so a reader can prove it received an untorn event.
 func payloadChecksum(sequence: UInt64, time: UInt64) -> UInt64 {
     var x = sequence &* 0x9E37_79B9_7F4A_7C15 ^ time

@@ -21,7 +21,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public static var loopStopped: EventKind { EventKind(rawValue: 0x0002) }
     /// A loop turn began. arg: ticks slept in the poll that preceded it.
     @inlinable public static var tickBegan: EventKind { EventKind(rawValue: 0x0003) }
-    /// A loop turn ended. id: items run in the turn; arg: items still waiting.
+    /// A loop turn ended. id: items run in the turn; arg: callbacks queued and not begun, each with its
+    /// `callbackEnqueued` already written (task jobs, which share the queue, are not counted), so that a reader can
+    /// set its callback queue depth from it; a NIO loop writes 0.
     @inlinable public static var tickEnded: EventKind { EventKind(rawValue: 0x0004) }
     /// A loop turn entered a phase. id: `LoopPhase` raw value.
     @inlinable public static var phase: EventKind { EventKind(rawValue: 0x0005) }
@@ -29,7 +31,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     // Callbacks: 0x01xx
     /// A callback was queued. id: callback id; name: call site.
     @inlinable public static var callbackEnqueued: EventKind { EventKind(rawValue: 0x0101) }
-    /// A callback started. id: callback id; arg: scheduling delay (run time − enqueue time).
+    /// A callback started. id: callback id; arg: scheduling delay (run time − enqueue time). Right after a
+    /// `timerFired` or an `ioReady` on the same ring it is that timer's or I/O handler's callback, which was never
+    /// queued (no `callbackEnqueued`); its arg is then the timer's lateness, or the time since the poll returned.
     @inlinable public static var callbackBegan: EventKind { EventKind(rawValue: 0x0102) }
     /// A callback returned. id: callback id.
     @inlinable public static var callbackEnded: EventKind { EventKind(rawValue: 0x0103) }

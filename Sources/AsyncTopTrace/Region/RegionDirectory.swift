@@ -57,18 +57,25 @@ public enum RegionDirectory {
 
     /// The region files in `directory`, live ones first. Files that are not regions are skipped.
     public static func list(directory: String = defaultPath) -> [Entry] {
+        let entries = regionFiles(directory: directory).compactMap { file -> Entry? in
+            guard let source = try? AttachedSource(path: file.path) else { return nil }
+            return Entry(pid: file.pid, path: file.path, processName: source.info.processName, isStale: !source.isProducerAlive)
+        }
+        return entries.sorted { ($0.isStale ? 1 : 0, $0.pid) < ($1.isStale ? 1 : 0, $1.pid) }
+    }
+
+    /// The files in `directory` named as regions (`PID.region`), unopened: cheap enough to poll for new ones.
+    public static func regionFiles(directory: String = defaultPath) -> [(pid: Int32, path: String)] {
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
-        var entries: [Entry] = []
+        var files: [(pid: Int32, path: String)] = []
         while let item = readdir(dir) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
             guard name.hasSuffix(".region"), let pid = Int32(name.dropLast(".region".count)) else { continue }
-            let path = directory + "/" + name
-            guard let source = try? AttachedSource(path: path) else { continue }
-            entries.append(Entry(pid: pid, path: path, processName: source.info.processName, isStale: !source.isProducerAlive))
+            files.append((pid, directory + "/" + name))
         }
-        return entries.sorted { ($0.isStale ? 1 : 0, $0.pid) < ($1.isStale ? 1 : 0, $1.pid) }
+        return files
     }
 }

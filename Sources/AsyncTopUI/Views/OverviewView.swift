@@ -7,7 +7,7 @@ import AsyncTopTrace
 /// Concurrency's pool, its threads summed (the concurrency tap), with its run queue.
 enum OverviewView {
     /// The sliding window for the percentiles, in seconds.
-    static let windowSeconds = 10
+    static let windowSeconds = LoopWindow.seconds
 
     static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
         monitor.clearRows()
@@ -32,7 +32,7 @@ enum OverviewView {
         for loop in loops {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
-            let figures = Window(loop, endingAt: nowSecond)
+            let figures = LoopWindow(loop, endingAt: nowSecond)
             let (latency, ticks, events, seconds, busyRatio) = (figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio)
             let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
             canvas.put(row: row, column: 0, TextWidth.pad(
@@ -113,7 +113,7 @@ enum OverviewView {
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let figures = Window(loop, endingAt: nowSecond)
+        let figures = LoopWindow(loop, endingAt: nowSecond)
         let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
         let perTick = figures.ticks == 0 ? "" : "  tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"
         canvas.put(row: row, column: 0, TextWidth.pad(
@@ -140,33 +140,6 @@ enum OverviewView {
         row += 1
     }
 
-    /// A loop's figures over the sliding window: latency over every second of it, rates and busy share over its
-    /// completed seconds (the current one is partial), counting only seconds the loop was alive in.
-    struct Window {
-        var latency = LatencyHistogram()
-        var busy: UInt64 = 0
-        var ioBusy: UInt64 = 0
-        var ticks: UInt64 = 0
-        var itemsRun: UInt64 = 0
-        var events: UInt64 = 0
-        var seconds: Double = 1
-        var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
-
-        init(_ loop: LoopState, endingAt nowSecond: UInt64) {
-            let window = loop.seconds.window(endingAt: nowSecond, count: OverviewView.windowSeconds)
-            let completed = window.dropLast()
-            for second in window.compactMap({ $0 }) { latency.add(second.latency) }
-            for second in completed.compactMap({ $0 }) {
-                busy += second.busyNanoseconds
-                ioBusy += second.ioBusyNanoseconds
-                ticks += second.ticks
-                itemsRun += second.itemsRun
-                events += second.events
-            }
-            seconds = Double(max(1, completed.compactMap { $0 }.count))
-        }
-    }
-
     /// Swift Concurrency's pool: its threads summed (busy is their mean), the scheduling delay of its jobs, the
     /// run queue and how many threads run jobs now, then each thread's busy share.
     private static func drawPool(
@@ -174,7 +147,7 @@ enum OverviewView {
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let figures = threads.map { Window($0, endingAt: nowSecond) }
+        let figures = threads.map { LoopWindow($0, endingAt: nowSecond) }
         var latency = LatencyHistogram()
         for figure in figures { latency.add(figure.latency) }
         let jobs = figures.reduce(0.0) { $0 + Double($1.ticks) / $1.seconds }

@@ -76,6 +76,8 @@ uint64_t asynctop_tap_current_task_id(void);
 /// Tells every thread that the Swift side now points at another region: each claims a ring there on its next
 /// event (the old region must stay mapped: a job that began before may still end into it).
 void asynctop_tap_region_changed(void);
+/// How many times the tap was pointed at another region: a name id interned before is stale once this changes.
+uint32_t asynctop_tap_region_generation(void);
 
 /// Takes the tap out (the hook that was there before it is put back, and task creation is no longer traced), or
 /// puts it back in. False when there was nothing to do, or when another library changed the hook meanwhile (it is

@@ -1,0 +1,34 @@
+/// A loop's figures over the sliding window every consumer shows (the monitor's Overview, `asynctop serve`'s
+/// gauges), so that they agree: latency over every second of the window, rates and busy share over its completed
+/// seconds (the current one is partial), counting only seconds the loop was alive in.
+///
+/// Cost: O(window) merges of a second's latency histogram; meant for a frame or a scrape, not per event.
+public struct LoopWindow: Sendable {
+    /// The window's length in seconds.
+    public static let seconds = 10
+
+    public var latency = LatencyHistogram()
+    public var busy: UInt64 = 0
+    public var ioBusy: UInt64 = 0
+    public var ticks: UInt64 = 0
+    public var itemsRun: UInt64 = 0
+    public var events: UInt64 = 0
+    /// Completed seconds the loop was alive in (at least 1, the divisor of the rates).
+    public var seconds: Double = 1
+    /// Busy share of the completed seconds (0…1).
+    public var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
+
+    public init(_ loop: LoopState, endingAt nowSecond: UInt64) {
+        let window = loop.seconds.window(endingAt: nowSecond, count: Self.seconds)
+        let completed = window.dropLast()
+        for second in window.compactMap({ $0 }) { latency.add(second.latency) }
+        for second in completed.compactMap({ $0 }) {
+            busy += second.busyNanoseconds
+            ioBusy += second.ioBusyNanoseconds
+            ticks += second.ticks
+            itemsRun += second.itemsRun
+            events += second.events
+        }
+        seconds = Double(max(1, completed.compactMap { $0 }.count))
+    }
+}
