@@ -1,7 +1,10 @@
 import AsyncTopTrace
 import CAsyncTopConcurrency
 import Dispatch
-import Runtime
+// The capture goes through the backtracer's checked memory reader (SPI): a creating thread's stack can hold a
+// frame or async-context link that points nowhere (seen: the default reader crashed following one), and a
+// checked read turns that into a shorter backtrace instead of a crash in the traced program.
+@_spi(Contexts) @_spi(MemoryReaders) @_spi(Internal) import Runtime
 import Synchronization
 
 #if canImport(Glibc)
@@ -69,7 +72,9 @@ final class SpawnSites: Sendable {
         }
         if let known { return known }
         // First on this path: the stack is only here, so it is captured now; naming it waits for the resolver.
-        let backtrace = try? Backtrace.capture(limit: 32)
+        let backtrace = try? HostContext.withCurrentContext { context in
+            try Backtrace.capture(from: context, using: LocalMemoryReader(), images: nil, algorithm: .fast, limit: 32, top: 0)
+        }
         state.withLock { state in
             state.pending[key]?.backtrace = backtrace
             state.queue.append(key)

@@ -52,6 +52,7 @@ extension AsyncTop {
     /// A swift-metrics backend writing into the concurrency tap's trace (installing the tap if needed; see
     /// `AsyncTopMetricsFactory`).
     public static func metricsFactory(tap: ConcurrencyTap? = nil) throws(ConcurrencyTapError) -> AsyncTopMetricsFactory {
-        AsyncTopMetricsFactory(tap: try tap ?? traceConcurrency())
+        if let tap { return AsyncTopMetricsFactory(tap: tap) }
+        return AsyncTopMetricsFactory(tap: try traceConcurrency())
     }
 }
