@@ -58,10 +58,13 @@ public enum FleetMetrics {
     static let loopQueue = MetricsExposition.Family(
         "asynctop_loop_queue_depth", .gauge, "Items waiting on an asynctop event loop, by queue (callbacks, microtasks, timers, io_watchers)")
 
+    /// The latency buckets' bounds in seconds, as `le` labels.
+    static let latencyBounds = LatencyBuckets.boundsNanoseconds.map { MetricsExposition.number(Double($0) / 1e9) }
+
     /// Writes every family for `processes` into `exposition`.
     public static func write(_ processes: [Process], into exposition: inout MetricsExposition) {
         let labelled = processes.map { process in
-            (process, [("pid", String(process.pid)), ("process", process.name)] as MetricsExposition.Labels)
+            (process, MetricsExposition.Labels().adding("pid", String(process.pid)).adding("process", process.name))
         }
         func family(_ family: MetricsExposition.Family, _ body: (Process, MetricsExposition.Labels) -> Void) {
             exposition.begin(family)
@@ -116,7 +119,7 @@ public enum FleetMetrics {
                 return (loop, labels + [("loop", ProducerKind.name(loop: loop.id)), ("kind", kind)], nowSecond)
             }
         }
-        let bounds = LatencyBuckets.boundsNanoseconds.map { Double($0) / 1e9 }
+        let bounds = Self.latencyBounds
         exposition.begin(loopLatency)
         for (loop, labels, _) in loops {
             let buckets = loop.latencyBuckets

@@ -45,7 +45,24 @@ public struct MetricsExposition {
         }
     }
 
-    public typealias Labels = [(name: String, value: String)]
+    /// A sample's labels, escaped and rendered once (`pid="7",process="x"`), so that a series' many lines (a
+    /// histogram's buckets) repeat the text instead of re-escaping it.
+    public struct Labels: Sendable, ExpressibleByArrayLiteral {
+        public private(set) var text = ""
+        public init(arrayLiteral elements: (String, String)...) {
+            for (name, value) in elements { self = adding(name, value) }
+        }
+        /// These labels and `name="value"`.
+        public func adding(_ name: String, _ value: String) -> Labels {
+            var labels = self
+            if !labels.text.isEmpty { labels.text += "," }
+            labels.text += name + "=\"" + MetricsExposition.escapedLabel(value) + "\""
+            return labels
+        }
+        public static func + (labels: Labels, pairs: [(String, String)]) -> Labels {
+            pairs.reduce(labels) { $0.adding($1.0, $1.1) }
+        }
+    }
 
     public let format: Format
     public private(set) var bytes: [UInt8] = []
@@ -71,14 +88,25 @@ public struct MetricsExposition {
         line(family.kind == .counter ? family.name + "_total" : family.name, labels, String(value))
     }
 
-    /// A histogram's samples: one `_bucket` per bound with the count at or below it, `+Inf`, `_count`, `_sum`.
+    /// A histogram's samples: one `_bucket` per bound (`le`, already rendered by `number`) with the count at or
+    /// below it, `+Inf`, `_count`, `_sum`.
     public mutating func histogram(
-        _ family: Family, _ labels: Labels, bounds: [Double], cumulativeCounts: [UInt64], count: UInt64, sum: Double
+        _ family: Family, _ labels: Labels, bounds: [String], cumulativeCounts: [UInt64], count: UInt64, sum: Double
     ) {
+        let bucket = family.name + "_bucket"
+        let separator = labels.text.isEmpty ? "" : ","
         for (bound, cumulative) in zip(bounds, cumulativeCounts) {
-            line(family.name + "_bucket", labels + [("le", Self.number(bound))], String(cumulative))
+            append(bucket)
+            append("{")
+            append(labels.text)
+            append(separator)
+            append("le=\"")
+            append(bound)
+            append("\"} ")
+            append(String(cumulative))
+            append("\n")
         }
-        line(family.name + "_bucket", labels + [("le", "+Inf")], String(count))
+        line(bucket, labels.adding("le", "+Inf"), String(count))
         line(family.name + "_count", labels, String(count))
         line(family.name + "_sum", labels, Self.number(sum))
     }
@@ -90,15 +118,9 @@ public struct MetricsExposition {
 
     private mutating func line(_ name: String, _ labels: Labels, _ value: String) {
         append(name)
-        if !labels.isEmpty {
+        if !labels.text.isEmpty {
             append("{")
-            for (index, label) in labels.enumerated() {
-                append(index == 0 ? "" : ",")
-                append(label.name)
-                append("=\"")
-                append(Self.escapedLabel(label.value))
-                append("\"")
-            }
+            append(labels.text)
             append("}")
         }
         append(" ")

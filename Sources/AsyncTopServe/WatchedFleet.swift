@@ -13,13 +13,27 @@ import Glibc
 /// Threading: one thread (serve's loop); debug builds assert it. Cost: `discover` lists the directory and attaches
 /// only new files; `ingestDue` reads the processes whose read time came.
 public final class WatchedFleet {
-    public struct Watched {
+    /// One watched process (a class: updated in place on every read).
+    public final class Watched {
         public let ingest: LiveIngest
         public let pid: Int32
         /// When (monotonic nanoseconds) this process is next read.
-        var nextReadNanoseconds: UInt64 = 0
+        var nextReadNanoseconds: UInt64
         var endedAtNanoseconds: UInt64?
         var scrapedSinceEnd = false
+
+        init(ingest: LiveIngest, pid: Int32, nextReadNanoseconds: UInt64) {
+            self.ingest = ingest
+            self.pid = pid
+            self.nextReadNanoseconds = nextReadNanoseconds
+        }
+
+        /// Reads what is new (advancing the clock to now for a scrape); notes when the producer ended.
+        func read(nowNanoseconds: UInt64, advancingClock: Bool) {
+            ingest.update(wallNanoseconds: nowNanoseconds, advancingClock: advancingClock)
+            nextReadNanoseconds = nowNanoseconds + ingest.readIntervalNanoseconds
+            if ingest.endReason != nil { endedAtNanoseconds = nowNanoseconds }
+        }
     }
 
     public let directory: String
@@ -72,17 +86,14 @@ public final class WatchedFleet {
     public func ingestDue(nowNanoseconds: UInt64) -> UInt64 {
         assertOwner()
         var next = nowNanoseconds + LiveIngest.readIntervalBounds.upperBound
-        for pid in Array(watched.keys) {
-            guard var process = watched[pid] else { continue }
+        var anyEnded = false
+        for process in watched.values {
             if process.nextReadNanoseconds <= nowNanoseconds, process.endedAtNanoseconds == nil {
-                process.ingest.update(wallNanoseconds: nowNanoseconds, advancingClock: false)
-                process.nextReadNanoseconds = nowNanoseconds + process.ingest.readIntervalNanoseconds
-                if process.ingest.endReason != nil { process.endedAtNanoseconds = nowNanoseconds }
+                process.read(nowNanoseconds: nowNanoseconds, advancingClock: false)
             }
-            if process.endedAtNanoseconds == nil { next = min(next, process.nextReadNanoseconds) }
-            watched[pid] = process
+            if process.endedAtNanoseconds == nil { next = min(next, process.nextReadNanoseconds) } else { anyEnded = true }
         }
-        dropEnded(nowNanoseconds: nowNanoseconds)
+        if anyEnded { dropEnded(nowNanoseconds: nowNanoseconds) }
         return next
     }
 
@@ -91,27 +102,21 @@ public final class WatchedFleet {
     public func scrape(nowNanoseconds: UInt64) -> [FleetMetrics.Process] {
         assertOwner()
         var processes: [FleetMetrics.Process] = []
-        for pid in watched.keys.sorted() {
-            guard var process = watched[pid] else { continue }
-            if process.endedAtNanoseconds == nil {
-                process.ingest.update(wallNanoseconds: nowNanoseconds, advancingClock: true)
-                process.nextReadNanoseconds = nowNanoseconds + process.ingest.readIntervalNanoseconds
-                if process.ingest.endReason != nil { process.endedAtNanoseconds = nowNanoseconds }
-            }
+        for process in watched.values.sorted(by: { $0.pid < $1.pid }) {
+            if process.endedAtNanoseconds == nil { process.read(nowNanoseconds: nowNanoseconds, advancingClock: true) }
             if process.endedAtNanoseconds != nil { process.scrapedSinceEnd = true }
-            let info = process.ingest.source.info
             processes.append(FleetMetrics.Process(
-                pid: pid, name: info.processName, state: process.ingest.state, live: process.endedAtNanoseconds == nil))
-            watched[pid] = process
+                pid: process.pid, name: process.ingest.source.info.processName, state: process.ingest.state,
+                live: process.endedAtNanoseconds == nil))
         }
         return processes
     }
 
     /// Ended processes leave once a scrape has seen them ended, or a minute after they ended.
     private func dropEnded(nowNanoseconds: UInt64) {
-        for (pid, process) in watched {
-            guard let ended = process.endedAtNanoseconds else { continue }
-            if process.scrapedSinceEnd || nowNanoseconds - ended > 60_000_000_000 { watched[pid] = nil }
+        watched = watched.filter { _, process in
+            guard let ended = process.endedAtNanoseconds else { return true }
+            return !process.scrapedSinceEnd && nowNanoseconds - ended <= 60_000_000_000
         }
     }
 

@@ -49,7 +49,7 @@ import Testing
         let family = MetricsExposition.Family("x_seconds", .histogram, "Delays")
         let lines = text(.prometheus) { exposition in
             exposition.begin(family)
-            exposition.histogram(family, [], bounds: [0.001, 0.01], cumulativeCounts: [2, 5], count: 6, sum: 1.5)
+            exposition.histogram(family, [], bounds: ["0.001", "0.01"], cumulativeCounts: [2, 5], count: 6, sum: 1.5)
         }
         #expect(Array(lines.dropFirst(2)) == [
             #"x_seconds_bucket{le="0.001"} 2"#, #"x_seconds_bucket{le="0.01"} 5"#, #"x_seconds_bucket{le="+Inf"} 6"#,

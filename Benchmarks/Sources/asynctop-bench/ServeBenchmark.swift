@@ -1,0 +1,197 @@
+import ArgumentParser
+import AsyncTopRuntime
+import AsyncTopTestSupport
+import AsyncTopTrace
+import Foundation
+import Synchronization
+
+/// `asynctop-bench serve`: what the fleet exporter costs. Ten producer processes (this binary's hidden
+/// `serve-producer`), ten asynctop event loops each, publish into a directory of the benchmark's own; the real
+/// `asynctop serve` (release) watches them and is scraped over HTTP once a second, as Prometheus would.
+///
+/// - `scrape_ms_100_loops`: one GET /metrics, wall time at the client, median of the scrapes taken while the
+///   producers produce (10 processes × 10 loops).
+/// - `serve_cpu_percent`: asynctop serve's CPU time (user + system, from /proc) over wall time while the producers
+///   emit `events_per_s` together (target 1M/s) and it is scraped once a second.
+/// - `serve_cpu_percent_idle`: the baseline, measured first in the same run: the same ten processes publishing but
+///   idle, the same scrapes.
+/// - `events_per_s`, `missed_events`: what serve read per second during the loaded window (its own
+///   `asynctop_trace_events_total`), and lost (`asynctop_trace_missed_events_total`).
+struct ServeBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "asynctop serve: one scrape of 100 loops, and its CPU share at 1M events/s.")
+
+    @OptionGroup var options: ReportOptions
+
+    @Option(help: "Seconds of each measured window (idle, then loaded).")
+    var seconds = 10
+
+    @Option(help: "Events per second the producers emit together.")
+    var eventsPerSecond = 1_000_000
+
+    @Option(help: "The asynctop binary, built with -c release.")
+    var asynctop = "../.build/release/asynctop"
+
+    static let processes = 10
+    static let loops = 10
+
+    func validate() throws {
+        guard access(asynctop, X_OK) == 0 else { throw ValidationError("\(asynctop) is not an executable: build it first (swift build -c release)") }
+        guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2") }
+    }
+
+    func run() throws {
+        let directory = NSTemporaryDirectory() + "asynctop-bench-serve-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["XDG_RUNTIME_DIR": directory]
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let producers = try (0..<Self.processes).map { _ in
+            try ChildProcess(me, ["serve-producer", "--loops", "\(Self.loops)", "--events-per-second", "\(eventsPerSecond / Self.processes)"],
+                             environment: environment)
+        }
+        defer { for producer in producers { producer.send(SIGTERM); producer.wait() } }
+        let serve = try ChildProcess(URL(fileURLWithPath: asynctop).standardizedFileURL.path, ["serve", "--listen", "127.0.0.1:0"], environment: environment)
+        defer { serve.send(SIGTERM); serve.wait() }
+        let port = try Self.port(of: serve)
+
+        // Every producer and every loop seen, then the idle baseline.
+        var scrape = ""
+        for _ in 0..<100 where Self.values(scrape, "asynctop_loop_ticks_total").count < Self.processes * Self.loops {
+            usleep(200_000)
+            scrape = try HTTPGet.body(port: port, path: "/metrics")
+        }
+        guard Self.values(scrape, "asynctop_loop_ticks_total").count == Self.processes * Self.loops else {
+            throw ValidationError("asynctop serve did not see the 100 loops: \(serve.stderr)")
+        }
+        let idle = try measure(serve: serve, port: port)
+        for producer in producers { producer.send(SIGUSR1) }  // start producing
+        usleep(2_000_000)
+        let loaded = try measure(serve: serve, port: port)
+
+        var report = BenchmarkReport(title: "asynctop-bench serve  (10 processes x 10 loops, \(seconds) s per window, scraped every 1 s)")
+        report.add("scrape_ms_100_loops", Measurement.median(loaded.scrapeMilliseconds), "ms", "GET /metrics while producing, median")
+        report.add("serve_cpu_percent", loaded.cpuPercent, "%", "asynctop serve's CPU while the fleet produces")
+        report.add("serve_cpu_percent_idle", idle.cpuPercent, "%", "baseline: the same fleet idle, same scrapes")
+        report.add("events_per_s", loaded.eventsPerSecond, "events/s", "read by serve (target \(eventsPerSecond))")
+        report.add("missed_events", loaded.missed, "events", "lost to full rings during the loaded window")
+        report.add("scrape_bytes", Double(loaded.scrapeBytes), "bytes", "one /metrics response")
+        report.print(json: options.json)
+    }
+
+    struct Window {
+        var cpuPercent: Double
+        var scrapeMilliseconds: [Double]
+        var eventsPerSecond: Double
+        var missed: Double
+        var scrapeBytes: Int
+    }
+
+    /// One window: a scrape a second for `seconds`, serve's CPU over it, and the events it read.
+    private func measure(serve: ChildProcess, port: Int) throws -> Window {
+        let first = try HTTPGet.body(port: port, path: "/metrics")
+        let startCPU = ServerBenchmark.cpuSeconds(of: serve.pid)
+        let start = TraceClock.monotonicNanoseconds()
+        var times: [Double] = []
+        var last = first
+        for second in 1...seconds {
+            let due = start + UInt64(second) * 1_000_000_000
+            let now = TraceClock.monotonicNanoseconds()
+            if due > now { usleep(UInt32((due - now) / 1_000)) }
+            let began = TraceClock.monotonicNanoseconds()
+            last = try HTTPGet.body(port: port, path: "/metrics")
+            times.append(Double(TraceClock.monotonicNanoseconds() - began) / 1e6)
+        }
+        let wall = Double(TraceClock.monotonicNanoseconds() - start) / 1e9
+        let cpu = ServerBenchmark.cpuSeconds(of: serve.pid) - startCPU
+        func total(_ text: String, _ name: String) -> Double { Self.values(text, name).reduce(0, +) }
+        return Window(
+            cpuPercent: 100 * cpu / wall, scrapeMilliseconds: times,
+            eventsPerSecond: (total(last, "asynctop_trace_events_total") - total(first, "asynctop_trace_events_total")) / wall,
+            missed: total(last, "asynctop_trace_missed_events_total") - total(first, "asynctop_trace_missed_events_total"),
+            scrapeBytes: last.utf8.count)
+    }
+
+    /// The port `asynctop serve` printed it listens on.
+    static func port(of serve: ChildProcess) throws -> Int {
+        for _ in 0..<100 {
+            if let line = serve.stderr.split(separator: "\n").first(where: { $0.contains("metrics at http://127.0.0.1:") }),
+               let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) {
+                return port
+            }
+            usleep(50_000)
+        }
+        throw ValidationError("asynctop serve did not start: \(serve.stderr)")
+    }
+
+    /// The values of every sample of `name` (any labels) in a scrape.
+    static func values(_ scrape: String, _ name: String) -> [Double] {
+        scrape.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix(name + "{") || line.hasPrefix(name + " ") else { return nil }
+            return line.split(separator: " ").last.flatMap { Double($0) }
+        }
+    }
+}
+
+/// A fleet member for `asynctop-bench serve`: publishes its trace, runs `--loops` asynctop event loops, and from
+/// SIGUSR1 on has them emit about `--events-per-second` events together (callbacks queued every 5 ms), until
+/// SIGTERM.
+struct ServeProducer: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve-producer", shouldDisplay: false)
+
+    @Option var loops = 10
+    @Option var eventsPerSecond = 100_000
+
+    static let producing = Atomic<Bool>(false)
+    static let stopping = Atomic<Bool>(false)
+
+    func run() throws {
+        let region = try Region.publish(processName: "asynctop-bench producer")
+        let group = try EventLoopGroup(threads: loops, region: region)
+        signal(SIGUSR1) { _ in ServeProducer.producing.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in ServeProducer.stopping.store(true, ordering: .relaxed) }
+        // A firing writes ~9 events (tick, phases, the timer's callback) and each callback it queues 3.
+        let perFiring = max(0, (eventsPerSecond / loops / 200 - 9) / 3)
+        for loop in group.loops {
+            loop.execute {
+                loop.scheduleRepeating(every: .milliseconds(5)) { _ in
+                    guard ServeProducer.producing.load(ordering: .relaxed) else { return }
+                    for _ in 0..<perFiring { loop.execute {} }
+                }
+            }
+        }
+        while !Self.stopping.load(ordering: .relaxed) { usleep(50_000) }
+        group.shutdown()
+        region.close()
+    }
+}
+
+/// GET over a blocking loopback socket: the body of a 200 response, else an error.
+enum HTTPGet {
+    static func body(port: Int, path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ValidationError("cannot connect to 127.0.0.1:\(port)") }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else {
+            throw ValidationError("GET \(path): \(text.prefix(200))")
+        }
+        return String(text[split.upperBound...])
+    }
+}
