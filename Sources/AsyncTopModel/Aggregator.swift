@@ -35,6 +35,8 @@ public struct Aggregator: Sendable {
     private var taskHistograms = 0
     private var counterGrowth: [String: GrowthTracker] = [:]
     private var lastSampledSecond: UInt64?
+    /// Loops whose open second has counts not yet in their buckets (closed at the end of each batch).
+    private var loopsWithOpenSeconds: [UInt16] = []
     private var lastEvaluation: UInt64 = 0
 
     public init(
@@ -75,6 +77,7 @@ public struct Aggregator: Sendable {
                 if heads[first].isEmpty { heads.remove(at: first) }
             }
         }
+        closeOpenSeconds()
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
         // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
         guard judging else { return }
@@ -102,9 +105,24 @@ public struct Aggregator: Sendable {
                 index += 1
             } while index < range.upperBound && events[index].loop == loopID
             count(index - first, upTo: latest, loop: &loop)
+            if !loop.openSecondPending {
+                loop.openSecondPending = true
+                loopsWithOpenSeconds.append(loopID)
+            }
+            state.loops[loopID] = loop
+        }
+    }
+
+    /// Adds each loop's open-second counts to its buckets once per batch (not per run: adding a second's latency
+    /// histogram costs O(its bins), and rings that interleave finely make runs short).
+    private mutating func closeOpenSeconds() {
+        for loopID in loopsWithOpenSeconds {
+            guard var loop = state.loops.removeValue(forKey: loopID) else { continue }
+            loop.openSecondPending = false
             closeSecond(&loop)
             state.loops[loopID] = loop
         }
+        loopsWithOpenSeconds.removeAll(keepingCapacity: true)
     }
 
     /// How often (in trace time) ingesting evaluates the time-based rules.
@@ -149,7 +167,7 @@ public struct Aggregator: Sendable {
     }
 
     /// Adds the events and delays counted in the loop's open second to its bucket, with the queue depths as
-    /// they are now: once per run of a loop's events in a batch, and when the second changes, not per event.
+    /// they are now: once per batch (`closeOpenSeconds`), and when the second changes, not per event.
     private func closeSecond(_ loop: inout LoopState) {
         guard loop.openSecondEvents > 0 else { return }
         let events = loop.openSecondEvents
@@ -303,23 +321,15 @@ public struct Aggregator: Sendable {
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
             state.totals.timersFired += 1
             state.totals.maxTimerLatenessNanoseconds = max(state.totals.maxTimerLatenessNanoseconds, lateness)
-            var timer = state.timers[event.id] ?? TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)
-            timer.timesFired += 1
-            timer.lastLatenessNanoseconds = lateness
-            timer.lastFiredNanoseconds = time
-            timer.isPending = false
-            state.timers[event.id] = timer
-            if !timer.site.isEmpty {
-                var site = state.timerSites[timer.site] ?? TimerSiteStats(site: timer.site)
-                if site.fired == 0 { site.firstFiredNanoseconds = time }
-                site.fired += 1
-                site.lastFiredNanoseconds = time
-                site.totalLatenessNanoseconds += lateness
-                site.maxLatenessNanoseconds = max(site.maxLatenessNanoseconds, lateness)
-                state.timerSites[timer.site] = site
+            // Updated in place (a timer fires often; copying its state out and back copies its strings).
+            let siteName = Self.fire(
+                &state.timers[event.id, default: TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)],
+                at: time, lateness: lateness)
+            if !siteName.isEmpty {
+                Self.fire(&state.timerSites[siteName, default: TimerSiteStats(site: siteName)], at: time, lateness: lateness)
             }
             if lateness >= thresholds.lateTimerNanoseconds {
-                warn(.lateTimer, at: time, loop: event.loop, subject: timer.site.isEmpty ? "timer \(event.id)" : timer.site,
+                warn(.lateTimer, at: time, loop: event.loop, subject: siteName.isEmpty ? "timer \(event.id)" : siteName,
                      culprit: .timer(event.id), detail: "fired \(Format.duration(lateness)) late")
             }
         case .timerCancelled:
@@ -536,6 +546,24 @@ public struct Aggregator: Sendable {
     private func recordLatency(_ loop: inout LoopState, _ nanoseconds: UInt64) {
         loop.openSecondLatency.record(nanoseconds)
         loop.latencyBuckets.record(nanoseconds)
+    }
+
+    /// A timer's firing, on its state in place; returns its site.
+    private static func fire(_ timer: inout TimerState, at time: UInt64, lateness: UInt64) -> String {
+        timer.timesFired += 1
+        timer.lastLatenessNanoseconds = lateness
+        timer.lastFiredNanoseconds = time
+        timer.isPending = false
+        return timer.site
+    }
+
+    /// A firing at a timer site, on its stats in place.
+    private static func fire(_ site: inout TimerSiteStats, at time: UInt64, lateness: UInt64) {
+        if site.fired == 0 { site.firstFiredNanoseconds = time }
+        site.fired += 1
+        site.lastFiredNanoseconds = time
+        site.totalLatenessNanoseconds += lateness
+        site.maxLatenessNanoseconds = max(site.maxLatenessNanoseconds, lateness)
     }
 
     /// Adds busy time to the loop, split across the seconds the turn spans; `inIO`: time of the I/O phase, a part of

@@ -158,6 +158,8 @@ public struct LoopState: Sendable {
     var openSecond: UInt64 { openSecondStart / 1_000_000_000 }
     var openSecondEvents: UInt64 = 0
     var openSecondLatency = LatencyHistogram()
+    /// Listed in the aggregator's loops to close at the end of the batch.
+    var openSecondPending = false
 
     public init(id: UInt16) { self.id = id }
 

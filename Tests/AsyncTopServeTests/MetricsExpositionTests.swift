@@ -1,6 +1,7 @@
 import AsyncTopModel
 import Testing
 
+@testable import AsyncTopModel
 @testable import AsyncTopServe
 
 /// The exposition's text, line by line, in both formats.
@@ -74,6 +75,14 @@ import Testing
         #expect(bounds.prefix(4) == [1_000, 2_500, 5_000, 10_000])
         #expect(bounds.last == 10_000_000_000)
         #expect(bounds == bounds.sorted())
+    }
+
+    @Test func eachBoundIsTheLastDelayOfItsBucket() {
+        for (index, bound) in LatencyBuckets.boundsNanoseconds.enumerated() {
+            #expect(LatencyBuckets.index(of: bound) == index)
+            #expect(LatencyBuckets.index(of: bound + 1) == index + 1)
+        }
+        #expect(LatencyBuckets.index(of: 0) == 0)
     }
 
     @Test func aDelayAtABoundCountsAtItAndOneAboveInTheNext() {

@@ -9,22 +9,28 @@ import Synchronization
 /// `serve-producer`), ten asynctop event loops each, publish into a directory of the benchmark's own; the real
 /// `asynctop serve` (release) watches them and is scraped over HTTP once a second, as Prometheus would.
 ///
+/// Quiet and loaded windows take turns (`--rounds` of each; this machine's speed drifts), and each figure is the
+/// median over its windows.
+///
 /// - `scrape_ms_100_loops`: one GET /metrics, wall time at the client, median of the scrapes taken while the
 ///   producers produce (10 processes × 10 loops).
 /// - `serve_cpu_percent`: asynctop serve's CPU time (user + system, from /proc) over wall time while the producers
 ///   emit `events_per_s` together (target 1M/s) and it is scraped once a second.
-/// - `serve_cpu_percent_idle`: the baseline, measured first in the same run: the same ten processes publishing but
-///   idle, the same scrapes.
-/// - `events_per_s`, `missed_events`: what serve read per second during the loaded window (its own
-///   `asynctop_trace_events_total`), and lost (`asynctop_trace_missed_events_total`).
+/// - `serve_cpu_percent_quiet`: the baseline, in the same run: the same fleet with only its loops' 5 ms timers
+///   ticking (`events_per_s_quiet`), the same scrapes.
+/// - `events_per_s`, `missed_events`: what serve read per second during the loaded windows (its own
+///   `asynctop_trace_events_total`), and lost in them (`asynctop_trace_missed_events_total`).
 struct ServeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "asynctop serve: one scrape of 100 loops, and its CPU share at 1M events/s.")
 
     @OptionGroup var options: ReportOptions
 
-    @Option(help: "Seconds of each measured window (idle, then loaded).")
-    var seconds = 10
+    @Option(help: "Seconds of each measured window.")
+    var seconds = 8
+
+    @Option(help: "Quiet and loaded windows of each, taking turns.")
+    var rounds = 3
 
     @Option(help: "Events per second the producers emit together.")
     var eventsPerSecond = 1_000_000
@@ -64,18 +70,26 @@ struct ServeBenchmark: ParsableCommand {
         guard Self.values(scrape, "asynctop_loop_ticks_total").count == Self.processes * Self.loops else {
             throw ValidationError("asynctop serve did not see the 100 loops: \(serve.stderr)")
         }
-        let idle = try measure(serve: serve, port: port)
-        for producer in producers { producer.send(SIGUSR1) }  // start producing
-        usleep(2_000_000)
-        let loaded = try measure(serve: serve, port: port)
-
-        var report = BenchmarkReport(title: "asynctop-bench serve  (10 processes x 10 loops, \(seconds) s per window, scraped every 1 s)")
-        report.add("scrape_ms_100_loops", Measurement.median(loaded.scrapeMilliseconds), "ms", "GET /metrics while producing, median")
-        report.add("serve_cpu_percent", loaded.cpuPercent, "%", "asynctop serve's CPU while the fleet produces")
-        report.add("serve_cpu_percent_idle", idle.cpuPercent, "%", "baseline: the same fleet idle, same scrapes")
-        report.add("events_per_s", loaded.eventsPerSecond, "events/s", "read by serve (target \(eventsPerSecond))")
-        report.add("missed_events", loaded.missed, "events", "lost to full rings during the loaded window")
-        report.add("scrape_bytes", Double(loaded.scrapeBytes), "bytes", "one /metrics response")
+        usleep(3_000_000)  // attaching reads each region's history first
+        var quiet: [Window] = [], loaded: [Window] = []
+        for _ in 0..<rounds {
+            quiet.append(try measure(serve: serve, port: port))
+            for producer in producers { producer.send(SIGUSR1) }  // producing on
+            usleep(1_000_000)
+            loaded.append(try measure(serve: serve, port: port))
+            for producer in producers { producer.send(SIGUSR1) }  // and off
+            usleep(1_000_000)
+        }
+        let median = Measurement.median
+        var report = BenchmarkReport(
+            title: "asynctop-bench serve  (10 processes x 10 loops, \(rounds) x \(seconds) s quiet and loaded, scraped every 1 s)")
+        report.add("scrape_ms_100_loops", median(loaded.flatMap(\.scrapeMilliseconds)), "ms", "GET /metrics while producing, median")
+        report.add("serve_cpu_percent", median(loaded.map(\.cpuPercent)), "%", "asynctop serve's CPU while the fleet produces")
+        report.add("serve_cpu_percent_quiet", median(quiet.map(\.cpuPercent)), "%", "baseline: the fleet's timers only, same scrapes")
+        report.add("events_per_s", median(loaded.map(\.eventsPerSecond)), "events/s", "read by serve (target \(eventsPerSecond))")
+        report.add("events_per_s_quiet", median(quiet.map(\.eventsPerSecond)), "events/s")
+        report.add("missed_events", loaded.map(\.missed).reduce(0, +), "events", "lost to full rings in the loaded windows")
+        report.add("scrape_bytes", Double(loaded.last?.scrapeBytes ?? 0), "bytes", "one /metrics response")
         report.print(json: options.json)
     }
 
@@ -133,9 +147,9 @@ struct ServeBenchmark: ParsableCommand {
     }
 }
 
-/// A fleet member for `asynctop-bench serve`: publishes its trace, runs `--loops` asynctop event loops, and from
-/// SIGUSR1 on has them emit about `--events-per-second` events together (callbacks queued every 5 ms), until
-/// SIGTERM.
+/// A fleet member for `asynctop-bench serve`: publishes its trace, runs `--loops` asynctop event loops ticking every
+/// 5 ms, and while producing (each SIGUSR1 turns it on or off) has them emit about `--events-per-second` events
+/// together (callbacks queued at each tick), until SIGTERM.
 struct ServeProducer: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve-producer", shouldDisplay: false)
 
@@ -148,7 +162,7 @@ struct ServeProducer: ParsableCommand {
     func run() throws {
         let region = try Region.publish(processName: "asynctop-bench producer")
         let group = try EventLoopGroup(threads: loops, region: region)
-        signal(SIGUSR1) { _ in ServeProducer.producing.store(true, ordering: .relaxed) }
+        signal(SIGUSR1) { _ in _ = ServeProducer.producing.logicalXor(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in ServeProducer.stopping.store(true, ordering: .relaxed) }
         // A firing writes ~9 events (tick, phases, the timer's callback) and each callback it queues 3.
         let perFiring = max(0, (eventsPerSecond / loops / 200 - 9) / 3)

@@ -92,13 +92,25 @@ public final class AttachedSource: Source, @unchecked Sendable {
 
     /// Reads like any source. Whether the producer still runs (a `kill(pid, 0)` and a read of `/proc/PID/stat`)
     /// is checked only by a read that takes fewer than `limit` events, so that a reader taking a flood in small
-    /// chunks does not pay it per chunk. As with every source, a reader told `.ended` reads once more to take
+    /// chunks does not pay it per chunk, and at most every 100 ms. As with every source, a reader told `.ended` reads once more to take
     /// what the producer wrote after this read and before it ended.
     public func read(into batch: inout EventBatch, limit: Int = .max) -> SourceStatus {
         guard fileStillWhole else { return .ended(reason: "the region file was truncated by its producer") }
         let before = batch.events.count
         cursor.read(view, into: &batch, limit: limit)
-        guard batch.events.count - before < limit, !isProducerAlive else { return .live }
+        guard batch.events.count - before < limit, !producerSeemsAlive else { return .live }
         return .ended(reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
     }
+
+    /// `isProducerAlive`, asking the kernel at most every `livenessInterval` (a closed region is seen at once):
+    /// a reader of many processes reads each 20–500 times a second, and /proc is the dearer half of a quiet read.
+    private var producerSeemsAlive: Bool {
+        if view.state == .closed { return false }
+        let now = TraceClock.monotonicNanoseconds()
+        guard now >= nextLivenessCheck else { return true }
+        nextLivenessCheck = now + Self.livenessIntervalNanoseconds
+        return isProducerAlive
+    }
+    private var nextLivenessCheck: UInt64 = 0
+    static let livenessIntervalNanoseconds: UInt64 = 100_000_000
 }
