@@ -1,5 +1,6 @@
 import AsyncTopConcurrency
 import CoreMetrics
+import Synchronization
 
 /// A swift-metrics backend that writes every metric into asynctop's trace as a user counter, so the values of any
 /// library that reports through swift-metrics (Hummingbird's `MetricsMiddleware` among them) appear in the
@@ -10,35 +11,53 @@ import CoreMetrics
 /// change is written on the changing thread's ring (the concurrency tap's), as the metric's new value: a counter's
 /// total, a meter's level, a recorder's or timer's latest sample.
 ///
-/// Cost: making a handler allocates it; a change allocates nothing and takes no lock (an atomic update and one
-/// event of the tap's).
+/// Handlers are kept by kind and name, so that a library that makes its metrics anew for each request (as
+/// Hummingbird's `MetricsMiddleware` does) gets the same handler, and a counter its running total.
+///
+/// Cost: making a handler takes a lock and a lookup (and allocates the first time); a change allocates nothing and
+/// takes no lock (an atomic update and one event of the tap's).
 public struct AsyncTopMetricsFactory: MetricsFactory {
     public let tap: ConcurrencyTap
+    private let handlers = Handlers()
 
     public init(tap: ConcurrencyTap) { self.tap = tap }
 
-    private func name(_ label: String, _ dimensions: [(String, String)], suffix: String = "") -> MetricName {
-        MetricName(label: label, dimensions: dimensions, suffix: suffix, tap: tap)
+    private final class Handlers: Sendable {
+        let byKey = Mutex<[String: any Sendable]>([:])
+    }
+
+    /// The handler of `kind` for this name, made by `make` the first time.
+    private func handler<Handler: Sendable>(
+        _ kind: String, _ label: String, _ dimensions: [(String, String)], suffix: String = "", _ make: (MetricName) -> Handler
+    ) -> Handler {
+        let name = MetricName(label: label, dimensions: dimensions, suffix: suffix, tap: tap)
+        let key = kind + " " + name.text
+        return handlers.byKey.withLock { byKey in
+            if let known = byKey[key] as? Handler { return known }
+            let made = make(name)
+            byKey[key] = made
+            return made
+        }
     }
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        CounterValue(name: name(label, dimensions))
+        handler("counter", label, dimensions, CounterValue.init)
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        FloatingValue(name: name(label, dimensions))
+        handler("floating counter", label, dimensions, FloatingValue.init)
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        FloatingValue(name: name(label, dimensions))
+        handler("meter", label, dimensions, FloatingValue.init)
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        RecordedValue(name: name(label, dimensions))
+        handler("recorder", label, dimensions, RecordedValue.init)
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        RecordedValue(name: name(label, dimensions, suffix: " (ns)"))
+        handler("timer", label, dimensions, suffix: " (ns)", RecordedValue.init)
     }
 
     public func destroyCounter(_ handler: any CounterHandler) {}
