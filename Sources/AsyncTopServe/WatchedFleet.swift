@@ -85,7 +85,7 @@ public final class WatchedFleet {
     /// Reads every process whose read time has come; returns when the next one is due.
     public func ingestDue(nowNanoseconds: UInt64) -> UInt64 {
         assertOwner()
-        var next = nowNanoseconds + LiveIngest.readIntervalBounds.upperBound
+        var next = nowNanoseconds + PacedReader.readIntervalBounds.upperBound
         var anyEnded = false
         for process in watched.values {
             if process.nextReadNanoseconds <= nowNanoseconds, process.endedAtNanoseconds == nil {

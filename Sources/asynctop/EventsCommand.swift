@@ -28,29 +28,26 @@ struct EventsCommand: ParsableCommand {
     func run() throws {
         let source = try AttachCommand.open(target, directory: directory)
         let calibration = source.info.calibration
-        var batch = EventBatch()
+        let reader = PacedReader(source: source, chunkEvents: 1 << 16)
         var printed: UInt64 = 0
         var missed: UInt64 = 0
         var before: UInt64 = 0
         var endReason: String?
         while endReason == nil {
-            batch.removeAll()
-            if case .ended(let reason) = source.read(into: &batch, limit: 1 << 16) {
-                // The producer is gone: one more read takes whatever it wrote last.
-                _ = source.read(into: &batch, limit: .max)
-                endReason = reason
-            }
-            missed += batch.missed
-            before += batch.beforeReader
-            for segment in batch.segments {
-                for event in batch.events[segment.range] {
-                    if let count, printed >= count { break }
-                    print(line(for: event, ring: segment.ring.index, calibration: calibration, names: source.names))
-                    printed += 1
+            reader.readAvailable(wallNanoseconds: TraceClock.monotonicNanoseconds()) { batch, _ in
+                missed += batch.missed
+                before += batch.beforeReader
+                for segment in batch.segments {
+                    for event in batch.events[segment.range] {
+                        if let count, printed >= count { break }
+                        print(line(for: event, ring: segment.ring.index, calibration: calibration, names: source.names))
+                        printed += 1
+                    }
                 }
             }
+            endReason = reader.endReason
             if let count, printed >= count { endReason = "printed \(count) events" }
-            if endReason == nil && batch.events.isEmpty { usleep(5_000) }
+            if endReason == nil { usleep(UInt32(reader.readIntervalNanoseconds / 1_000)) }
         }
         printToStandardError("events=\(printed) missed=\(missed) before=\(before) (\(endReason ?? ""))")
     }

@@ -90,7 +90,8 @@ struct RecordCommand: ParsableCommand {
         var watcher = onWarning ? Aggregator(calibration: source.info.calibration, thresholds: monitor.thresholds) : nil
         let start = TraceClock.monotonicNanoseconds()
         let deadline = duration.map { start + UInt64($0 * 1e9) }
-        var batch = EventBatch()
+        // Paced like the monitor (read before a ring is half full), in big chunks: the file's chunks follow them.
+        let reader = PacedReader(source: source, chunkEvents: 1 << 20)
         var events: UInt64 = 0
         var missed: UInt64 = 0
         var lastProgress: UInt64 = 0
@@ -104,42 +105,39 @@ struct RecordCommand: ParsableCommand {
         do {
             while ended == nil {
                 whileRecording()
-                batch.removeAll()
-                let status = source.read(into: &batch, limit: 1 << 20)
-                if case .ended(let reason) = status {
-                    _ = source.read(into: &batch, limit: .max)
-                    ended = reason
-                }
-                events += UInt64(batch.events.count)
-                missed += batch.missed
-                if let flight {
-                    flight.keep(batch)
-                    if var aggregator = watcher {
-                        let before = aggregator.state.totals.warnings
-                        aggregator.ingest(batch, names: source.names)
-                        if aggregator.state.totals.warnings > before {
-                            printToStandardError("\nwarning fired: \(aggregator.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")")
+                try reader.readAvailable(wallNanoseconds: TraceClock.monotonicNanoseconds()) { batch, _ in
+                    events += UInt64(batch.events.count)
+                    missed += batch.missed
+                    if let flight {
+                        flight.keep(batch)
+                        let before = watcher?.state.totals.warnings ?? 0
+                        watcher?.ingest(batch, names: source.names)  // in place: no copy of the aggregate per batch
+                        if let watcher, watcher.state.totals.warnings > before {
+                            printToStandardError("\nwarning fired: \(watcher.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")")
                             try flight.dump(to: path)
                         }
-                        watcher = aggregator
+                        if asynctop_take_dump_request() { try flight.dump(to: path) }
+                    } else {
+                        try writer?.append(batch, names: source.names)
                     }
-                    if asynctop_take_dump_request() { try flight.dump(to: path) }
-                } else {
-                    try writer?.append(batch, names: source.names)
                 }
+                ended = reader.endReason
                 let now = TraceClock.monotonicNanoseconds()
-                if asynctop_stop_requested() { ended = "interrupted" }
-                if let deadline, now >= deadline { ended = "duration reached" }
+                if asynctop_stop_requested() { ended = ended ?? "interrupted" }
+                if let deadline, now >= deadline { ended = ended ?? "duration reached" }
                 if now - lastProgress > (interactive ? 500_000_000 : 5_000_000_000) {
                     lastProgress = now
                     progress(final: false)
                 }
-                if ended == nil, batch.events.count < 1024 { usleep(10_000) }
+                if ended == nil {
+                    let wake = min(now + reader.readIntervalNanoseconds, deadline ?? .max)
+                    if wake > now { usleep(UInt32(min(wake - now, 50_000_000) / 1_000)) }
+                }
             }
             try writer?.finish()
             try flight?.dump(to: path)
         } catch {
-            throw CommandFailure(message: error.description)
+            throw CommandFailure(message: String(describing: error))
         }
         progress(final: true)
         printToStandardError("stopped: \(ended ?? "")")
