@@ -10,28 +10,8 @@ import Testing
 /// `FleetExporter` against a real producer: an asynctop event loop publishing its region into a directory of the
 /// test's own, scraped over real HTTP on loopback.
 @Suite struct FleetExporterTests {
-    /// GET `path` with a blocking socket; the whole response, head and body.
     func get(_ path: String, port: UInt16, headers: String = "") throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)Connection: close\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response += buffer[0..<count]
-        }
-        return String(decoding: response, as: UTF8.self)
+        try LoopbackHTTP.get(port: Int(port), path: path, headers: headers)
     }
 
     /// The value of the sample line that starts with `prefix` (name and labels), if any.

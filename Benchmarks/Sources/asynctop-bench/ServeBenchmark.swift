@@ -65,7 +65,7 @@ struct ServeBenchmark: ParsableCommand {
         var scrape = ""
         for _ in 0..<100 where Self.values(scrape, "asynctop_loop_ticks_total").count < Self.processes * Self.loops {
             usleep(200_000)
-            scrape = try HTTPGet.body(port: port, path: "/metrics")
+            scrape = try LoopbackHTTP.body(port: port, path: "/metrics")
         }
         guard Self.values(scrape, "asynctop_loop_ticks_total").count == Self.processes * Self.loops else {
             throw ValidationError("asynctop serve did not see the 100 loops: \(serve.stderr)")
@@ -103,7 +103,7 @@ struct ServeBenchmark: ParsableCommand {
 
     /// One window: a scrape a second for `seconds`, serve's CPU over it, and the events it read.
     private func measure(serve: ChildProcess, port: Int) throws -> Window {
-        let first = try HTTPGet.body(port: port, path: "/metrics")
+        let first = try LoopbackHTTP.body(port: port, path: "/metrics")
         let startCPU = ServerBenchmark.cpuSeconds(of: serve.pid)
         let start = TraceClock.monotonicNanoseconds()
         var times: [Double] = []
@@ -113,7 +113,7 @@ struct ServeBenchmark: ParsableCommand {
             let now = TraceClock.monotonicNanoseconds()
             if due > now { usleep(UInt32((due - now) / 1_000)) }
             let began = TraceClock.monotonicNanoseconds()
-            last = try HTTPGet.body(port: port, path: "/metrics")
+            last = try LoopbackHTTP.body(port: port, path: "/metrics")
             times.append(Double(TraceClock.monotonicNanoseconds() - began) / 1e6)
         }
         let wall = Double(TraceClock.monotonicNanoseconds() - start) / 1e9
@@ -177,35 +177,5 @@ struct ServeProducer: ParsableCommand {
         while !Self.stopping.load(ordering: .relaxed) { usleep(50_000) }
         group.shutdown()
         region.close()
-    }
-}
-
-/// GET over a blocking loopback socket: the body of a 200 response, else an error.
-enum HTTPGet {
-    static func body(port: Int, path: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ValidationError("cannot connect to 127.0.0.1:\(port)") }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response += buffer[0..<count]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else {
-            throw ValidationError("GET \(path): \(text.prefix(200))")
-        }
-        return String(text[split.upperBound...])
     }
 }
