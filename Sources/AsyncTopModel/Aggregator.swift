@@ -61,6 +61,10 @@ public struct Aggregator: Sendable {
     /// whose rings are then read to different times, so a task's poll may not be read yet.
     public mutating func ingest(_ batch: EventBatch, names: any NameResolver, judging: Bool = true) {
         state.totals.missed += batch.missed
+        // The loops are moved out of the state for the batch (nothing a batch applies reads them there), so that each
+        // run of a loop's events changes its state in place in the dictionary: one lookup, no copy.
+        var loops = state.loops
+        state.loops = [:]
         batch.events.withUnsafeBufferPointer { events in
             var heads = batch.segments.filter { $0.range.upperBound <= events.count && !$0.range.isEmpty }.map(\.range)
             while !heads.isEmpty {
@@ -72,12 +76,13 @@ public struct Aggregator: Sendable {
                 for index in heads.indices where index != first { bound = min(bound, events[heads[index].lowerBound].time) }
                 var end = heads[first].lowerBound + 1
                 while end < heads[first].upperBound, events[end].time <= bound { end += 1 }
-                ingestRun(events, heads[first].lowerBound..<end, names: names)
+                ingestRun(events, heads[first].lowerBound..<end, names: names, loops: &loops)
                 heads[first] = end..<heads[first].upperBound
                 if heads[first].isEmpty { heads.remove(at: first) }
             }
         }
-        closeOpenSeconds()
+        closeOpenSeconds(&loops)
+        state.loops = loops
         // The time-based rules scan every task: at most once per `evaluationInterval` of trace time, which
         // keeps ingest O(1) per event however small the batches are, and is decided by trace time alone.
         guard judging else { return }
@@ -89,38 +94,45 @@ public struct Aggregator: Sendable {
         }
     }
 
-    /// Ingests a run of one ring's events. A ring's events nearly always belong to one loop: its state is taken out
-    /// of the dictionary for the whole run, so that it is uniquely referenced and its histograms mutate in place.
-    /// Per-event counts and the latest time are kept here and stored once per run.
+    /// Ingests a run of one ring's events. A ring's events nearly always belong to one loop: its state is changed in
+    /// place in `loops` for the whole run (uniquely referenced, so its histograms mutate in place). Per-event counts
+    /// and the latest time are kept here and stored once per run.
     @inline(__always)
-    private mutating func ingestRun(_ events: UnsafeBufferPointer<TraceEvent>, _ range: Range<Int>, names: any NameResolver) {
+    private mutating func ingestRun(
+        _ events: UnsafeBufferPointer<TraceEvent>, _ range: Range<Int>, names: any NameResolver, loops: inout [UInt16: LoopState]
+    ) {
         var index = range.lowerBound
         while index < range.upperBound {
             let loopID = events[index].loop
-            var loop = state.loops.removeValue(forKey: loopID) ?? LoopState(id: loopID)
-            let first = index
-            var latest: UInt64 = 0
-            repeat {
-                latest = max(latest, ingest(events[index], into: &loop, names: names))
-                index += 1
-            } while index < range.upperBound && events[index].loop == loopID
-            count(index - first, upTo: latest, loop: &loop)
-            if !loop.openSecondPending {
-                loop.openSecondPending = true
-                loopsWithOpenSeconds.append(loopID)
-            }
-            state.loops[loopID] = loop
+            ingestRun(of: &loops[loopID, default: LoopState(id: loopID)], events, &index, range.upperBound, names: names)
+        }
+    }
+
+    /// The events of one loop from `index` on (to `end` or another loop's event), into `loop`.
+    @inline(__always)
+    private mutating func ingestRun(
+        of loop: inout LoopState, _ events: UnsafeBufferPointer<TraceEvent>, _ index: inout Int, _ end: Int, names: any NameResolver
+    ) {
+        let loopID = loop.id
+        let first = index
+        var latest: UInt64 = 0
+        repeat {
+            latest = max(latest, ingest(events[index], into: &loop, names: names))
+            index += 1
+        } while index < end && events[index].loop == loopID
+        count(index - first, upTo: latest, loop: &loop)
+        if !loop.openSecondPending {
+            loop.openSecondPending = true
+            loopsWithOpenSeconds.append(loopID)
         }
     }
 
     /// Adds each loop's open-second counts to its buckets once per batch (not per run: adding a second's latency
     /// histogram costs O(its bins), and rings that interleave finely make runs short).
-    private mutating func closeOpenSeconds() {
-        for loopID in loopsWithOpenSeconds {
-            guard var loop = state.loops.removeValue(forKey: loopID) else { continue }
-            loop.openSecondPending = false
-            closeSecond(&loop)
-            state.loops[loopID] = loop
+    private mutating func closeOpenSeconds(_ loops: inout [UInt16: LoopState]) {
+        for loopID in loopsWithOpenSeconds where loops[loopID] != nil {
+            loops[loopID]!.openSecondPending = false
+            closeSecond(&loops[loopID]!)
         }
         loopsWithOpenSeconds.removeAll(keepingCapacity: true)
     }
