@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
         .package(path: "../Integrations"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // Only to measure, in `serve`, what feeding swift-prometheus every latency sample would cost.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .executableTarget(
@@ -37,6 +39,7 @@ let package = Package(
                 .product(name: "AsyncTopTracing", package: "Integrations"),
                 .product(name: "AsyncTopNIO", package: "Integrations"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         )
     ],

@@ -3,8 +3,10 @@
 ///
 /// Written by hand rather than with swift-prometheus (2.4.1): its metrics keep their own values and take
 /// observations one at a time (`Histogram.record`, a lock each), while the figures here are already aggregated by
-/// the model (whole-run bucket counts, totals), which its API cannot set; feeding it would mean recording every
-/// latency sample a second time, and it writes no OpenMetrics. The format itself is a few line shapes.
+/// the model (whole-run bucket counts, totals), which its API cannot set. Feeding it would mean recording every
+/// latency sample a second time: measured by `asynctop-bench serve`, 57 ns a sample, 1.6 % of a core more at the
+/// fleet's 280 000 samples/s (the exporter itself: 4.6 %), and it writes no OpenMetrics. The format itself is a
+/// few line shapes.
 ///
 /// Threading: a value, used by one thread. Cost: O(text written); appends to one growing byte buffer.
 public struct MetricsExposition {

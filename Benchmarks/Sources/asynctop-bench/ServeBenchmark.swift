@@ -1,8 +1,10 @@
 import ArgumentParser
+import AsyncTopModel
 import AsyncTopRuntime
 import AsyncTopTestSupport
 import AsyncTopTrace
 import Foundation
+import Prometheus
 import Synchronization
 
 /// `asynctop-bench serve`: what the fleet exporter costs. Ten producer processes (this binary's hidden
@@ -20,6 +22,11 @@ import Synchronization
 ///   ticking (`events_per_s_quiet`), the same scrapes.
 /// - `events_per_s`, `missed_events`: what serve read per second during the loaded windows (its own
 ///   `asynctop_trace_events_total`), and lost in them (`asynctop_trace_missed_events_total`).
+/// - `swift_prometheus_record_ns`, `swift_prometheus_cpu_percent`: why serve writes its exposition itself. A
+///   swift-prometheus (2.4.1) histogram takes observations one at a time, so exporting through it would mean
+///   recording every latency sample a second time: one `Histogram.record` timed here (median of 5 × 1M, the
+///   exporter's bucket bounds), and what that would add at the loaded windows' rate of latency samples
+///   (`asynctop_loop_latency_seconds_count`).
 struct ServeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "asynctop serve: one scrape of 100 loops, and its CPU share at 1M events/s.")
@@ -90,6 +97,12 @@ struct ServeBenchmark: ParsableCommand {
         report.add("events_per_s_quiet", median(quiet.map(\.eventsPerSecond)), "events/s")
         report.add("missed_events", loaded.map(\.missed).reduce(0, +), "events", "lost to full rings in the loaded windows")
         report.add("scrape_bytes", Double(loaded.last?.scrapeBytes ?? 0), "bytes", "one /metrics response")
+        let recordNanoseconds = Self.swiftPrometheusRecordNanoseconds()
+        let samplesPerSecond = median(loaded.map(\.latencySamplesPerSecond))
+        report.add("swift_prometheus_record_ns", recordNanoseconds, "ns", "one Histogram.record (swift-prometheus 2.4.1)")
+        report.add(
+            "swift_prometheus_cpu_percent", 100 * recordNanoseconds * samplesPerSecond / 1e9, "%",
+            "would be added: every latency sample (\(Int(samplesPerSecond))/s) recorded again")
         report.print(json: options.json)
     }
 
@@ -99,6 +112,7 @@ struct ServeBenchmark: ParsableCommand {
         var eventsPerSecond: Double
         var missed: Double
         var scrapeBytes: Int
+        var latencySamplesPerSecond: Double
     }
 
     /// One window: a scrape a second for `seconds`, serve's CPU over it, and the events it read.
@@ -123,7 +137,21 @@ struct ServeBenchmark: ParsableCommand {
             cpuPercent: 100 * cpu / wall, scrapeMilliseconds: times,
             eventsPerSecond: (total(last, "asynctop_trace_events_total") - total(first, "asynctop_trace_events_total")) / wall,
             missed: total(last, "asynctop_trace_missed_events_total") - total(first, "asynctop_trace_missed_events_total"),
-            scrapeBytes: last.utf8.count)
+            scrapeBytes: last.utf8.count,
+            latencySamplesPerSecond: (total(last, "asynctop_loop_latency_seconds_count")
+                - total(first, "asynctop_loop_latency_seconds_count")) / wall)
+    }
+
+    /// Nanoseconds per `Histogram.record` of swift-prometheus, with the exporter's buckets and labels like its own.
+    static func swiftPrometheusRecordNanoseconds() -> Double {
+        let registry = PrometheusCollectorRegistry()
+        let histogram = registry.makeValueHistogram(
+            name: "asynctop_loop_latency_seconds", labels: [("pid", "1"), ("process", "p"), ("loop", "loop 1"), ("kind", "event_loop")],
+            buckets: LatencyBuckets.boundsNanoseconds.map { Double($0) / 1e9 })
+        let operations = 1_000_000
+        return Measurement.medianNanosecondsPerOperation(operations: operations) {
+            for index in 0..<operations { histogram.record(Double(index % 50_000) * 1e-9) }
+        }
     }
 
     /// The port `asynctop serve` printed it listens on.
