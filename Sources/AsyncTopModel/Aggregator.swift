@@ -171,7 +171,7 @@ public struct Aggregator: Sendable {
     /// event, which also starts the trace's and the loop's clocks). Events already counted in the open second
     /// go to their bucket first.
     private mutating func openSecond(at time: UInt64, loop: inout LoopState) {
-        if state.firstEventNanoseconds == nil { state.firstEventNanoseconds = time }
+        state.firstEventNanoseconds = min(state.firstEventNanoseconds ?? time, time)
         if loop.startedNanoseconds == nil { loop.startedNanoseconds = time }
         closeSecond(&loop)
         loop.openSecondStart = time / 1_000_000_000 * 1_000_000_000
@@ -208,6 +208,12 @@ public struct Aggregator: Sendable {
         for id in Array(state.loops.keys) where state.loops[id]?.stoppedNanoseconds == nil {
             state.loops[id]?.stoppedNanoseconds = now
         }
+    }
+
+    /// Starts the trace's clock at `time` unless an event comes earlier (a recording that began before the program
+    /// did anything): the trace's elapsed time counts from there.
+    public mutating func startClock(at time: UInt64) {
+        state.firstEventNanoseconds = min(state.firstEventNanoseconds ?? time, time)
     }
 
     /// Moves trace time forward to `time` (for a live source that has been quiet), and evaluates the rules

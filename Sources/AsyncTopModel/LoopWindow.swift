@@ -1,6 +1,6 @@
 /// A loop's figures over the sliding window every consumer shows (the monitor's Overview, `asynctop serve`'s
 /// gauges), so that they agree: latency over every second of the window, rates and busy share over its completed
-/// seconds (the current one is partial), counting only seconds the loop was alive in.
+/// seconds (the current one is partial) that the loop was alive in, whether or not it wrote anything in them.
 ///
 /// Cost: O(window) merges of a second's latency histogram; meant for a frame or a scrape, not per event.
 public struct LoopWindow: Sendable {
@@ -13,7 +13,7 @@ public struct LoopWindow: Sendable {
     public var ticks: UInt64 = 0
     public var itemsRun: UInt64 = 0
     public var events: UInt64 = 0
-    /// Completed seconds the loop was alive in (at least 1, the divisor of the rates).
+    /// Completed seconds of the window the loop was alive in (at least 1, the divisor of the rates).
     public var seconds: Double = 1
     /// Busy share of the completed seconds (0…1).
     public var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
@@ -29,6 +29,11 @@ public struct LoopWindow: Sendable {
             itemsRun += second.itemsRun
             events += second.events
         }
-        seconds = Double(max(1, completed.compactMap { $0 }.count))
+        // Every completed second the loop was alive in counts, with events or without: a loop idle since a burst
+        // has a low rate, not the burst's.
+        let firstSecond = nowSecond - min(nowSecond, UInt64(Self.seconds - 1))
+        let startSecond = max(firstSecond, (loop.startedNanoseconds ?? 0) / 1_000_000_000)
+        let endSecond = min(nowSecond, loop.stoppedNanoseconds.map { $0 / 1_000_000_000 + 1 } ?? nowSecond)
+        seconds = Double(max(1, endSecond - min(endSecond, startSecond)))
     }
 }

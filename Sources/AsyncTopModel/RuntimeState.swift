@@ -84,7 +84,7 @@ public struct RuntimeState: Sendable {
     public func callSite(named site: String) -> CallSiteStats? { callSites.first { $0.site == site } }
 
     /// Trace time covered so far.
-    public var elapsedNanoseconds: UInt64 { nowNanoseconds - (firstEventNanoseconds ?? nowNanoseconds) }
+    public var elapsedNanoseconds: UInt64 { nowNanoseconds - min(nowNanoseconds, firstEventNanoseconds ?? nowNanoseconds) }
 
     /// Whole-trace counts.
     public struct Totals: Hashable, Sendable {

@@ -43,9 +43,12 @@ public final class TraceReplay {
         retentionNanoseconds: UInt64 = 10_000_000_000, progress: (Double) -> Void = { _ in }
     ) {
         self.reader = reader
-        aggregator = Aggregator(calibration: reader.info.calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
-        initial = aggregator
         let calibration = reader.info.calibration
+        // The recording's span when the file has one (a program idle after its last event was still recorded).
+        let span = reader.recordedSpan.map { calibration.nanoseconds($0.lowerBound)...calibration.nanoseconds($0.upperBound) }
+        aggregator = Aggregator(calibration: calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
+        if let span { aggregator.startClock(at: span.lowerBound) }
+        initial = aggregator
         var highest: UInt64 = 0
         var stepStart = 0
         var stepReach: UInt64 = 0
@@ -70,8 +73,9 @@ public final class TraceReplay {
             steps.append(stepStart..<reader.chunks.count)
             reachedBy.append(highest)
         }
-        startNanoseconds = reader.chunks.first.map { calibration.nanoseconds($0.firstTime) } ?? 0
-        endNanoseconds = highest
+        let firstEvent = reader.chunks.first.map { calibration.nanoseconds($0.firstTime) }
+        startNanoseconds = min(firstEvent ?? span?.lowerBound ?? 0, span?.lowerBound ?? .max)
+        endNanoseconds = max(highest, span?.upperBound ?? 0)
         // First pass: checkpoints and warning times.
         var seenWarnings = 0
         for index in steps.indices {
@@ -85,6 +89,13 @@ public final class TraceReplay {
             if index % 256 == 0 { progress(Double(index) / Double(max(1, steps.count))) }
         }
         aggregator.judgePending()
+        if span != nil {
+            aggregator.advance(to: endNanoseconds)
+            let total = Int(aggregator.state.totals.warnings)
+            if total > seenWarnings, let last = steps.indices.last {
+                warningMarks += aggregator.state.warnings.suffix(total - seenWarnings).map { ($0.atNanoseconds, last) }
+            }
+        }
         position = endNanoseconds
     }
 

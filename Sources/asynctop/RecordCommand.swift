@@ -92,6 +92,9 @@ struct RecordCommand: ParsableCommand {
         let deadline = duration.map { start + UInt64($0 * 1e9) }
         // Paced like the monitor (read before a ring is half full), in big chunks: the file's chunks follow them.
         let reader = PacedReader(source: source, chunkEvents: 1 << 20)
+        let calibration = source.info.calibration
+        func traceTicksNow() -> UInt64 { TraceClock.now(of: calibration.kind) &- calibration.epochTicks }
+        let startTicks = traceTicksNow()
         var events: UInt64 = 0
         var missed: UInt64 = 0
         var lastProgress: UInt64 = 0
@@ -134,6 +137,7 @@ struct RecordCommand: ParsableCommand {
                     if wake > now { usleep(UInt32(min(wake - now, 50_000_000) / 1_000)) }
                 }
             }
+            writer?.recordSpan(startTicks: startTicks, endTicks: traceTicksNow())
             try writer?.finish()
             try flight?.dump(to: path)
         } catch {

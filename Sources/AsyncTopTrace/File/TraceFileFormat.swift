@@ -30,6 +30,9 @@ public enum TraceFileFormat {
         case names = 2
         case losses = 3
         case rings = 4
+        /// The stretch a recorder watched (varints: start, end; trace ticks like event times), which may run past
+        /// the events on either side: a program idle for the rest of an 8 s recording was recorded for 8 s.
+        case span = 5
     }
 
     static func crc(_ bytes: UnsafeRawBufferPointer) -> UInt32 {

@@ -20,6 +20,8 @@ public final class TraceFileReader {
     public private(set) var missed: UInt64 = 0
     /// What was wrong with the file, if anything (skipped chunks, a truncated end).
     public private(set) var problems: [String] = []
+    /// The stretch the recorder watched, in trace ticks, when the file says (recordings before it did not).
+    public private(set) var recordedSpan: ClosedRange<UInt64>?
     /// Bytes at the end that did not form a whole chunk.
     public private(set) var truncatedBytes = 0
     public var eventCount: Int { chunks.reduce(0) { $0 + $1.count } }
@@ -197,6 +199,13 @@ public final class TraceFileReader {
                         } else {
                             rings.append(identity)
                         }
+                    }
+                }
+            case .span:
+                payload.withUnsafeBytes { raw in
+                    var reader = ByteReader(bytes: raw)
+                    if let start = try? reader.varint(), let end = try? reader.varint(), start <= end {
+                        recordedSpan = recordedSpan.map { min($0.lowerBound, start)...max($0.upperBound, end) } ?? start...end
                     }
                 }
             case nil:

@@ -112,6 +112,14 @@ public final class TraceFileWriter {
         if out.bytes.count >= 1 << 18 { try flush() }
     }
 
+    /// Records the stretch the recorder watched, in trace ticks (see `TraceFileFormat.ChunkType.span`).
+    public func recordSpan(startTicks: UInt64, endTicks: UInt64) {
+        var payload = ByteWriter()
+        payload.varint(startTicks)
+        payload.varint(endTicks)
+        emitChunk(.span, ring: 0, count: 1, first: startTicks, last: endTicks, payload: payload.bytes)
+    }
+
     /// Writes one event (for callers that build traces without a source, e.g. benchmarks and converters).
     public func append(_ event: TraceEvent, ring: Int = 0) throws(TraceFileError) {
         withUnsafePointer(to: event) { encode(UnsafeBufferPointer(start: $0, count: 1)[...], ring: ring) }
