@@ -237,6 +237,16 @@ public struct TaskState: Sendable {
 
     /// Total lifetime so far.
     public func totalNanoseconds(now: UInt64) -> UInt64 { (endedNanoseconds ?? now) - spawnedNanoseconds }
+
+    /// Time in the current state so far (0 once finished): what the totals below add for the state in progress.
+    private func inState(now: UInt64) -> UInt64 { state.isFinished ? 0 : now - min(now, stateSinceNanoseconds) }
+    /// Busy, scheduled-wait and idle time up to `now`, the state in progress included: a task waiting for the last
+    /// second shows that second as idle while it waits, not only once it wakes.
+    public func busyNanoseconds(now: UInt64) -> UInt64 { busyNanoseconds + (state == .running ? inState(now: now) : 0) }
+    public func scheduledWaitNanoseconds(now: UInt64) -> UInt64 {
+        scheduledWaitNanoseconds + (state == .ready ? inState(now: now) : 0)
+    }
+    public func idleNanoseconds(now: UInt64) -> UInt64 { idleNanoseconds + (state == .waiting ? inState(now: now) : 0) }
 }
 
 /// A task's poll durations and ready→poll waits, kept from its first poll while under the aggregator's budget.

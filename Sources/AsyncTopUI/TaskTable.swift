@@ -79,9 +79,9 @@ public enum TaskTable {
         case .name: (count, ids) = ordered { state.name(of: $0) }
         case .state: (count, ids) = ordered(\.state.rawValue)
         case .polls: (count, ids) = ordered(\.polls)
-        case .busy: (count, ids) = ordered(\.busyNanoseconds)
-        case .scheduled: (count, ids) = ordered(\.scheduledWaitNanoseconds)
-        case .idle: (count, ids) = ordered(\.idleNanoseconds)
+        case .busy: (count, ids) = ordered { $0.busyNanoseconds(now: now) }
+        case .scheduled: (count, ids) = ordered { $0.scheduledWaitNanoseconds(now: now) }
+        case .idle: (count, ids) = ordered { $0.idleNanoseconds(now: now) }
         case .total: (count, ids) = ordered { $0.totalNanoseconds(now: now) }
         case .site: (count, ids) = ordered { state.site(of: $0) }
         }

@@ -21,7 +21,7 @@ enum TaskDetailView {
         }
         line("Task \(task.id)  \(runtime.name(of: task))", .title)
         line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   on \(ProducerKind.name(loop: task.loop))   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task))", TasksView.stateStyle(task.state))
-        line("polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds))   scheduled \(Format.duration(task.scheduledWaitNanoseconds))   idle \(Format.duration(task.idleNanoseconds))   total \(Format.duration(task.totalNanoseconds(now: now)))")
+        line("polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds(now: now)))   scheduled \(Format.duration(task.scheduledWaitNanoseconds(now: now)))   idle \(Format.duration(task.idleNanoseconds(now: now)))   total \(Format.duration(task.totalNanoseconds(now: now)))")
         if let error = runtime.error(of: task) { line("error: \(error)", .warning) }
         row += 1
         let histogramWidth = (area.width - 3) / 2
@@ -57,9 +57,14 @@ enum TaskDetailView {
             canvas.put(row: row, column: column, TextWidth.truncate("\(title): no samples", to: width), style: .dim)
             return
         }
-        canvas.put(row: row, column: column, TextWidth.truncate(
-            "\(title)  p50 \(Format.duration(histogram.percentile(50)))  p90 \(Format.duration(histogram.percentile(90)))  p99 \(Format.duration(histogram.percentile(99)))  max \(Format.duration(histogram.max))",
-            to: width), style: .title)
+        // The fullest header that fits: figures are dropped whole (p90 first, then p50, then p99), never cut.
+        let figures = [("p50", 50.0), ("p90", 90.0), ("p99", 99.0)].map { ($0.0, Format.duration(histogram.percentile($0.1))) }
+            + [("max", Format.duration(histogram.max))]
+        let choices = [["p50", "p90", "p99", "max"], ["p50", "p99", "max"], ["p99", "max"], ["max"], []]
+        let header = choices.lazy.map { kept in
+            ([title] + figures.filter { kept.contains($0.0) }.map { "\($0.0) \($0.1)" }).joined(separator: "  ")
+        }.first { TextWidth.of($0) <= width } ?? TextWidth.truncate(title, to: width)
+        canvas.put(row: row, column: column, header, style: .title)
         guard height > 1 else { return }
         // Doubling bins from the power of two just under the minimum up to one holding the maximum.
         var lowest: UInt64 = 1_000

@@ -45,8 +45,8 @@ enum TasksView {
             let task = row.task
             let cells = [
                 String(task.id), row.prefix + runtime.name(of: task), task.state.rawValue, String(task.polls),
-                Format.duration(task.busyNanoseconds), Format.duration(task.scheduledWaitNanoseconds),
-                Format.duration(task.idleNanoseconds), Format.duration(task.totalNanoseconds(now: now)), runtime.site(of: task),
+                Format.duration(task.busyNanoseconds(now: now)), Format.duration(task.scheduledWaitNanoseconds(now: now)),
+                Format.duration(task.idleNanoseconds(now: now)), Format.duration(task.totalNanoseconds(now: now)), runtime.site(of: task),
             ]
             return ListDrawing.Line(
                 text: ListDrawing.row(cells, columns, widths: widths), style: stateStyle(task.state), target: .task(task.id))
