@@ -10,7 +10,8 @@ public struct Demo: Sendable {
     public let name: String
     /// One line for `asynctop demo`.
     public let summary: String
-    /// What happens, what to look at in which view, what to try. Shown in the caption panel.
+    /// What happens, what to look at in which view, what to try. Shown in the caption panel, through
+    /// `narrative(naming:)`: `{loop N}` stands for the group's loop N.
     public let narrative: [String]
     /// How many loops the demo's group has.
     public let loops: Int
@@ -18,6 +19,20 @@ public struct Demo: Sendable {
     /// tap writes into the demo's region while it runs, and its loop only starts the rounds.
     public var usesGlobalExecutor = false
     let start: @Sendable (DemoContext) -> Void
+
+    /// The narrative with each `{loop N}` (`{Loop N}` at the start of a sentence) written as the monitor names the
+    /// group's loop N (`loop 7`): loop ids count up across the process, so the tour's third demo has no loop 0.
+    public func narrative(naming group: EventLoopGroup) -> [String] {
+        narrative.map { line in
+            var text = line
+            for (index, loop) in group.loops.enumerated() {
+                let name = ProducerKind.name(loop: loop.id)
+                text = text.replacing("{loop \(index)}", with: name)
+                text = text.replacing("{Loop \(index)}", with: name.prefix(1).uppercased() + name.dropFirst())
+            }
+            return text
+        }
+    }
 }
 
 /// What a running demo works with: its loops, a stop flag its rounds check, and a short log of what it has

@@ -7,8 +7,8 @@ extension Demo {
         name: "echo-server",
         summary: "a TCP echo server on 127.0.0.1 and 100 clients on 2 loops: readiness, a task per connection",
         narrative: [
-            "Loop 0 runs an echo server on 127.0.0.1 (a free port): each accepted connection gets its own task that waits for readiness, reads and writes back.",
-            "Loop 1 runs 100 clients; each sends 20 messages of 512 bytes and checks every byte comes back. Counters: echo.bytes and clients.verified.",
+            "{Loop 0} runs an echo server on 127.0.0.1 (a free port): each accepted connection gets its own task that waits for readiness, reads and writes back.",
+            "{Loop 1} runs 100 clients; each sends 20 messages of 512 bytes and checks every byte comes back. Counters: echo.bytes and clients.verified.",
             "View 1: io watchers on both loops; view 2: a 'connection' task per client. Every 10 s a new round of clients connects.",
         ],
         loops: 2,

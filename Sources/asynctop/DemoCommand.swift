@@ -133,7 +133,7 @@ struct DemoCommand: ParsableCommand {
             let log = running.context.recentLog
             state.caption = Caption(
                 title: "\(demo.name): \(demo.summary)",
-                lines: demo.narrative + (log.isEmpty ? [] : ["log: " + log.joined(separator: " · ")]))
+                lines: demo.narrative(naming: running.context.group) + (log.isEmpty ? [] : ["log: " + log.joined(separator: " · ")]))
             return true
         }
         defer { running.stop() }

@@ -144,4 +144,21 @@ import Testing
         #expect(ratios.count == 2)
         #expect(ratios[0] - ratios[1] >= 0.3, "\(ratios)")
     }
+
+    /// The caption names the loops as the screen does: the hot one is the one the screen shows busy.
+    @Test func theCaptionNamesTheLoopsTheScreenShows() throws {
+        let running = try RunningDemo(.multiLoop)
+        defer { running.stop() }
+        let lines = Demo.multiLoop.narrative(naming: running.context.group)
+        let hot = ProducerKind.name(loop: running.context.group.loops[0].id)
+        let idle = ProducerKind.name(loop: running.context.group.loops[1].id)
+        #expect(lines[0].hasPrefix("All the heavy work lands on \(hot) (") && lines[0].contains("; \(idle) only runs"), "\(lines[0])")
+        #expect(!lines.joined().contains("{"))
+        // Every demo refers to its loops through the placeholders: no bare group index is left to mislead.
+        for demo in DemoCatalog.all {
+            var text = demo.narrative.joined(separator: " ")
+            for index in 0..<demo.loops { text = text.replacing("{loop \(index)}", with: "").replacing("{Loop \(index)}", with: "") }
+            #expect(!text.contains("loop 0") && !text.contains("Loop 0") && !text.contains("loop 1 ") && !text.contains("Loop 1 "), "\(demo.name)")
+        }
+    }
 }
