@@ -8,11 +8,15 @@ import Glibc
 /// Why the monitor could not start.
 public enum MonitorError: Error, CustomStringConvertible {
     case notATerminal
+    case terminalCannotDraw(term: String)
 
     public var description: String {
         switch self {
         case .notATerminal:
             return "asynctop's monitor needs a terminal on stdin and stdout; to capture a trace without one, use `asynctop record`"
+        case .terminalCannotDraw(let term):
+            return "this terminal (TERM=\(TerminalSafeText.make(term))) cannot place text on the screen, which the monitor needs; "
+                + "run it in a terminal such as xterm or tmux, or use `asynctop record` and `asynctop stats`"
         }
     }
 }
@@ -67,14 +71,18 @@ public final class MonitorApp {
     /// Checks for a terminal without touching it: an error here means nothing was written.
     public static func checkTerminal() throws(MonitorError) {
         guard isatty(0) == 1, isatty(1) == 1 else { throw .notATerminal }
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        // A terminal without cursor addressing (TERM=dumb, unset or unknown) would show a blank screen.
+        guard TerminalCanvas.canAddress(term: term) else { throw .terminalCannotDraw(term: term.isEmpty ? "unset" : term) }
     }
 
     /// Runs until the user quits. Throws before touching the terminal if there is none.
     public func run() throws(MonitorError) {
         try Self.checkTerminal()
         let utf8 = TerminalCanvas.localeIsUTF8
-        monitor.glyphs = options.ascii || !utf8 ? .ascii : .unicode
-        var canvas = TerminalCanvas(color: options.color)
+        let ascii = options.ascii || !utf8
+        monitor.glyphs = ascii ? .ascii : .unicode
+        var canvas = TerminalCanvas(color: options.color, asciiOnly: ascii)
         defer { canvas.stop() }
         let frameNanoseconds = UInt64(1e9 / max(0.5, min(options.refreshHz, 60)))
         var nextFrame = TraceClock.monotonicNanoseconds()

@@ -2,6 +2,7 @@
 #include "CNcurses.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -18,6 +19,17 @@ bool cn_locale_is_utf8(void) {
     setlocale(LC_ALL, "");
     const char *codeset = nl_langinfo(CODESET);
     return codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
+}
+
+bool cn_terminal_can_address(const char *term) {
+    if (!term || !*term) return false;
+    int error = 0;
+    if (setupterm((char *)term, STDOUT_FILENO, &error) != OK) return false;
+    const char *cup = tigetstr("cup");
+    bool can = cup != NULL && cup != (char *)-1;
+    del_curterm(cur_term);
+    cur_term = NULL;
+    return can;
 }
 
 static void request_quit(int sig) {

@@ -141,7 +141,7 @@ import Testing
         let tmux = try Tmux("\(asynctopPath) attach \(producer.region.path!) --ascii", columns: 40, rows: 12)
         var screen = try tmux.waitFor { $0.contains("loop 0") }
         #expect(screen.contains("asynctop"))
-        #expect(!screen.contains("█"))
+        #expect(!screen.unicodeScalars.contains { $0.value >= 0x80 }, "--ascii wrote a non-ASCII character: \(screen)")
         try tmux.type("2")
         screen = try tmux.waitFor { $0.contains("STATE") }
         #expect(screen.contains("ID^"))
@@ -166,6 +166,13 @@ import Testing
         let deadline = Date().addingTimeInterval(5)
         while monitorRunning(), Date() < deadline { usleep(100_000) }
         #expect(!monitorRunning(), "the monitor kept running without its terminal")
+    }
+
+    @Test func aTerminalThatCannotPlaceTextGetsAMessageNotABlankScreen() throws {
+        let tmux = try Tmux("TERM=dumb \(asynctopPath) demo hello-gather; echo EXIT=$?; sleep 5", columns: 120, rows: 12)
+        let screen = try tmux.waitFor { $0.contains("EXIT=") }
+        #expect(screen.contains("this terminal (TERM=dumb) cannot place text on the screen"), "\(screen)")
+        #expect(screen.contains("EXIT=2"))
     }
 
     @Test func noTerminalMeansExitTwoAndNoEscapes() throws {

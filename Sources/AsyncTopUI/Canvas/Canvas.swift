@@ -165,6 +165,30 @@ public enum TextWidth {
     }
 
     /// Replaces anything a terminal would interpret (C0, DEL, C1) with "?": the canvas's last line of defence.
+    /// `text` in ASCII, for a terminal without UTF-8 (or `--ascii`): the few non-ASCII characters asynctop writes
+    /// itself become one ASCII character each (`µs` → `us`, `…` → `.`, `×` → `x`, arrows), so widths stay as laid
+    /// out; anything else (from a trace's names) becomes `?`.
+    public static func ascii(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value >= 0x80 }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar -> Unicode.Scalar in
+            guard scalar.value >= 0x80 else { return scalar }
+            switch scalar {
+            case "µ", "μ": return "u"
+            case "…": return "."
+            case "×": return "x"
+            case "→", "▶", "▸": return ">"
+            case "←": return "<"
+            case "▲", "↑": return "^"
+            case "▼", "↓": return "v"
+            case "—", "–", "─": return "-"
+            case "│": return "|"
+            case "⏸": return "="
+            case "·", "•": return "."
+            default: return "?"
+            }
+        }))
+    }
+
     static func printable(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             return text

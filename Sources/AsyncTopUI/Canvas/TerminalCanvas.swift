@@ -7,10 +7,17 @@ public struct TerminalCanvas: Canvas {
     public private(set) var columns = 0
 
     /// Starts curses. `color` false for NO_COLOR or --no-color; monochrome terminals fall back by themselves.
-    public init(color: Bool) {
+    /// Writes ASCII only (`TextWidth.ascii`): no byte at or above 0x80 reaches the terminal.
+    private let asciiOnly: Bool
+
+    public init(color: Bool, asciiOnly: Bool) {
+        self.asciiOnly = asciiOnly
         _ = cn_start(color)
         updateSize()
     }
+
+    /// True when terminfo says `term` can move the cursor (see `cn_terminal_can_address`).
+    public static func canAddress(term: String) -> Bool { cn_terminal_can_address(term) }
 
     /// True when the locale can show UTF-8 (otherwise views use ASCII glyphs).
     public static var localeIsUTF8: Bool { cn_locale_is_utf8() }
@@ -28,7 +35,8 @@ public struct TerminalCanvas: Canvas {
 
     public mutating func put(row: Int, column: Int, _ text: String, style: Style) {
         guard row >= 0, row < rows, column >= 0, column < columns else { return }
-        let fitted = TextWidth.truncate(TextWidth.printable(text), to: columns - column, ellipsis: false)
+        let printable = TextWidth.printable(text)
+        let fitted = TextWidth.truncate(asciiOnly ? TextWidth.ascii(printable) : printable, to: columns - column, ellipsis: false)
         var attributes = Int32(style.color?.rawValue ?? 0)
         if style.bold { attributes |= Int32(CN_BOLD) }
         if style.reverse { attributes |= Int32(CN_REVERSE) }

@@ -36,6 +36,10 @@ enum {
 /// True if the current locale (after setlocale(LC_ALL, "")) encodes text as UTF-8.
 bool cn_locale_is_utf8(void);
 
+/// True if terminfo knows `term` and it can move the cursor (`cup`): TERM=dumb, an unset or an unknown TERM cannot,
+/// and the monitor would draw a blank screen. Reads the terminfo entry only; the terminal is left alone.
+bool cn_terminal_can_address(const char *term);
+
 /// Takes over the terminal. `want_color` false (NO_COLOR, --no-color) keeps it monochrome. Returns true if
 /// colours are in use. Installs handlers so that SIGINT/SIGTERM request a quit and crashes restore the
 /// terminal before the process dies.
