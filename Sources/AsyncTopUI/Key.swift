@@ -6,6 +6,8 @@ public enum Key: Hashable, Sendable {
     case up, down, left, right, pageUp, pageDown, home, end, enter, escape, tab, backTab, backspace
     case resize
     case controlC
+    /// Ctrl-U: clears the filter being typed.
+    case controlU
     /// The terminal hung up.
     case hangup
 
@@ -28,6 +30,7 @@ public enum Key: Hashable, Sendable {
         case 27: self = .escape
         case 9: self = .tab
         case 3: self = .controlC
+        case 21: self = .controlU
         case 32...126: self = .character(Character(Unicode.Scalar(UInt8(code))))
         default: return nil
         }

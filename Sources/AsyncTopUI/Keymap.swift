@@ -8,7 +8,7 @@ public enum Keymap {
         ("PgUp PgDn", "move a page"),
         ("g G", "first / last row"),
         ("Enter", "open the task / jump to a warning's culprit"),
-        ("Esc", "back, close help, cancel filter"),
+        ("Esc", "back, close help, clear the filter"),
         ("← →  < >", "sort tasks by the previous / next column"),
         ("i", "invert the sort order"),
         ("/", "filter tasks: text, state:ready, name:fetch"),
@@ -27,6 +27,10 @@ public enum Keymap {
                 monitor.filterDraft = nil
             case .escape:
                 monitor.filterDraft = nil
+                monitor.taskFilter = ""
+            case .controlU:
+                monitor.filterDraft = ""
+                monitor.taskFilter = ""
             case .backspace:
                 if !draft.isEmpty { draft.removeLast() }
                 monitor.filterDraft = draft
@@ -75,7 +79,12 @@ public enum Keymap {
         case .home, .character("g"): monitor.selectedRow[view] = 0
         case .end, .character("G"): monitor.selectedRow[view] = max(0, rowCount - 1)
         case .escape:
-            if view == .taskDetail { show(monitor.previousView, &monitor) }
+            if view == .taskDetail {
+                show(monitor.previousView, &monitor)
+            } else if view == .tasks, !monitor.taskFilter.isEmpty {
+                monitor.taskFilter = ""
+                monitor.selectedRow[.tasks] = 0
+            }
         case .enter:
             let index = monitor.selection(view)
             guard let target = monitor.target(ofRow: index) else { return true }

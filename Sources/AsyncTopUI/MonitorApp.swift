@@ -65,6 +65,9 @@ public final class MonitorApp {
         monitor.detailTaskID = nil
         monitor.selectedRow = [:]
         monitor.stepReport = nil
+        // A filter typed for one source's tasks means nothing for the next (the tour's next demo).
+        monitor.taskFilter = ""
+        monitor.filterDraft = nil
         if monitor.view == .taskDetail { monitor.view = .overview }
     }
 

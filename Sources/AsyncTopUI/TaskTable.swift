@@ -15,13 +15,19 @@ public enum TaskTable {
         var state: TaskRunState?
         var name: String?
         var text: String?
+        /// Why the query cannot match anything (`state:bogus`), to say so instead of an empty list.
+        public private(set) var problem: String?
 
         public init(_ query: String) {
             let trimmed = query.trimmingSpaces()
             if trimmed.hasPrefix("state:") {
                 let wanted = String(trimmed.dropFirst(6)).lowercased()
                 state = TaskRunState.allCases.first { $0.rawValue.hasPrefix(wanted) && !wanted.isEmpty }
-                if state == nil { text = "\u{0}" }  // unknown state: matches nothing
+                if state == nil {
+                    text = "\u{0}"  // unknown state: matches nothing
+                    let states = TaskRunState.allCases.map(\.rawValue).joined(separator: ", ")
+                    problem = wanted.isEmpty ? "state: needs a state (\(states))" : "no state '\(wanted)': the states are \(states)"
+                }
             } else if trimmed.hasPrefix("name:") {
                 name = String(trimmed.dropFirst(5)).lowercased()
             } else if !trimmed.isEmpty {

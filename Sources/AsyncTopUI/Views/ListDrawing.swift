@@ -31,7 +31,7 @@ enum ListDrawing {
     /// what its visible rows cost.
     static func draw(
         header: String, count: Int, line: (Int) -> Line, _ monitor: inout MonitorState, on canvas: inout some Canvas,
-        top: Int, height: Int, width: Int
+        top: Int, height: Int, width: Int, empty: String = "(nothing yet)"
     ) {
         canvas.put(row: top, column: 0, TextWidth.pad(header, to: width), style: Style(bold: true, underline: true))
         let view = monitor.view
@@ -49,7 +49,7 @@ enum ListDrawing {
             canvas.put(row: top + 1 + index - first, column: 0, TextWidth.pad(line.text, to: width), style: style)
         }
         if count == 0 {
-            canvas.put(row: top + 1, column: 1, "(nothing yet)", style: .dim)
+            canvas.put(row: top + 1, column: 1, TextWidth.truncate(empty, to: width - 2), style: .dim)
         } else if count > visible {
             let position = "\(selected + 1)/\(count)"
             canvas.put(row: top, column: max(0, width - TextWidth.of(position) - 1), position, style: Style(bold: true, underline: true))

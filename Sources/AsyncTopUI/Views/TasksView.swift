@@ -53,6 +53,10 @@ enum TasksView {
         }
         var header = ListDrawing.row(titles, columns, widths: widths)
         if monitor.treeMode { header = TextWidth.truncate(header, to: area.width - 8) + " (tree)" }
-        ListDrawing.draw(header: header, count: listing.count, line: line, &monitor, on: &canvas, top: area.top, height: area.height, width: area.width)
+        let filter = TaskTable.Filter(monitor.taskFilter)
+        let empty = filter.problem ?? (monitor.taskFilter.isEmpty ? "(nothing yet)" : "no task matches '\(monitor.taskFilter)' (Esc clears the filter)")
+        ListDrawing.draw(
+            header: header, count: listing.count, line: line, &monitor, on: &canvas, top: area.top, height: area.height,
+            width: area.width, empty: empty)
     }
 }

@@ -1,0 +1,49 @@
+import AsyncTopModel
+import AsyncTopTestSupport
+import AsyncTopUI
+import Testing
+
+/// The tasks view's filter as a user types it (issue 16.14): Esc clears an applied filter, Ctrl-U clears what is
+/// typed, an unknown state and a filter that matches nothing say so instead of showing an empty list.
+@Suite struct TaskFilterTests {
+    func screen(_ monitor: inout MonitorState, _ state: RuntimeState) -> String {
+        var canvas = MemoryCanvas(rows: 24, columns: 100)
+        Screen.draw(state, &monitor, on: &canvas)
+        return canvas.text
+    }
+
+    func type(_ text: String, _ monitor: inout MonitorState, _ state: RuntimeState) {
+        for character in text { _ = Keymap.handle(.character(character), &monitor, runtime: state) }
+    }
+
+    @Test func escapeClearsAnAppliedFilterAndControlUWhatIsTyped() {
+        let state = SampleRuntime.make().state
+        var monitor = MonitorState(sourceLabel: "x")
+        monitor.view = .tasks
+        type("/conn", &monitor, state)
+        _ = Keymap.handle(.enter, &monitor, runtime: state)
+        #expect(monitor.taskFilter == "conn")
+        _ = Keymap.handle(.escape, &monitor, runtime: state)
+        #expect(monitor.taskFilter.isEmpty && monitor.view == .tasks)
+
+        type("/acc", &monitor, state)
+        _ = Keymap.handle(.controlU, &monitor, runtime: state)
+        #expect(monitor.filterDraft == "" && monitor.taskFilter.isEmpty)
+        type("rep", &monitor, state)
+        #expect(monitor.taskFilter == "rep")
+        _ = Keymap.handle(.escape, &monitor, runtime: state)
+        #expect(monitor.filterDraft == nil && monitor.taskFilter.isEmpty)
+    }
+
+    @Test func anUnknownStateAndNoMatchSaySo() {
+        let state = SampleRuntime.make().state
+        var monitor = MonitorState(sourceLabel: "x")
+        monitor.view = .tasks
+        monitor.taskFilter = "state:bogus"
+        #expect(screen(&monitor, state).contains("no state 'bogus': the states are running, ready, waiting, done, failed, cancelled"))
+        monitor.taskFilter = "zzz-nothing"
+        #expect(screen(&monitor, state).contains("no task matches 'zzz-nothing' (Esc clears the filter)"))
+        monitor.taskFilter = "state:wait"
+        #expect(!screen(&monitor, state).contains("no task matches"))
+    }
+}
