@@ -228,9 +228,12 @@ public struct Aggregator: Sendable {
         var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
         warnIfPoolSaturated(now: now)
         judgeLongTurns(now: now)
+        // A task a warning names stays while the warning is kept, so that Enter on the warning still finds it.
+        var named: Set<UInt64> = []
+        for warning in state.warnings { if case .task(let id) = warning.culprit { named.insert(id) } }
         for (id, task) in state.tasks {
             if let ended = task.endedNanoseconds {
-                if now - ended >= retentionNanoseconds { expired.append(id) }
+                if now - ended >= retentionNanoseconds, !named.contains(id) { expired.append(id) }
                 continue
             }
             let inState = now - min(now, task.stateSinceNanoseconds)
@@ -813,7 +816,8 @@ public struct Aggregator: Sendable {
     private mutating func unobserved(_ event: TraceEvent, subject: String, at time: UInt64, names: any NameResolver) {
         state.totals.unobservedFailures += 1
         let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
-        warn(.unhandledFailure, at: time, loop: event.loop, subject: subject, culprit: .task(event.id),
+        // A future no task made (id 0) has nothing to jump to but the loop.
+        warn(.unhandledFailure, at: time, loop: event.loop, subject: subject, culprit: event.id == 0 ? .loop(event.loop) : .task(event.id),
              detail: "failed and nobody observed it: \(error)")
     }
 

@@ -389,22 +389,22 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Counts a failure nobody observed (any thread), traced as the counter "unobserved failures" on the loop
-    /// thread. A failed future released unobserved also passes its `error`, traced as `failureUnobserved` so the
-    /// monitor can warn about it (a throwing callback is already visible as `callbackFailed`). From another
-    /// thread the tracing hops to the loop.
-    func noteUnobservedFailure(_ error: (any Error)? = nil) {
+    /// thread. A failed future released unobserved also passes its `error` and the task it came from (0 if none),
+    /// traced as `failureUnobserved` so the monitor can warn about it (a throwing callback is already visible as
+    /// `callbackFailed`). From another thread the tracing hops to the loop.
+    func noteUnobservedFailure(_ error: (any Error)? = nil, task: UInt64 = 0) {
         let count = unobservedFailures.add(1, ordering: .relaxed).newValue
         guard tracingEnabled else { return }
         guard inEventLoop else {
-            execute { self.traceUnobservedFailure(count: count, error: error) }
+            execute { self.traceUnobservedFailure(count: count, error: error, task: task) }
             return
         }
-        traceUnobservedFailure(count: count, error: error)
+        traceUnobservedFailure(count: count, error: error, task: task)
     }
 
-    private func traceUnobservedFailure(count: Int, error: (any Error)?) {
+    private func traceUnobservedFailure(count: Int, error: (any Error)?, task: UInt64) {
         if unobservedCounterName == .none { unobservedCounterName = region.names.intern("unobserved failures") }
-        if let error { trace(.failureUnobserved, arg: UInt64(errorName(error).rawValue)) }
+        if let error { trace(.failureUnobserved, id: task, arg: UInt64(errorName(error).rawValue)) }
         trace(.counter, name: unobservedCounterName, id: 1, arg: UInt64(count))
     }
 

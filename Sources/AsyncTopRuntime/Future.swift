@@ -34,6 +34,9 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     @usableFromInline @exclusivity(unchecked) var observed = false
     @usableFromInline @exclusivity(unchecked) var awaited = false
     @usableFromInline @exclusivity(unchecked) var cancellationHandler: (@Sendable () -> Void)?
+    /// The traced task whose failure this future holds (set by `spawn`, on the loop thread), named if nobody
+    /// observes the failure.
+    @usableFromInline @exclusivity(unchecked) var failedTaskID: UInt64 = 0
 
     @inlinable
     init(loop: EventLoop) {
@@ -50,7 +53,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
         if hasValue && Self.valueFitsInline {
             withUnsafeMutableBytes(of: &inlineValue) { _ = $0.baseAddress!.assumingMemoryBound(to: Value.self).deinitialize(count: 1) }
         }
-        if let failure, !observed { loop.noteUnobservedFailure(failure) }
+        if let failure, !observed { loop.noteUnobservedFailure(failure, task: failedTaskID) }
     }
 
     /// Whether a `Value` is kept in `inlineValue` (else in a box).

@@ -60,7 +60,8 @@ extension EventLoop: TaskExecutor, SerialExecutor {
                     self.traceTaskEnd(failure: nil)
                     future.completeFromAnyThread(.success(value))
                 } catch {
-                    self.traceTaskEnd(failure: error)
+                    // On the loop thread (the future's own), so that a failure nobody observes names this task.
+                    future.failedTaskID = self.traceTaskEnd(failure: error)
                     future.completeFromAnyThread(.failure(error))
                 }
             }
@@ -94,10 +95,10 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     }
 
     /// Traces the end of the spawned task running on the calling thread: completed, cancelled, or failed with
-    /// `failure`'s description.
-    @usableFromInline
-    func traceTaskEnd(failure: (any Error)?) {
-        guard tracingEnabled && inEventLoop else { return }
+    /// `failure`'s description. Returns the task's trace id (0 when untraced or off the loop thread).
+    @usableFromInline @discardableResult
+    func traceTaskEnd(failure: (any Error)?) -> UInt64 {
+        guard tracingEnabled && inEventLoop else { return 0 }
         let taskID = currentTaskIDHere()
         switch failure {
         case nil:
@@ -107,6 +108,7 @@ extension EventLoop: TaskExecutor, SerialExecutor {
         case let error?:
             trace(.taskFailed, id: taskID, arg: UInt64(errorName(error).rawValue))
         }
+        return taskID
     }
 
     /// Suspends the calling task for at least `duration`, using a timer of this loop. Throws

@@ -20,3 +20,21 @@ import Testing
             == task.totalNanoseconds(now: now))
     }
 }
+
+/// A warning's culprit stays reachable while the warning is kept (issue 16.8: Enter on a warning said "Task 0 is
+/// gone", then the task itself was gone after the retention time).
+@Suite struct WarningCulpritTests {
+    @Test func aTaskAWarningNamesOutlivesTheRetention() throws {
+        var trace = ScriptedTrace()
+        trace.at(0, .taskSpawned, loop: 1, name: "forgotten", id: 7)
+        trace.at(0, .taskSpawned, loop: 1, name: "fine", id: 8)
+        trace.at(1, .taskFailed, loop: 1, id: 7)
+        trace.at(1, .taskCompleted, loop: 1, id: 8)
+        trace.at(2, .failureUnobserved, loop: 1, id: 7)
+        trace.advance(to: 30_000)
+        let warning = try #require(trace.state.warnings.first { $0.kind == .unhandledFailure })
+        #expect(warning.subject == "forgotten" && warning.culprit == .task(7))
+        #expect(trace.state.tasks[7] != nil, "the warned-about task is kept")
+        #expect(trace.state.tasks[8] == nil, "another finished task leaves after the retention time")
+    }
+}

@@ -178,6 +178,25 @@ struct TraceTests {
         Self.expectTickEndsCountQueuedCallbacks(events)
     }
 
+    @Test("a failed task's result released unawaited is written as failure_unobserved with the task's id")
+    func unobservedFailureNamesItsTask() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "unobserved", region: region)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                _ = loop.spawn(name: "forgotten") { () async throws -> Int in throw Boom(label: "lost") }
+                loop.schedule(after: .milliseconds(50)) { done.resume() }
+            }
+        }
+        await loop.shutdown()
+        let events = Self.events(of: loop, in: source)
+        let spawned = try #require(events.first { $0.kind == .taskSpawned })
+        let unobserved = try #require(events.first { $0.kind == .failureUnobserved })
+        #expect(unobserved.id == spawned.id, "id: the task whose result it was")
+        #expect(source.names.string(for: NameID(rawValue: UInt32(unobserved.arg))) == "Boom(lost)")
+    }
+
     @Test("with tracing switched off the loop writes nothing and behaves the same")
     func tracingOff() async throws {
         let region = try Self.smallRegion()

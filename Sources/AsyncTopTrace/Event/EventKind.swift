@@ -75,8 +75,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// (the runtime), or later from another thread (the concurrency tap names a new call path off the creating
     /// thread).
     @inlinable public static var taskLocation: EventKind { EventKind(rawValue: 0x0408) }
-    /// A failure nobody observed: a failed task's result was released unawaited, or a callback threw.
-    /// id: task or callback id; arg: NameID of the error's description.
+    /// A failure nobody observed: a failed future was released unawaited. id: the task whose result it was (0 for
+    /// a future no task made: a promise failed by hand); arg: NameID of the error's description. (A callback that
+    /// throws is `callbackFailed`.)
     @inlinable public static var failureUnobserved: EventKind { EventKind(rawValue: 0x0409) }
 
     // I/O: 0x05xx
