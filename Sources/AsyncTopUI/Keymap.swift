@@ -57,6 +57,7 @@ public enum Keymap {
         func move(_ delta: Int) {
             let current = monitor.selection(view)
             monitor.selectedRow[view] = max(0, min(max(rowCount - 1, 0), current + delta))
+            monitor.selectedKey[view] = nil  // the next draw records the row moved to
         }
         switch key {
         case .character("q"), .controlC:
@@ -76,8 +77,12 @@ public enum Keymap {
         case .down, .character("j"): move(1)
         case .pageUp: move(-monitor.pageSize)
         case .pageDown: move(monitor.pageSize)
-        case .home, .character("g"): monitor.selectedRow[view] = 0
-        case .end, .character("G"): monitor.selectedRow[view] = max(0, rowCount - 1)
+        case .home, .character("g"):
+            monitor.selectedRow[view] = 0
+            monitor.selectedKey[view] = nil
+        case .end, .character("G"):
+            monitor.selectedRow[view] = max(0, rowCount - 1)
+            monitor.selectedKey[view] = nil
         case .escape:
             if view == .taskDetail {
                 show(monitor.previousView, &monitor)

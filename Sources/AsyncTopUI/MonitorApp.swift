@@ -64,6 +64,7 @@ public final class MonitorApp {
         monitor.frozen = nil
         monitor.detailTaskID = nil
         monitor.selectedRow = [:]
+        monitor.selectedKey = [:]
         monitor.stepReport = nil
         // A filter typed for one source's tasks means nothing for the next (the tour's next demo).
         monitor.taskFilter = ""

@@ -126,6 +126,7 @@ public final class ReplayFeed: MonitorFeed {
             if state.warnings.indices.contains(inList) {
                 let target = state.warnings[inList]
                 monitor.selectedRow[.warnings] = WarningsView.ordered(state).firstIndex(of: target) ?? 0
+                monitor.selectedKey[.warnings] = nil
             }
         default:
             return false

@@ -52,6 +52,9 @@ public struct MonitorState: Sendable {
     /// The view before the task detail, for Esc.
     public var previousView: ViewID = .tasks
     public var selectedRow: [ViewID: Int] = [:]
+    /// What the selected row of each list is (`ListDrawing.Line.key`), recorded by the last draw: a list whose rows
+    /// all come at once (warnings, timers, call sites) keeps the selection on it when rows arrive above it.
+    var selectedKey: [ViewID: ListDrawing.RowKey] = [:]
     public var taskSort: TaskColumn = .id
     public var sortDescending = false
     public var taskFilter = ""

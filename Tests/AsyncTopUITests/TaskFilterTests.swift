@@ -47,3 +47,31 @@ import Testing
         #expect(!screen(&monitor, state).contains("no task matches"))
     }
 }
+
+/// A selected row stays selected as new rows arrive above it (issue 16.14): the warnings list is newest first.
+@Suite struct SelectionFollowsItsRowTests {
+    @Test func aSelectedWarningStaysSelectedAsNewerOnesArrive() {
+        var trace = ScriptedTrace()
+        for second in 0..<3 {
+            let start = Double(second * 1_000)
+            trace.at(start, .callbackBegan, loop: 1, name: "slow.swift:\(second)", id: UInt64(second + 1))
+            trace.at(start + 50, .callbackEnded, loop: 1, id: UInt64(second + 1))
+        }
+        var monitor = MonitorState(sourceLabel: "x")
+        monitor.view = .warnings
+        var canvas = MemoryCanvas(rows: 20, columns: 100)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        _ = Keymap.handle(.down, &monitor, runtime: trace.state)  // the second newest: slow.swift:1
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(monitor.selection(.warnings) == 1)
+        for second in 3..<5 {
+            let start = Double(second * 1_000)
+            trace.at(start, .callbackBegan, loop: 1, name: "slow.swift:\(second)", id: UInt64(second + 1))
+            trace.at(start + 50, .callbackEnded, loop: 1, id: UInt64(second + 1))
+        }
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(monitor.selection(.warnings) == 3, "two newer warnings came above it")
+        let row = canvas.lines[3 + monitor.selection(.warnings)]
+        #expect(row.contains("slow.swift:1") && !row.contains("slow.swift:1" + "0"), "\(row)")
+    }
+}

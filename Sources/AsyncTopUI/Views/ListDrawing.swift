@@ -7,6 +7,17 @@ enum ListDrawing {
         var text: String
         var style: Style = .plain
         var target: Warning.Culprit?
+        /// What the row is, when its target does not say (many warnings name one loop), so that the selection
+        /// stays on it as rows come and go above it.
+        var identity: RowKey?
+
+        var key: RowKey? { identity ?? target.map(RowKey.target) }
+    }
+
+    /// A row's identity in its list.
+    enum RowKey: Hashable, Sendable {
+        case target(Warning.Culprit)
+        case warning(atNanoseconds: UInt64, kind: Warning.Kind, subject: String)
     }
 
     static func draw(
@@ -16,6 +27,9 @@ enum ListDrawing {
         if let focus = monitor.pendingFocus, let index = lines.firstIndex(where: { $0.target == focus }) {
             monitor.selectedRow[monitor.view] = index
             monitor.pendingFocus = nil
+        } else if let kept = monitor.selectedKey[monitor.view], let index = lines.firstIndex(where: { $0.key == kept }) {
+            // The selection follows its row, not the row's place, as new rows arrive above it.
+            monitor.selectedRow[monitor.view] = index
         }
         draw(header: header, count: lines.count, line: { lines[$0] }, &monitor, on: &canvas, top: top, height: height, width: width)
     }
@@ -45,6 +59,7 @@ enum ListDrawing {
         for index in first..<min(count, first + visible) {
             let line = line(index)
             monitor.shownTargets.append(line.target)
+            if index == selected { monitor.selectedKey[view] = line.key }
             let style = index == selected ? Style(color: line.style.color, bold: line.style.bold, reverse: true) : line.style
             canvas.put(row: top + 1 + index - first, column: 0, TextWidth.pad(line.text, to: width), style: style)
         }

@@ -26,7 +26,9 @@ enum WarningsView {
                 Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)), warning.kind.rawValue,
                 warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject, warning.detail,
             ]
-            return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: .warning, target: warning.culprit)
+            return ListDrawing.Line(
+                text: ListDrawing.row(cells, columns, widths: widths), style: .warning, target: warning.culprit,
+                identity: .warning(atNanoseconds: warning.atNanoseconds, kind: warning.kind, subject: warning.subject))
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
