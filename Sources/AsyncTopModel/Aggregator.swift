@@ -242,8 +242,14 @@ public struct Aggregator: Sendable {
                 state.totals.liveTasks -= 1
                 continue
             }
-            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
-                due.append((id, .starved, "ready for \(Format.duration(inState)) without being polled"))
+            // Not while its loop is held (step mode), and the time it was held does not count.
+            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds,
+                state.loops[task.loop]?.heldSinceNanoseconds == nil
+            {
+                let waited = state.loops[task.loop].map { Self.unheld(inState, endingAt: now, on: $0) } ?? inState
+                if waited >= thresholds.starvedNanoseconds {
+                    due.append((id, .starved, "ready for \(Format.duration(waited)) without being polled"))
+                }
             }
             // Only the event loop's tasks: its runtime writes every wake, so a long wait with none is suspect. A
             // Swift Concurrency task waiting long (a server's accept loop, a signal handler) is normal.
@@ -297,7 +303,7 @@ public struct Aggregator: Sendable {
                 loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
             }
             loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
-            if unqueued != .timerFired { recordLatency(&loop, calibration.nanoseconds(event.arg)) }
+            if unqueued != .timerFired { recordLatency(&loop, Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop)) }
         case .callbackEnded, .microtaskEnded, .callbackFailed:
             finishCallback(event, at: time, loop: &loop, names: names)
         case .loopStarted:
@@ -322,6 +328,23 @@ public struct Aggregator: Sendable {
             let depth = loop.callbackQueueDepth
             let items = event.id
             loop.seconds.update(second: loop.openSecond) { $0.ticks += 1; $0.itemsRun += items; $0.callbackQueueDepth = depth }
+        case .loopHeld where event.id == 1:
+            // Like a poll: the turn's busy stretch pauses while the loop is held.
+            loop.heldSinceNanoseconds = time
+            loop.turnResumesAfterHold = loop.tickStartedAt != nil
+            if let start = loop.tickStartedAt {
+                addBusy(&loop, from: start, to: time)
+                loop.tickStartedAt = nil
+            }
+        case .loopHeld:
+            if let since = loop.heldSinceNanoseconds {
+                loop.heldTotalNanoseconds += time - min(time, since)
+                loop.holdEnds.append((time, loop.heldTotalNanoseconds))
+                if loop.holdEnds.count > 64 { loop.holdEnds.removeFirst() }
+            }
+            loop.heldSinceNanoseconds = nil
+            if loop.turnResumesAfterHold { loop.tickStartedAt = time }
+            loop.turnResumesAfterHold = false
         case .phase:
             let phase = LoopPhase(rawValue: event.id)
             if phase == .poll, let start = loop.tickStartedAt {
@@ -337,7 +360,7 @@ public struct Aggregator: Sendable {
             armTimer(event, at: time, loop: &loop, names: names)
         case .timerFired:
             loop.unqueuedCallbackNext = .timerFired
-            let lateness = calibration.nanoseconds(event.arg)
+            let lateness = Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop)
             recordLatency(&loop, lateness)
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
             state.totals.timersFired += 1
@@ -569,6 +592,12 @@ public struct Aggregator: Sendable {
         loop.latencyBuckets.record(nanoseconds)
     }
 
+    /// A wait of `duration` that ended at `end`, less the time the loop was held meanwhile (step mode: nobody's
+    /// delay).
+    private static func unheld(_ duration: UInt64, endingAt end: UInt64, on loop: LoopState) -> UInt64 {
+        duration - loop.heldNanoseconds(from: end - min(end, duration), to: end)
+    }
+
     /// A timer's firing, on its state in place; returns its site.
     private static func fire(_ timer: inout TimerState, at time: UInt64, lateness: UInt64) -> String {
         timer.timesFired += 1
@@ -755,9 +784,10 @@ public struct Aggregator: Sendable {
                     taskHistograms += 1
                 }
                 state.taskDetails[event.id]?.scheduledWaits.record(inState)
-                if inState >= thresholds.starvedNanoseconds, !task.warnedStarved {
+                let waited = Self.unheld(inState, endingAt: time, on: loop)
+                if waited >= thresholds.starvedNanoseconds, !task.warnedStarved {
                     warn(.starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
-                         detail: "waited \(Format.duration(inState)) ready before it was polled")
+                         detail: "waited \(Format.duration(waited)) ready before it was polled")
                 }
             } else if task.state == .waiting {
                 task.idleNanoseconds += inState
@@ -765,7 +795,7 @@ public struct Aggregator: Sendable {
             task.warnedStarved = false
             task.polls += 1
             state.totals.taskPolls += 1
-            recordLatency(&loop, calibration.nanoseconds(event.arg))
+            recordLatency(&loop, Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop))
             enter(.running)
         case .taskPollEnded where task.state.isFinished:
             break  // the runtime ends a task inside its last poll

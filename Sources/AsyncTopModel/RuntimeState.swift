@@ -142,6 +142,23 @@ public struct LoopState: Sendable {
     public var phase: LoopPhase?
     /// When the current phase began.
     var phaseSince: UInt64 = 0
+    /// Since when the loop is held between items (step mode), while it is.
+    public var heldSinceNanoseconds: UInt64?
+    /// Holds that ended, as (end, time held in all until then), the last 64: how much of a wait was a hold.
+    var holdEnds: Deque<(end: UInt64, heldTotal: UInt64)> = []
+    var heldTotalNanoseconds: UInt64 = 0
+    /// The turn was busy when the hold began: it goes on being busy when the hold ends.
+    var turnResumesAfterHold = false
+
+    /// Time the loop was held within `start...end` (holds before the last 64 are not known: counted as none).
+    func heldNanoseconds(from start: UInt64, to end: UInt64) -> UInt64 {
+        guard end > start, heldTotalNanoseconds > 0 || heldSinceNanoseconds != nil else { return 0 }
+        func total(at time: UInt64) -> UInt64 { holdEnds.last { $0.end <= time }?.heldTotal ?? 0 }
+        var held = total(at: end) - min(total(at: end), total(at: start))
+        if let since = heldSinceNanoseconds, end > since { held += end - max(since, start) }
+        return min(held, end - start)
+    }
+
     /// Set by `timerFired` and `ioReady`: the next `callbackBegan` is that timer's or I/O handler's callback, which
     /// was never queued.
     var unqueuedCallbackNext: EventKind?

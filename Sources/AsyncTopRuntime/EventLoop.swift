@@ -131,6 +131,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         self.epochMonotonicNanoseconds = region.calibration.epochMonotonicNanoseconds
         self.ticksPerNanosecond = 1 / region.calibration.nanosecondsPerTick
         exited.enter()
+        stepper.onHold = { [unowned self] held in trace(.loopHeld, id: held ? 1 : 0) }
         thread.launch(self)
     }
 
@@ -867,12 +868,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             let readiness = IOEvents(epollEvents: event.events)
             let callbackID = nextCallbackID
             nextCallbackID &+= 1
+            // Held (step mode) before the handler's events, so that its callback does not last the hold.
+            let stepped = stepper.gate()
             if tracingEnabled {
                 traceAtClock(.ioReady, id: UInt64(UInt32(bitPattern: fd)), arg: UInt64(readiness.rawValue))
                 traceAtClock(.callbackBegan, name: registration.name, id: callbackID, arg: sinceClock(lastPollEnd))
             }
             ran += 1
-            let stepped = stepper.gate()
             let before = stepped ? queueDepths : nil
             let started = stepped ? TraceClock.monotonicNanoseconds() : 0
             registration.handler(

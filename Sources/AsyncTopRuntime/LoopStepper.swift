@@ -18,6 +18,9 @@ public final class LoopStepper: Sendable {
     }
 
     private let pausedFlag = Atomic<Bool>(false)
+    /// Called on the loop thread when it starts waiting (true) and when it goes on (false): the loop traces
+    /// `loopHeld`. Set once by the loop before its thread starts.
+    nonisolated(unsafe) var onHold: ((Bool) -> Void)?
     private let state = Locked(State())
     private let wake = DispatchSemaphore(value: 0)
 
@@ -75,6 +78,8 @@ public final class LoopStepper: Sendable {
             return true
         }
         guard mustWait else { return state.withLock { $0.paused } }
+        onHold?(true)
+        defer { onHold?(false) }
         while true {
             wake.wait()
             let done = state.withLock { state -> Bool? in

@@ -197,6 +197,27 @@ struct TraceTests {
         #expect(source.names.string(for: NameID(rawValue: UInt32(unobserved.arg))) == "Boom(lost)")
     }
 
+    @Test("a loop held in step mode writes loop_held 1 before the wait and 0 after, outside any item")
+    func heldLoopIsTraced() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "held", region: region)
+        loop.stepper.pause()
+        loop.execute {}
+        usleep(100_000)  // held before the callback
+        loop.stepper.resume()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in loop.execute { done.resume() } }
+        await loop.shutdown()
+        let events = Self.events(of: loop, in: source)
+        let held = try #require(events.firstIndex { $0.kind == .loopHeld && $0.id == 1 })
+        let released = try #require(events.firstIndex { $0.kind == .loopHeld && $0.id == 0 })
+        #expect(held < released)
+        let heldFor = source.info.calibration.nanoseconds(events[released].time - events[held].time)
+        #expect(heldFor >= 50_000_000, "the hold lasted ~100 ms, not \(heldFor) ns")
+        let began = try #require(events.firstIndex { $0.kind == .callbackBegan })
+        #expect(began > released, "the callback began after the hold, so it does not last it")
+    }
+
     @Test("with tracing switched off the loop writes nothing and behaves the same")
     func tracingOff() async throws {
         let region = try Self.smallRegion()

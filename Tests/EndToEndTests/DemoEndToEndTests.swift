@@ -8,8 +8,19 @@ import Testing
         var screen = try tmux.waitFor { $0.contains("blocking-callback") && $0.contains("heartbeat") }
         #expect(screen.contains("computes for 200 ms"))
         try tmux.type("s")
-        screen = try tmux.waitFor { $0.contains("loop held between items") }
+        screen = try tmux.waitFor { $0.contains("loop held between items") && $0.contains("  held  ") }
         #expect(screen.contains("no item stepped yet"))
+        // Held for 3 s: the loop says so, and the hold is nobody's fault: no warning comes of it.
+        func warnings(_ screen: String) -> Int? {
+            screen.split(separator: "\n").first.flatMap { line in
+                line.components(separatedBy: "warnings ").last.flatMap { Int($0.prefix { $0.isNumber }) }
+            }
+        }
+        let before = try #require(warnings(screen))
+        usleep(3_000_000)
+        screen = try tmux.screen()
+        #expect(screen.contains("  held  "), "\(screen)")
+        #expect(warnings(screen) == before, "holding the loop raised warnings: \(screen)")
         for number in 1...4 {
             try tmux.type("n")
             screen = try tmux.waitFor(5) { $0.contains("step \(number): ran") }

@@ -12,7 +12,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// (major, minor) of the vocabulary this build writes and understands.
-    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 2)
+    public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 3)
 
     // Loop: 0x00xx
     /// A loop started. id: loop thread id.
@@ -27,6 +27,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public static var tickEnded: EventKind { EventKind(rawValue: 0x0004) }
     /// A loop turn entered a phase. id: `LoopPhase` raw value.
     @inlinable public static var phase: EventKind { EventKind(rawValue: 0x0005) }
+    /// The loop was held between two items (step mode) or let go. id: 1 held, 0 let go. Time held is nobody's
+    /// work: not busy, not a delay of the items waiting meanwhile. (Vocabulary 1.3.)
+    @inlinable public static var loopHeld: EventKind { EventKind(rawValue: 0x0006) }
 
     // Callbacks: 0x01xx
     /// A callback was queued. id: callback id; name: call site.
@@ -129,7 +132,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// Every kind of this vocabulary, with its display name.
     public static let all: [(kind: EventKind, name: String)] = [
         (.loopStarted, "loop_started"), (.loopStopped, "loop_stopped"), (.tickBegan, "tick_began"),
-        (.tickEnded, "tick_ended"), (.phase, "phase"),
+        (.tickEnded, "tick_ended"), (.phase, "phase"), (.loopHeld, "loop_held"),
         (.callbackEnqueued, "callback_enqueued"), (.callbackBegan, "callback_began"),
         (.callbackEnded, "callback_ended"), (.callbackFailed, "callback_failed"),
         (.microtaskEnqueued, "microtask_enqueued"), (.microtaskBegan, "microtask_began"),

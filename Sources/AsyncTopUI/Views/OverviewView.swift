@@ -34,7 +34,7 @@ enum OverviewView {
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
             let figures = LoopWindow(loop, endingAt: nowSecond)
             let (latency, ticks, events, seconds, busyRatio) = (figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio)
-            let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
+            let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
             canvas.put(row: row, column: 0, TextWidth.pad(
                 " loop \(loop.id)  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(ticks) / seconds))  events/s \(Format.count(Double(events) / seconds))",
                 to: area.width), style: .title)
@@ -114,7 +114,7 @@ enum OverviewView {
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let figures = LoopWindow(loop, endingAt: nowSecond)
-        let state = loop.stoppedNanoseconds != nil ? "stopped" : "running"
+        let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
         let perTick = figures.ticks == 0 ? "" : "  tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"
         canvas.put(row: row, column: 0, TextWidth.pad(
             " \(ProducerKind.name(loop: loop.id))  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(figures.ticks) / figures.seconds))\(perTick)",
