@@ -50,6 +50,11 @@ struct DemoCommand: ParsableCommand {
             try Self.publishDemo(demo, duration: duration)
             return
         }
+        if duration != nil, record == nil {
+            throw CommandFailure(
+                message: "--duration is for a headless run (--record FILE or --publish); a live demo runs until you press q",
+                exitCode: 64)
+        }
         if let record {
             try Self.recordDemo(named: demo.name, to: record, duration: duration ?? 10, last: nil, onWarning: false, monitor: monitor)
             return

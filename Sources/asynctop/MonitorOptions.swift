@@ -20,7 +20,9 @@ struct MonitorOptions: ParsableArguments {
     var retentionSeconds: Double = 10
 
     func validate() throws {
-        guard refresh > 0, refresh <= 60 else { throw ValidationError("--refresh must be between 0 and 60") }
+        guard refresh > 0, refresh <= 60 else {
+            throw ValidationError("--refresh is frames per second: more than 0 and at most 60 (got \(refresh))")
+        }
         guard retentionSeconds >= 0 else { throw ValidationError("--retention-s must not be negative") }
     }
 

@@ -58,11 +58,19 @@ struct StatsCommand: ParsableCommand {
             lines.append("counter    \(name) = \(counter.last) (max \(counter.max))")
         }
         lines.append("warnings   \(s.warnings.count)")
-        for warning in s.warnings.prefix(20) {
+        for warning in s.warnings.prefix(Self.warningsListed) {
             lines.append("  \(Format.decimal(warning.atSeconds, digits: 3))s  \(warning.kind)  \(warning.subject): \(warning.detail)")
+        }
+        if s.warnings.count > Self.warningsListed {
+            lines.append("  … and \(s.warnings.count - Self.warningsListed) more (all of them: --json, or view 6 of `asynctop replay`)")
         }
         return lines.joined(separator: "\n")
     }
+}
+
+extension StatsCommand {
+    /// Warnings the text summary lists one by one.
+    static let warningsListed = 20
 }
 
 /// Opens a trace file, reporting what was wrong with it on stderr; fails with a clear message if unreadable.

@@ -1,0 +1,33 @@
+import AsyncTopModel
+import AsyncTopTestSupport
+import Testing
+
+@testable import asynctop
+
+/// `asynctop stats` as text: it lists the first warnings and says how many it left out (issue 16.16).
+@Suite struct StatsTextTests {
+    @Test func warningsBeyondTheListedOnesAreCounted() {
+        var trace = ScriptedTrace()
+        for index in 0..<25 {
+            let start = Double(index * 100)
+            trace.at(start, .callbackBegan, loop: 1, name: "slow.swift:\(index)", id: UInt64(index + 1))
+            trace.at(start + 20, .callbackEnded, loop: 1, id: UInt64(index + 1))
+        }
+        let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
+        #expect(text.contains("warnings   25"))
+        #expect(text.contains("… and 5 more (all of them: --json, or view 6 of `asynctop replay`)"), "\(text)")
+        #expect(text.split(separator: "\n").filter { $0.contains("blocking") }.count == StatsCommand.warningsListed)
+    }
+}
+
+/// Options that make no sense together are refused with the reason (issue 16.16).
+@Suite struct RefusedOptionsTests {
+    @Test func aLiveDemoWithADurationAndARefreshOfZeroAreRefused() throws {
+        let demo = try ChildProcess.run(asynctopPath, ["demo", "hello-gather", "--duration", "2"])
+        #expect(demo.status == 64)
+        #expect(demo.stderr.contains("--duration is for a headless run (--record FILE or --publish)"), "\(demo.stderr)")
+        let refresh = try ChildProcess.run(asynctopPath, ["demo", "hello-gather", "--refresh", "0"])
+        #expect(refresh.status == 64)
+        #expect(refresh.stderr.contains("--refresh is frames per second: more than 0 and at most 60"), "\(refresh.stderr)")
+    }
+}
