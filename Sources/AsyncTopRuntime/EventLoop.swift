@@ -159,6 +159,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         pthread_self() == thread && state.load(ordering: .relaxed) != State.stopped
     }
 
+    /// Debug builds: stops at a loop-thread-only entry point called from another thread (as SwiftNIO asserts
+    /// `inEventLoop`). Nothing in release builds.
+    @inlinable @inline(__always)
+    func assertInEventLoop(_ function: StaticString = #function) {
+        assert(inEventLoop, "\(function) is for the loop's own thread")
+    }
+
     /// How many items (callbacks, microtasks, timers, task polls) each phase of a turn may run before the loop
     /// moves on to the next phase; nil switches the budget off, so that an endless microtask chain starves
     /// everything else (the starvation demo). Settable from any thread; read once per turn.
@@ -273,6 +280,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// microtask. Loop thread only.
     @usableFromInline
     func enqueueFutureCallbacks(_ run: @escaping @Sendable () -> Void) {
+        assertInEventLoop()
         enqueueMicrotaskLocal(.microtask(run), site: nil)
     }
 
@@ -325,6 +333,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Emits an event stamped now, and remembers the time. Loop thread only.
     @inline(__always)
     func trace(_ kind: EventKind, name: NameID = .none, id itemID: UInt64 = 0, arg: UInt64 = 0) {
+        assertInEventLoop()
         guard tracingEnabled else { return }
         let now = tracer.now()
         clock = now
@@ -334,6 +343,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Emits an event stamped with the last time read, without reading the clock. Loop thread only.
     @inline(__always)
     private func traceAtClock(_ kind: EventKind, name: NameID = .none, id itemID: UInt64 = 0, arg: UInt64 = 0) {
+        assertInEventLoop()
         guard tracingEnabled else { return }
         tracer.emit(kind, at: clock, loop: id, name: name, id: itemID, arg: arg)
     }
@@ -380,12 +390,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// suspended forever. Loop thread only.
     @usableFromInline
     func rememberAwaited(_ future: ObjectIdentifier, failForShutdown: @escaping @Sendable () -> Void) {
+        assertInEventLoop()
         awaitedFutures[future] = failForShutdown
     }
 
     /// Forgets an awaited future that completed. Loop thread only.
     @usableFromInline
     func forgetAwaited(_ future: ObjectIdentifier) {
+        assertInEventLoop()
         awaitedFutures[future] = nil
     }
 

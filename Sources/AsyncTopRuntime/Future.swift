@@ -102,6 +102,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// Completes the future if it is pending; false if it was already complete. Loop thread only.
     @inlinable @discardableResult
     func complete(_ value: Result<Value, any Error>) -> Bool {
+        loop.assertInEventLoop()
         guard !isComplete else { return false }
         store(value)
         cancellationHandler = nil
@@ -145,6 +146,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// Runs the callbacks added so far (the future is complete). Loop thread only.
     @inlinable
     func runCallbacks() {
+        loop.assertInEventLoop()
         runScheduled = false
         let due = callbacks
         callbacks = FutureCallbacks()
@@ -154,6 +156,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// Adds a callback that reads `result` itself, to run once the future is complete. Loop thread only.
     @inlinable
     func addCallback(_ callback: @escaping @Sendable () -> Void) {
+        loop.assertInEventLoop()
         observed = true
         callbacks.append(callback)
         if isComplete { scheduleCallbacks() }
