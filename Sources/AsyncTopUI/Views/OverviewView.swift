@@ -35,9 +35,10 @@ enum OverviewView {
             let figures = LoopWindow(loop, endingAt: nowSecond)
             let (latency, ticks, events, seconds, busyRatio) = (figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio)
             let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
-            canvas.put(row: row, column: 0, TextWidth.pad(
-                " loop \(loop.id)  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(ticks) / seconds))  events/s \(Format.count(Double(events) / seconds))",
-                to: area.width), style: .title)
+            canvas.put(row: row, column: 0, loopTitle([
+                "loop \(loop.id)", state, "ticks/s \(Format.count(Double(ticks) / seconds))",
+                "events/s \(Format.count(Double(events) / seconds))", "thread \(loop.threadID)",
+            ], width: area.width), style: .title)
             row += 1
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
             if row < bottom {
@@ -106,6 +107,13 @@ enum OverviewView {
         }
     }
 
+    /// A loop's title line: its parts, most important first, as many as fit whole (a rate is never cut to `tic…`).
+    static func loopTitle(_ parts: [String], width: Int) -> String {
+        var kept = parts
+        while kept.count > 1, TextWidth.of(" " + kept.joined(separator: "  ")) > width { kept.removeLast() }
+        return TextWidth.pad(" " + kept.joined(separator: "  "), to: width)
+    }
+
     /// A SwiftNIO loop: its state and tick rate, busy share split into I/O handling and tasks, and the length of its
     /// turns (NIO reports ticks, not tasks: a turn's length is the longest any of its tasks could have waited).
     private static func drawNIOLoop(
@@ -115,10 +123,11 @@ enum OverviewView {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let figures = LoopWindow(loop, endingAt: nowSecond)
         let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
-        let perTick = figures.ticks == 0 ? "" : "  tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"
-        canvas.put(row: row, column: 0, TextWidth.pad(
-            " \(ProducerKind.name(loop: loop.id))  \(state)  thread \(loop.threadID)  ticks/s \(Format.count(Double(figures.ticks) / figures.seconds))\(perTick)",
-            to: area.width), style: .title)
+        let perTick = figures.ticks == 0 ? [] : ["tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"]
+        canvas.put(row: row, column: 0, loopTitle(
+            [ProducerKind.name(loop: loop.id), state, "ticks/s \(Format.count(Double(figures.ticks) / figures.seconds))"] + perTick
+                + ["thread \(loop.threadID)"],
+            width: area.width), style: .title)
         row += 1
         if row < bottom {
             let busyRatio = figures.busyRatio
