@@ -3,6 +3,7 @@
 
 #include <curses.h>
 #include <term.h>
+#include <termios.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -37,10 +38,32 @@ static void request_quit(int sig) {
     quit_requested = 1;
 }
 
+// What a crash handler needs to give the terminal back without ncurses: `endwin()` is not async-signal-safe (it
+// can deadlock on a lock the crashed thread holds, as a SIGABRT during a frame did), so the shell's terminal
+// settings and the bytes that leave the monitor's screen are saved at start, and the handler only calls `write`
+// and `tcsetattr`.
+static struct termios shell_termios;
+static bool have_shell_termios = false;
+static char restore_bytes[256];
+static size_t restore_length = 0;
+
+static void add_restore(const char *capability) {
+    const char *text = tigetstr((char *)capability);
+    if (!text || text == (char *)-1) return;
+    size_t length = strlen(text);
+    if (restore_length + length >= sizeof restore_bytes) return;
+    memcpy(restore_bytes + restore_length, text, length);
+    restore_length += length;
+}
+
 static void restore_and_die(int sig) {
     if (started) {
-        endwin();
         started = 0;
+        if (restore_length > 0) {
+            ssize_t ignored = write(STDOUT_FILENO, restore_bytes, restore_length);
+            (void)ignored;
+        }
+        if (have_shell_termios) tcsetattr(STDIN_FILENO, TCSANOW, &shell_termios);
     }
     signal(sig, SIG_DFL);
     raise(sig);
@@ -54,6 +77,8 @@ static void install_handlers(void) {
     sigaddset(&wanted, SIGTERM);
     sigaddset(&wanted, SIGHUP);
     sigaddset(&wanted, SIGWINCH);
+    int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+    for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) sigaddset(&wanted, fatal[i]);
     pthread_sigmask(SIG_UNBLOCK, &wanted, NULL);
     struct sigaction quit;
     memset(&quit, 0, sizeof quit);
@@ -62,7 +87,6 @@ static void install_handlers(void) {
     sigaction(SIGINT, &quit, NULL);
     sigaction(SIGTERM, &quit, NULL);
     sigaction(SIGHUP, &quit, NULL);
-    int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
     for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
         struct sigaction crash;
         memset(&crash, 0, sizeof crash);
@@ -75,8 +99,15 @@ static void install_handlers(void) {
 
 bool cn_start(bool want_color) {
     setlocale(LC_ALL, "");
+    have_shell_termios = tcgetattr(STDIN_FILENO, &shell_termios) == 0;
     install_handlers();
     initscr();
+    // Attributes off, scroll region reset (csr with no arguments is not portable: the whole screen is the default
+    // after rmcup), cursor shown, the shell's screen back.
+    restore_length = 0;
+    add_restore("sgr0");
+    add_restore("cnorm");
+    add_restore("rmcup");
     started = 1;
     cbreak();
     noecho();
