@@ -243,11 +243,10 @@ public struct Aggregator: Sendable {
                 continue
             }
             // Not while its loop is held (step mode), and the time it was held does not count.
-            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds,
-                state.loops[task.loop]?.heldSinceNanoseconds == nil
-            {
-                let waited = state.loops[task.loop].map { Self.unheld(inState, endingAt: now, on: $0) } ?? inState
-                if waited >= thresholds.starvedNanoseconds {
+            if task.state == .ready, !task.warnedStarved, inState >= thresholds.starvedNanoseconds {
+                let loop = state.loops[task.loop]
+                let waited = loop.map { Self.unheld(inState, endingAt: now, on: $0) } ?? inState
+                if loop?.heldSinceNanoseconds == nil, waited >= thresholds.starvedNanoseconds {
                     due.append((id, .starved, "ready for \(Format.duration(waited)) without being polled"))
                 }
             }

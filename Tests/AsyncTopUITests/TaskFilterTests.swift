@@ -53,9 +53,7 @@ import Testing
     @Test func aSelectedWarningStaysSelectedAsNewerOnesArrive() {
         var trace = ScriptedTrace()
         for second in 0..<3 {
-            let start = Double(second * 1_000)
-            trace.at(start, .callbackBegan, loop: 1, name: "slow.swift:\(second)", id: UInt64(second + 1))
-            trace.at(start + 50, .callbackEnded, loop: 1, id: UInt64(second + 1))
+            trace.callback(UInt64(second + 1), site: "slow.swift:\(second)", at: Double(second * 1_000), duration: 50, loop: 1)
         }
         var monitor = MonitorState(sourceLabel: "x")
         monitor.view = .warnings
@@ -65,9 +63,7 @@ import Testing
         Screen.draw(trace.state, &monitor, on: &canvas)
         #expect(monitor.selection(.warnings) == 1)
         for second in 3..<5 {
-            let start = Double(second * 1_000)
-            trace.at(start, .callbackBegan, loop: 1, name: "slow.swift:\(second)", id: UInt64(second + 1))
-            trace.at(start + 50, .callbackEnded, loop: 1, id: UInt64(second + 1))
+            trace.callback(UInt64(second + 1), site: "slow.swift:\(second)", at: Double(second * 1_000), duration: 50, loop: 1)
         }
         Screen.draw(trace.state, &monitor, on: &canvas)
         #expect(monitor.selection(.warnings) == 3, "two newer warnings came above it")

@@ -9,9 +9,7 @@ import Testing
     @Test func warningsBeyondTheListedOnesAreCounted() {
         var trace = ScriptedTrace()
         for index in 0..<25 {
-            let start = Double(index * 100)
-            trace.at(start, .callbackBegan, loop: 1, name: "slow.swift:\(index)", id: UInt64(index + 1))
-            trace.at(start + 20, .callbackEnded, loop: 1, id: UInt64(index + 1))
+            trace.callback(UInt64(index + 1), site: "slow.swift:\(index)", at: Double(index * 100), duration: 20, loop: 1)
         }
         let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
         #expect(text.contains("warnings   25"))

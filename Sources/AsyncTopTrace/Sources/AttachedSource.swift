@@ -92,8 +92,8 @@ public final class AttachedSource: Source, @unchecked Sendable {
 
     /// Reads like any source. Whether the producer still runs (a `kill(pid, 0)` and a read of `/proc/PID/stat`)
     /// is checked only by a read that takes fewer than `limit` events, so that a reader taking a flood in small
-    /// chunks does not pay it per chunk, and at most every 100 ms. As with every source, a reader told `.ended` reads once more to take
-    /// what the producer wrote after this read and before it ended.
+    /// chunks does not pay it per chunk, and at most every 100 ms. As with every source, a reader told `.ended`
+    /// reads once more to take what the producer wrote after this read and before it ended.
     public func read(into batch: inout EventBatch, limit: Int = .max) -> SourceStatus {
         guard fileStillWhole else { return .ended(reason: "the region file was truncated by its producer") }
         let before = batch.events.count
@@ -102,7 +102,7 @@ public final class AttachedSource: Source, @unchecked Sendable {
         return .ended(reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
     }
 
-    /// `isProducerAlive`, asking the kernel at most every `livenessInterval` (a closed region is seen at once):
+    /// `isProducerAlive`, asking the kernel at most every `livenessIntervalNanoseconds` (a closed region is seen at once):
     /// a reader of many processes reads each 20–500 times a second, and /proc is the dearer half of a quiet read.
     private var producerSeemsAlive: Bool {
         if view.state == .closed { return false }
