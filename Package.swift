@@ -43,6 +43,7 @@ let package = Package(
                 "AsyncTopTrace",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
             ]
         ),
         // The instrumented event loop: callbacks, microtasks, timers, epoll I/O, futures, Swift executors.

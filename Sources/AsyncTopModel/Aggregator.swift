@@ -223,7 +223,8 @@ public struct Aggregator: Sendable {
         let now = state.nowNanoseconds
         lastEvaluation = now
         sampleQueues(now: now)
-        var expired: [UInt64] = []
+        // Tasks whose end cannot be seen, waiting for longer than the retention: taken as ended.
+        var unseenEnds: [UInt64] = []
         // Found in dictionary order (which differs between processes), warned in task-id order: deterministic.
         var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
         warnIfPoolSaturated(now: now)
@@ -231,14 +232,13 @@ public struct Aggregator: Sendable {
         // A task a warning names stays while the warning is kept, so that Enter on the warning still finds it.
         var named: Set<UInt64> = []
         for warning in state.warnings { if case .task(let id) = warning.culprit { named.insert(id) } }
-        for (id, task) in state.tasks {
-            if let ended = task.endedNanoseconds {
-                if now - ended >= retentionNanoseconds, !named.contains(id) { expired.append(id) }
-                continue
-            }
+        state.tasks.removeEnded(now: now, retention: retentionNanoseconds, keeping: named) { id in
+            if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
+        }
+        for (id, task) in state.tasks.live {
             let inState = now - min(now, task.stateSinceNanoseconds)
             if task.endUnseen, task.state == .waiting, inState >= retentionNanoseconds {
-                expired.append(id)
+                unseenEnds.append(id)
                 state.totals.liveTasks -= 1
                 continue
             }
@@ -264,9 +264,9 @@ public struct Aggregator: Sendable {
             if warning.kind == .lostWake { state.tasks[warning.id]?.warnedLostWake = true }
             warn(warning.kind, at: now, loop: task.loop, subject: state.name(of: task), culprit: .task(warning.id), detail: warning.detail)
         }
-        for id in expired {
+        for id in unseenEnds {
             if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
-            state.tasks[id] = nil
+            state.tasks.removeLive(id)
         }
         // A fired timer is kept a while in case it repeats (re-armed under the same id), then dropped.
         let firedExpiry = Self.firedTimerRetentionNanoseconds
@@ -550,9 +550,10 @@ public struct Aggregator: Sendable {
     /// An unnamed task is called by its latest span that has no parent span of its own.
     private mutating func nameTask(by span: SpanRecord) {
         guard span.task != 0, span.nameID != .none, state.openSpans[span.parent]?.task != span.task,
-            let position = state.tasks.index(forKey: span.task)
+            var task = state.tasks[span.task]
         else { return }
-        state.tasks.values[position].spanNameID = span.nameID
+        task.spanNameID = span.nameID
+        state.tasks[span.task] = task
     }
 
     /// The pool-saturated rule: a job waited at least the starvation threshold while every pool thread ran jobs the
@@ -723,9 +724,10 @@ public struct Aggregator: Sendable {
             record(event.kind, on: event.id, in: .ready, at: time)
             return
         }
-        if state.tasks.index(forKey: event.id) == nil, ProducerKind(loop: event.loop) != .eventLoop,
+        if ProducerKind(loop: event.loop) != .eventLoop,
             event.kind == .jobEnqueued || event.kind == .taskPollBegan || event.kind == .taskCompleted
-                || event.kind == .taskFailed || event.kind == .taskCancelled
+                || event.kind == .taskFailed || event.kind == .taskCancelled,
+            state.tasks[event.id] == nil
         {
             // A task the tap saw first (or only) through its jobs: an `async let` child or one created before the
             // tap, whose end cannot be seen; or one whose spawn is on a ring not read yet (pool threads' rings are
@@ -738,14 +740,13 @@ public struct Aggregator: Sendable {
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
         }
-        guard let position = state.tasks.index(forKey: event.id) else {
+        guard var task = state.tasks[event.id] else {
             if event.kind == .failureUnobserved {
                 unobserved(event, subject: event.id == 0 ? "a failed future" : "task \(event.id)", at: time, names: names)
             }
             return
         }
         // A copy of a small value (no arrays inside), written back below; nothing else touches `tasks` meanwhile.
-        var task = state.tasks.values[position]
         let inState = time - min(time, task.stateSinceNanoseconds)
         // A state's start never moves back: an event read late (from a ring read after another's later events)
         // changes the state but adds no time twice, so busy + scheduled + idle never exceed the task's life.
@@ -828,7 +829,7 @@ public struct Aggregator: Sendable {
         default:
             break
         }
-        state.tasks.values[position] = task
+        state.tasks[event.id] = task
         record(event.kind, on: event.id, in: task.state, at: time)
     }
 

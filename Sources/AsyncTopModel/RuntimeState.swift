@@ -12,7 +12,7 @@ public struct RuntimeState: Sendable {
     public var loops: [UInt16: LoopState] = [:]
     /// Tasks by id. `TaskState` holds no strings (names are ids into `names`), so copying or freeing a
     /// state with many tasks, as replay checkpoints do, moves memory without touching reference counts.
-    public var tasks: [UInt64: TaskState] = [:]
+    public var tasks = TaskStore()
     /// The names tasks refer to, resolved once and made terminal-safe.
     public var names: [NameID: String] = [:]
     /// Poll-time and scheduled-wait histograms of the tasks under the aggregator's budget.

@@ -23,7 +23,7 @@ public final class TraceReplay {
     public let endNanoseconds: UInt64
     /// Chunks that failed to decode during the first pass (named by offset).
     public private(set) var problems: [String] = []
-    public static let checkpointInterval = 128
+    public static let checkpointInterval = 32
     /// Most chunks in one step: bounds the events a step holds in memory.
     static let stepChunkLimit = 256
 

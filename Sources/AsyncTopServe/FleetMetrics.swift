@@ -80,7 +80,7 @@ public enum FleetMetrics {
         }
         family(tasks) { process, labels in
             var byState: [TaskRunState: UInt64] = [:]
-            for task in process.state.tasks.values where !task.state.isFinished { byState[task.state, default: 0] += 1 }
+            for task in process.state.tasks.live.values { byState[task.state, default: 0] += 1 }
             for state in TaskRunState.allCases where !state.isFinished {
                 exposition.sample(tasks, labels + [("state", state.rawValue)], byState[state] ?? 0)
             }

@@ -65,8 +65,8 @@ public enum TaskTable {
         func ordered<Key: Comparable>(_ key: (TaskState) -> Key) -> (count: Int, ids: [UInt64]) {
             var entries: [Entry<Key>] = []
             entries.reserveCapacity(state.tasks.count)
-            for task in state.tasks.values where parsed.matches(task, in: state) {
-                entries.append(Entry(key: key(task), id: task.id, descending: descending))
+            state.tasks.forEach { task in
+                if parsed.matches(task, in: state) { entries.append(Entry(key: key(task), id: task.id, descending: descending)) }
             }
             let limit = tree ? entries.count : min(entries.count, max(0, wanted(entries.count)))
             if limit * 8 >= entries.count {

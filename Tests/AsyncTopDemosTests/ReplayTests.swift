@@ -40,9 +40,12 @@ import Testing
             #expect(replayed.totals.tasksFailed == snapshot.totals.tasksFailed)
             #expect(replayed.totals.tasksCancelled == snapshot.totals.tasksCancelled)
             #expect(replayed.totals.callbacks == snapshot.totals.callbacks)
-            #expect(Set(replayed.tasks.keys) == Set(snapshot.tasks.keys))
-            #expect(replayed.tasks.mapValues(\.state) == snapshot.tasks.mapValues(\.state))
-            #expect(replayed.tasks.mapValues(\.polls) == snapshot.tasks.mapValues(\.polls))
+            func byID<Value: Equatable>(_ state: RuntimeState, _ value: (TaskState) -> Value) -> [UInt64: Value] {
+                Dictionary(uniqueKeysWithValues: state.tasks.values.map { ($0.id, value($0)) })
+            }
+            #expect(Set(replayed.tasks.values.map(\.id)) == Set(snapshot.tasks.values.map(\.id)))
+            #expect(byID(replayed, \.state) == byID(snapshot, \.state))
+            #expect(byID(replayed, \.polls) == byID(snapshot, \.polls))
             func countsBySite(_ state: RuntimeState) -> [String: UInt64] {
                 Dictionary(state.callSites.map { ($0.site, $0.count) }, uniquingKeysWith: +)
             }
