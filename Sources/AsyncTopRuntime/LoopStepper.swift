@@ -125,3 +125,9 @@ public struct StepRecord: Sendable, Hashable {
     public var before: Queues
     public var after: Queues
 }
+
+/// A step begun at `EventLoop`'s step-mode gate: the queue depths and the time before the item ran.
+struct StepStart {
+    let queues: StepRecord.Queues
+    let startedAt: UInt64
+}
