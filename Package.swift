@@ -1,9 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Linux only (epoll, eventfd, /proc, ELF, LD_PRELOAD, ncurses): no `platforms:`, which lists Apple platforms alone.
 let package = Package(
     name: "asynctop",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "asynctop", targets: ["asynctop"]),
         .library(name: "AsyncTopTrace", targets: ["AsyncTopTrace"]),
@@ -17,13 +17,13 @@ let package = Package(
         // The same tap, preloadable: `asynctop run -- CMD` puts it into an unmodified program with LD_PRELOAD.
         .library(name: "AsyncTopConcurrencyPreload", type: .dynamic, targets: ["AsyncTopConcurrencyPreload"]),
         // For the benchmarks: child processes that cannot hang (see ChildProcess).
-        .library(name: "AsyncTopTestSupport", targets: ["AsyncTopTestSupport"]),
+        .library(name: "AsyncTopTestSupport", targets: ["AsyncTopTestSupport"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0")
     ],
     targets: [
         // Clock reads (TSC / CLOCK_MONOTONIC), the global tracing switch and other
@@ -34,7 +34,7 @@ let package = Package(
             dependencies: [
                 "CAsyncTopSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
-                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections")
             ]
         ),
         .target(
@@ -43,7 +43,7 @@ let package = Package(
                 "AsyncTopTrace",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "HashTreeCollections", package: "swift-collections")
             ]
         ),
         // The instrumented event loop: callbacks, microtasks, timers, epoll I/O, futures, Swift executors.
@@ -53,27 +53,35 @@ let package = Package(
                 "AsyncTopTrace",
                 "CAsyncTopSupport",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections")
             ]
         ),
         // The concurrency tap's hooks: C, for the Swift and Swift-async calling conventions on raw runtime jobs.
-        .target(name: "CAsyncTopConcurrency", dependencies: ["CAsyncTopSupport"], linkerSettings: [.linkedLibrary("dispatch")]),
-        .target(name: "AsyncTopConcurrency", dependencies: ["AsyncTopTrace", "CAsyncTopConcurrency", "CAsyncTopSupport"]),
+        .target(
+            name: "CAsyncTopConcurrency", dependencies: ["CAsyncTopSupport"],
+            linkerSettings: [.linkedLibrary("dispatch")]),
+        .target(
+            name: "AsyncTopConcurrency", dependencies: ["AsyncTopTrace", "CAsyncTopConcurrency", "CAsyncTopSupport"]),
         .target(name: "CAsyncTopConcurrencyPreload"),
-        .target(name: "AsyncTopConcurrencyPreload", dependencies: ["AsyncTopConcurrency", "CAsyncTopConcurrencyPreload"]),
+        .target(
+            name: "AsyncTopConcurrencyPreload", dependencies: ["AsyncTopConcurrency", "CAsyncTopConcurrencyPreload"]),
         // A program for the tap's tests: named tasks in a TaskGroup, a chain of awaits, an actor, a blocking call.
         .executableTarget(
             name: "asynctop-concurrency-sample", dependencies: ["AsyncTopConcurrency", "ConcurrencySampleHook"],
             path: "Tests/ConcurrencySample"),
         .target(name: "ConcurrencySampleHook", path: "Tests/ConcurrencySampleHook"),
         .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),
-        .target(name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime", "AsyncTopConcurrency", "AsyncTopTrace"], path: "demos"),
+        .target(
+            name: "AsyncTopDemos", dependencies: ["AsyncTopRuntime", "AsyncTopConcurrency", "AsyncTopTrace"],
+            path: "demos"),
         // ncurses through a small C shim: its macros (COLOR_PAIR, getmaxyx) are not callable from Swift, and
         // the crash/SIGTERM handlers that restore the terminal must be C.
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         .target(
             name: "AsyncTopUI",
-            dependencies: ["AsyncTopModel", "AsyncTopTrace", "CNcurses", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: [
+                "AsyncTopModel", "AsyncTopTrace", "CNcurses", .product(name: "HeapModule", package: "swift-collections")
+            ]
         ),
         // `asynctop serve`: every publishing process's figures for Prometheus, served on asynctop's own loop.
         .target(name: "AsyncTopServe", dependencies: ["AsyncTopModel", "AsyncTopRuntime", "AsyncTopTrace"]),
@@ -88,21 +96,29 @@ let package = Package(
                 "AsyncTopDemos",
                 "AsyncTopRuntime",
                 "CAsyncTopSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
         .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "AsyncTopTestSupport", "asynctop"]),
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopTrace"]),
         .target(name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel"], path: "Tests/AsyncTopTestSupport"),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
-        .testTarget(name: "AsyncTopExportTests", dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel", "AsyncTopTestSupport"]),
+        .testTarget(
+            name: "AsyncTopExportTests",
+            dependencies: ["AsyncTopExport", "AsyncTopDemos", "AsyncTopModel", "AsyncTopTestSupport"]),
         .testTarget(name: "AsyncTopDemosTests", dependencies: ["AsyncTopDemos", "AsyncTopModel"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AsyncTopTrace", "AsyncTopModel", "AsyncTopTestSupport", "asynctop", "asynctop-concurrency-sample"]),
+            dependencies: [
+                "AsyncTopTrace", "AsyncTopModel", "AsyncTopTestSupport", "asynctop", "asynctop-concurrency-sample"
+            ]),
         .testTarget(
-            name: "AsyncTopServeTests", dependencies: ["AsyncTopServe", "AsyncTopModel", "AsyncTopRuntime", "AsyncTopTrace", "AsyncTopTestSupport"]),
-        .testTarget(name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"]),
+            name: "AsyncTopServeTests",
+            dependencies: [
+                "AsyncTopServe", "AsyncTopModel", "AsyncTopRuntime", "AsyncTopTrace", "AsyncTopTestSupport"
+            ]),
+        .testTarget(
+            name: "AsyncTopUITests", dependencies: ["AsyncTopUI", "AsyncTopTestSupport"], exclude: ["Snapshots"])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,7 +10,6 @@ let asynctopPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
 
 let package = Package(
     name: "asynctop-benchmarks",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -19,7 +18,7 @@ let package = Package(
         .package(path: "../Integrations"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // Only to measure, in `serve`, what feeding swift-prometheus every latency sample would cost.
-        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1")
     ],
     targets: [
         .executableTarget(
@@ -39,7 +38,7 @@ let package = Package(
                 .product(name: "AsyncTopTracing", package: "Integrations"),
                 .product(name: "AsyncTopNIO", package: "Integrations"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Prometheus", package: "swift-prometheus")
             ]
         )
     ],

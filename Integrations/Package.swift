@@ -16,13 +16,13 @@ let package = Package(
         // A swift-distributed-tracing `Tracer` whose spans become trace events tied to the task that opens them.
         .library(name: "AsyncTopTracing", targets: ["AsyncTopTracing"]),
         // A swift-metrics backend: every library's counters, meters, recorders and timers as asynctop user counters.
-        .library(name: "AsyncTopMetrics", targets: ["AsyncTopMetrics"]),
+        .library(name: "AsyncTopMetrics", targets: ["AsyncTopMetrics"])
     ],
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0")
     ],
     targets: [
         .target(
@@ -30,14 +30,14 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncTopTrace", package: asynctopPackage),
                 .product(name: "AsyncTopConcurrency", package: asynctopPackage),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing")
             ]),
         .target(
             name: "AsyncTopMetrics",
             dependencies: [
                 .product(name: "AsyncTopTrace", package: asynctopPackage),
                 .product(name: "AsyncTopConcurrency", package: asynctopPackage),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics")
             ]),
         .target(
             name: "AsyncTopNIO",
@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing")
             ]),
         .testTarget(
             name: "AsyncTopNIOTests",
@@ -59,8 +59,8 @@ let package = Package(
                 .product(name: "AsyncTopConcurrency", package: asynctopPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ]),
+                .product(name: "Tracing", package: "swift-distributed-tracing")
+            ])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,11 +15,16 @@ extension Demo {
     /// Many tasks calling one actor, then the same calls spread over four actors.
     public static let actorContention = Demo(
         name: "actor-contention",
-        summary: "40 tasks queue behind one actor, one pool thread at a time; four actors let the pool work in parallel",
+        summary:
+            "40 tasks queue behind one actor, one pool thread at a time; four actors let the pool work in parallel",
         narrative: [
-            "Every 100 ms, 40 'deposit' tasks each record 5 entries of 0.3 ms work on a ledger actor: 60 ms of work a round. An actor runs one call at a time, on one thread at a time.",
-            "For 10 s all go to one ledger. View 1: most pool jobs are 'actor drain' runs, the run queue holds up to 40 jobs, and the counter deposits.round_ms (spawn of a round to its last deposit) reads ~60 ms: the work is serial.",
-            "For the next 10 s the entries go to four ledgers: drains of different actors run on both threads at once and a round takes ~30 ms. Keep an actor's critical sections short, or split its state.",
+            "Every 100 ms, 40 'deposit' tasks each record 5 entries of 0.3 ms work on a ledger actor: 60 ms of work "
+                + "a round. An actor runs one call at a time, on one thread at a time.",
+            "For 10 s all go to one ledger. View 1: most pool jobs are 'actor drain' runs, the run queue holds up to "
+                + "40 jobs, and the counter deposits.round_ms (spawn of a round to its last deposit) reads ~60 ms: "
+                + "the work is serial.",
+            "For the next 10 s the entries go to four ledgers: drains of different actors run on both threads at once "
+                + "and a round takes ~30 ms. Keep an actor's critical sections short, or split its state."
         ],
         loops: 1, usesGlobalExecutor: true,
         start: { context in

@@ -7,8 +7,10 @@ extension Demo {
         summary: "a fast producer and a slow consumer: unbounded queue climbs, bounded queue holds",
         narrative: [
             "A producer makes an item every 2 ms; a consumer takes one every 5 ms. Two pipelines run side by side.",
-            "'unbounded.depth' (view 1, counters) climbs without end — after 5 s a 'queue-growth' warning fires (view 6). Memory would follow.",
-            "'bounded.depth' stops at 50: there the producer awaits space (backpressure), so it slows to the consumer's pace. Every 20 s both queues are emptied and the story starts again.",
+            "'unbounded.depth' (view 1, counters) climbs without end — after 5 s a 'queue-growth' warning fires "
+                + "(view 6). Memory would follow.",
+            "'bounded.depth' stops at 50: there the producer awaits space (backpressure), so it slows to the "
+                + "consumer's pace. Every 20 s both queues are emptied and the story starts again."
         ],
         loops: 1,
         start: { context in

@@ -60,7 +60,10 @@ public final class DemoContext: Sendable {
     public var recentLog: [String] { log.withLock { $0 } }
 
     /// Runs `body` every `period` on `loop` until the demo stops (a repeating timer, cancelled at stop).
-    public func every(_ period: Duration, on loop: EventLoop, file: StaticString = #fileID, line: UInt = #line, _ body: @escaping @Sendable () -> Void) {
+    public func every(
+        _ period: Duration, on loop: EventLoop, file: StaticString = #fileID, line: UInt = #line,
+        _ body: @escaping @Sendable () -> Void
+    ) {
         loop.execute {
             _ = loop.scheduleRepeating(every: period, startingAfter: .zero, file: file, line: line) { [self] tick in
                 if isStopped { tick.handle.cancel() } else { body() }
@@ -90,7 +93,10 @@ public final class RunningDemo: Sendable {
     public init(_ demo: Demo, publish: Bool = false) throws {
         self.demo = demo
         let name = "asynctop demo \(demo.name)"
-        region = publish ? try Region.publish(layout: Self.layout, processName: name) : try Region(layout: Self.layout, processName: name)
+        region =
+            publish
+            ? try Region.publish(layout: Self.layout, processName: name)
+            : try Region(layout: Self.layout, processName: name)
         context = DemoContext(group: try EventLoopGroup(threads: demo.loops, region: region, name: demo.name))
         if demo.usesGlobalExecutor {
             let tap = try AsyncTop.traceConcurrency(region: region)

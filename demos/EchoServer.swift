@@ -7,9 +7,12 @@ extension Demo {
         name: "echo-server",
         summary: "a TCP echo server on 127.0.0.1 and 100 clients on 2 loops: readiness, a task per connection",
         narrative: [
-            "{Loop 0} runs an echo server on 127.0.0.1 (a free port): each accepted connection gets its own task that waits for readiness, reads and writes back.",
-            "{Loop 1} runs 100 clients; each sends 20 messages of 512 bytes and checks every byte comes back. Counters: echo.bytes and clients.verified.",
-            "View 1: io watchers on both loops; view 2: a 'connection' task per client. Every 10 s a new round of clients connects.",
+            "{Loop 0} runs an echo server on 127.0.0.1 (a free port): each accepted connection gets its own task "
+                + "that waits for readiness, reads and writes back.",
+            "{Loop 1} runs 100 clients; each sends 20 messages of 512 bytes and checks every byte comes back. "
+                + "Counters: echo.bytes and clients.verified.",
+            "View 1: io watchers on both loops; view 2: a 'connection' task per client. Every 10 s a new round of "
+                + "clients connects."
         ],
         loops: 2,
         start: { context in
@@ -19,7 +22,9 @@ extension Demo {
                 do {
                     let listener = try TCPListener()
                     _ = try server.watch(listener.descriptor, interest: .readable) { _, _ in
-                        while let connection = try? listener.accept() { serveEcho(connection, on: server, context: context) }
+                        while let connection = try? listener.accept() {
+                            serveEcho(connection, on: server, context: context)
+                        }
                     }
                     clients.execute { echoClientsRound(port: listener.port, on: clients, context: context, round: 0) }
                 } catch {

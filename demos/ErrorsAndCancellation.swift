@@ -11,9 +11,12 @@ extension Demo {
         name: "errors-and-cancellation",
         summary: "failing tasks, timeouts, cancelling a tree of tasks; unhandled failures counted and warned",
         narrative: [
-            "Every 2 s: 'checked' fails and its caller catches the error; 'forgotten' fails and nobody ever looks at its result; 'slow call' takes 500 ms but its caller gives up after 100 ms (a timeout).",
-            "Every 4 s a 'request' task starts three 'subtask' children and is cancelled after 300 ms: the whole tree ends cancelled.",
-            "View 2 (/state:failed, /state:cancelled) shows them; view 6 warns about each 'forgotten' failure (unhandled-failure) but not the handled ones.",
+            "Every 2 s: 'checked' fails and its caller catches the error; 'forgotten' fails and nobody ever looks at "
+                + "its result; 'slow call' takes 500 ms but its caller gives up after 100 ms (a timeout).",
+            "Every 4 s a 'request' task starts three 'subtask' children and is cancelled after 300 ms: the whole "
+                + "tree ends cancelled.",
+            "View 2 (/state:failed, /state:cancelled) shows them; view 6 warns about each 'forgotten' failure "
+                + "(unhandled-failure) but not the handled ones."
         ],
         loops: 1,
         start: { context in
@@ -37,8 +40,11 @@ extension Demo {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for index in 0..<3 {
                             group.addTask(executorPreference: loop) {
-                                let subtask = loop.spawn(name: "subtask \(index)") { try await loop.sleep(for: .seconds(2)) }
-                                // Awaiting a future does not cancel it; cancelling the request reaches the subtask here.
+                                let subtask = loop.spawn(name: "subtask \(index)") {
+                                    try await loop.sleep(for: .seconds(2))
+                                }
+                                // Awaiting a future does not cancel it; cancelling the request reaches the
+                                // subtask here.
                                 try await withTaskCancellationHandler {
                                     _ = try await subtask.value
                                 } onCancel: {

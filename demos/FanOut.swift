@@ -6,9 +6,11 @@ extension Demo {
         name: "fan-out",
         summary: "10 000 tasks with at most 50 in flight: the tasks view, queue depth, throughput",
         narrative: [
-            "A 'coordinator' spawns 10 000 'job' tasks but never more than 50 at once: when 50 are running it waits for one to finish. Each job sleeps 2-20 ms, like an I/O call.",
-            "View 2: filter with /state:waiting or sort by STATE (> until STATE): the live count stays at 50. View 1: the counter 'in_flight' never passes 50.",
-            "Try: t for the tree — every job is the coordinator's child.",
+            "A 'coordinator' spawns 10 000 'job' tasks but never more than 50 at once: when 50 are running it waits "
+                + "for one to finish. Each job sleeps 2-20 ms, like an I/O call.",
+            "View 2: filter with /state:waiting or sort by STATE (> until STATE): the live count stays at 50. View "
+                + "1: the counter 'in_flight' never passes 50.",
+            "Try: t for the tree — every job is the coordinator's child."
         ],
         loops: 1,
         start: { context in
@@ -55,6 +57,8 @@ private func fanOutRound(_ context: DemoContext, loop: EventLoop, limit: Int, to
         }
         context.say("finished \(slots.finished) jobs, never more than \(limit) at once")
     }.whenComplete { _ in
-        if !context.isStopped { loop.schedule(after: .seconds(2)) { fanOutRound(context, loop: loop, limit: limit, total: total) } }
+        if !context.isStopped {
+            loop.schedule(after: .seconds(2)) { fanOutRound(context, loop: loop, limit: limit, total: total) }
+        }
     }
 }

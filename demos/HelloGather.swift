@@ -6,9 +6,11 @@ extension Demo {
         name: "hello-gather",
         summary: "two tasks each sleep 1 s and are gathered: about 1 s in total, not 2",
         narrative: [
-            "Every 3 s a task 'main' spawns 'say hello' and 'say world'; each sleeps 1 s on a timer, then says its word. 'main' gathers both (Future.all).",
-            "Look at view 2 (Tasks, press t for the tree): the two children overlap; 'main' lives about 1 s, not 2 — while they sleep the loop is idle, free for other work.",
-            "View 4 shows their timers counting down. Try: Enter on 'main' for its detail.",
+            "Every 3 s a task 'main' spawns 'say hello' and 'say world'; each sleeps 1 s on a timer, then says its "
+                + "word. 'main' gathers both (Future.all).",
+            "Look at view 2 (Tasks, press t for the tree): the two children overlap; 'main' lives about 1 s, not 2 — "
+                + "while they sleep the loop is idle, free for other work.",
+            "View 4 shows their timers counting down. Try: Enter on 'main' for its detail."
         ],
         loops: 1,
         start: { context in

@@ -9,9 +9,12 @@ extension Demo {
         name: "microtask-starvation",
         summary: "microtasks that re-enqueue themselves starve timers and I/O; the turn budget fixes it",
         narrative: [
-            "A 20 ms 'heartbeat' timer runs throughout. Every 2 s a burst of 400 ms of microtasks starts, each re-enqueuing the next, the way promise chains do.",
-            "Phase 1 (budget off, like browsers and Node): microtasks drain completely before anything else, so the heartbeat waits the whole burst — see 'late-timer' warnings and latency near 400 ms.",
-            "Phase 2 (budget 16): the loop runs at most 16 items per phase of a turn, then timers and I/O get their turn: lateness drops to a few ms. The phase flips every 6 s; watch the counter 'budget'.",
+            "A 20 ms 'heartbeat' timer runs throughout. Every 2 s a burst of 400 ms of microtasks starts, each "
+                + "re-enqueuing the next, the way promise chains do.",
+            "Phase 1 (budget off, like browsers and Node): microtasks drain completely before anything else, so the "
+                + "heartbeat waits the whole burst — see 'late-timer' warnings and latency near 400 ms.",
+            "Phase 2 (budget 16): the loop runs at most 16 items per phase of a turn, then timers and I/O get their "
+                + "turn: lateness drops to a few ms. The phase flips every 6 s; watch the counter 'budget'."
         ],
         loops: 1,
         start: { context in
@@ -32,11 +35,14 @@ extension Demo {
                 loop.enqueueMicrotask(step)
             }
             loop.execute {
-                _ = loop.scheduleRepeating(every: Demo.microtaskPhase, startingAfter: Demo.microtaskPhase - .seconds(1)) { tick in
+                _ = loop.scheduleRepeating(every: Demo.microtaskPhase, startingAfter: Demo.microtaskPhase - .seconds(1))
+                { tick in
                     if context.isStopped { return tick.handle.cancel() }
                     loop.turnBudget = loop.turnBudget == nil ? 16 : nil
                     loop.recordCounter("budget", Int64(loop.turnBudget ?? 0))
-                    context.say(loop.turnBudget == nil ? "budget off: microtasks drain completely" : "budget on: 16 items per phase")
+                    context.say(
+                        loop.turnBudget == nil
+                            ? "budget off: microtasks drain completely" : "budget on: 16 items per phase")
                 }
             }
         })

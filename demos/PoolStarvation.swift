@@ -2,7 +2,7 @@ import AsyncTopRuntime
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Demo {
@@ -11,9 +11,15 @@ extension Demo {
         name: "pool-starvation",
         summary: "blocking calls in async code hold Swift's cooperative pool and every request waits; then the fix",
         narrative: [
-            "Swift runs tasks on a pool with one thread per CPU (the global executor). A 'request' task arrives every 20 ms and needs under a millisecond. Every 2 s, 'report' tasks, one per pool thread, each wait 500 ms.",
-            "For 10 s the reports wait with usleep, a blocking call that computes nothing yet holds its thread. View 1: every 2 s the pool's delay jumps to ~500 ms and busy reads 25% (both threads held 500 ms in 2 s). View 6: '500ms holding a pool thread' names each report; requests are 'starved'; 'pool saturated'.",
-            "For the next 10 s they wait with try await Task.sleep, which suspends the task and frees its thread: busy falls to ~0% and the delay stays in microseconds. Never block a pool thread; await instead.",
+            "Swift runs tasks on a pool with one thread per CPU (the global executor). A 'request' task arrives "
+                + "every 20 ms and needs under a millisecond. Every 2 s, 'report' tasks, one per pool thread, each "
+                + "wait 500 ms.",
+            "For 10 s the reports wait with usleep, a blocking call that computes nothing yet holds its thread. View "
+                + "1: every 2 s the pool's delay jumps to ~500 ms and busy reads 25% (both threads held 500 ms in 2 "
+                + "s). View 6: '500ms holding a pool thread' names each report; requests are 'starved'; 'pool "
+                + "saturated'.",
+            "For the next 10 s they wait with try await Task.sleep, which suspends the task and frees its thread: "
+                + "busy falls to ~0% and the delay stays in microseconds. Never block a pool thread; await instead."
         ],
         loops: 1, usesGlobalExecutor: true,
         start: { context in
@@ -34,7 +40,9 @@ extension Demo {
                         Task(name: "report (Task.sleep)") { try? await Task.sleep(for: .milliseconds(500)) }
                     }
                 }
-                context.say(blocking ? "\(threads) reports block their threads in usleep" : "\(threads) reports await Task.sleep")
+                context.say(
+                    blocking
+                        ? "\(threads) reports block their threads in usleep" : "\(threads) reports await Task.sleep")
             }
         })
 }

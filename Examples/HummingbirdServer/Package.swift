@@ -5,18 +5,17 @@ import PackageDescription
 // its own, so that asynctop's own `swift build` never compiles a web server.
 let package = Package(
     name: "asynctop-example-server",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "../../Integrations"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1")
     ],
     targets: [
         .executableTarget(
             name: "asynctop-example-server",
             dependencies: [
                 .product(name: "AsyncTopNIO", package: "Integrations"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ]),
+                .product(name: "Hummingbird", package: "hummingbird")
+            ])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one call that makes a Swift program's Concurrency tasks visible to asynctop.
@@ -119,7 +119,8 @@ public final class ConcurrencyTap: Sendable {
         let layout = asynctop_tap_runtime_layout_version()
         guard supportedLayoutVersions.contains(layout) else {
             throw .unsupportedRuntime(
-                layout < 0 ? "it has no concurrency debug layout version (not Swift 5.9 or later)"
+                layout < 0
+                    ? "it has no concurrency debug layout version (not Swift 5.9 or later)"
                     : "its concurrency layout version is \(layout); this asynctop knows \(supportedLayoutVersions)")
         }
         let region: Region
@@ -141,7 +142,8 @@ public final class ConcurrencyTap: Sendable {
         case asynctop_tap_installed_chained:
             return ConcurrencyTap(region: region, chainedToAnotherHook: true)
         default:
-            throw .unsupportedRuntime("it lacks swift_task_enqueueGlobal_hook, swift_job_run or swift_task_getJobTaskId")
+            throw .unsupportedRuntime(
+                "it lacks swift_task_enqueueGlobal_hook, swift_job_run or swift_task_getJobTaskId")
         }
     }
 }

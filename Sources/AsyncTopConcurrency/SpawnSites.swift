@@ -8,7 +8,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Names the code that creates tasks, off the creating thread.
@@ -45,10 +45,12 @@ final class SpawnSites: Sendable {
     init(names: NameTable) {
         state = Mutex(State(names: names))
         var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            Unmanaged<SpawnSites>.fromOpaque(context!).takeUnretainedValue().resolveForever()
-            return nil
-        }, Unmanaged.passRetained(self).toOpaque())
+        let started = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<SpawnSites>.fromOpaque(context!).takeUnretainedValue().resolveForever()
+                return nil
+            }, Unmanaged.passRetained(self).toOpaque())
         if started == 0 { pthread_detach(thread) }
     }
 
@@ -73,7 +75,8 @@ final class SpawnSites: Sendable {
         if let known { return known }
         // First on this path: the stack is only here, so it is captured now; naming it waits for the resolver.
         let backtrace = try? HostContext.withCurrentContext { context in
-            try Backtrace.capture(from: context, using: LocalMemoryReader(), images: nil, algorithm: .fast, limit: 32, top: 0)
+            try Backtrace.capture(
+                from: context, using: LocalMemoryReader(), images: nil, algorithm: .fast, limit: 32, top: 0)
         }
         state.withLock { state in
             state.pending[key]?.backtrace = backtrace
@@ -95,11 +98,13 @@ final class SpawnSites: Sendable {
     private func resolveForever() {
         while true {
             work.wait()
-            guard let (key, backtrace, names) = state.withLock({ state -> (UInt64, Backtrace?, NameTable)? in
-                guard !state.queue.isEmpty else { return nil }
-                let key = state.queue.removeFirst()
-                return (key, state.pending[key]?.backtrace, state.names)
-            }) else { continue }
+            guard
+                let (key, backtrace, names) = state.withLock({ state -> (UInt64, Backtrace?, NameTable)? in
+                    guard !state.queue.isEmpty else { return nil }
+                    let key = state.queue.removeFirst()
+                    return (key, state.pending[key]?.backtrace, state.names)
+                })
+            else { continue }
             let name = names.intern(backtrace.map(describe) ?? "").rawValue
             let waiting = state.withLock { state -> [UInt64] in
                 guard state.names === names else { return [] }  // the region changed meanwhile
@@ -126,7 +131,10 @@ final class SpawnSites: Sendable {
     /// symbolicating it, which makes its addresses known.
     private func describe(_ backtrace: Backtrace) -> String {
         if let known = Self.name(backtrace, meanings) { return known }
-        guard let symbolicated = backtrace.symbolicated(options: [.showSourceLocations, .showInlineFrames, .useSymbolCache])
+        guard
+            let symbolicated = backtrace.symbolicated(options: [
+                .showSourceLocations, .showInlineFrames, .useSymbolCache
+            ])
         else { return "" }
         // An address's frames, innermost (inlined) first: it means what its first frame that is not machinery says.
         var decided: Set<Backtrace.Address> = []
@@ -170,7 +178,8 @@ final class SpawnSites: Sendable {
         let name = symbol.name
         return name.hasPrefix("swift_task_create") || name.contains("SpawnSites") || name.contains("TapThreads")
             || name.hasPrefix("closure #1 in TaskGroup") || name.hasPrefix("closure #1 in ThrowingTaskGroup")
-            || name.hasPrefix("closure #1 in DiscardingTaskGroup") || name.hasPrefix("closure #1 in ThrowingDiscardingTaskGroup")
+            || name.hasPrefix("closure #1 in DiscardingTaskGroup")
+            || name.hasPrefix("closure #1 in ThrowingDiscardingTaskGroup")
             || name.hasPrefix("closure #1 in static Task") || name.hasPrefix("closure #1 in Task")
     }
 }

@@ -4,7 +4,7 @@ import CAsyncTopSupport
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Swift side of the tap's cold paths, called from C at most once per thread, task name or spawn site:
@@ -70,7 +70,8 @@ enum TapThreads {
         guard let region else { return false }
         let base = runsJobs ? ProducerKind.poolThreadBase : ProducerKind.enqueuingThreadBase
         let limit = runsJobs ? ProducerKind.enqueuingThreadBase - ProducerKind.poolThreadBase : UInt16.max - base
-        let number = runsJobs
+        let number =
+            runsJobs
             ? poolThreads.wrappingAdd(1, ordering: .relaxed).oldValue
             : enqueuingThreads.wrappingAdd(1, ordering: .relaxed).oldValue
         guard number < limit else { return false }

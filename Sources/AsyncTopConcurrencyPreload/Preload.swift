@@ -2,7 +2,7 @@ import AsyncTopConcurrency
 import CAsyncTopConcurrencyPreload
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Called by the library's constructor when `asynctop run` preloads it into a program: taps the program's global

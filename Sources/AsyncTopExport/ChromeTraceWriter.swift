@@ -66,7 +66,9 @@ struct ChromeTraceWriter: TimelineSink {
         counterNames[index] = names.escape(name)
     }
 
-    mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?) {
+    mutating func sliceBegin(
+        loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?
+    ) {
         head("B", loop: loop, at: ns)
         out.append(",\"cat\":\"")
         out.append(category.label)

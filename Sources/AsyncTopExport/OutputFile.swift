@@ -1,7 +1,7 @@
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A buffered output file for the exporters: bytes accumulate in memory and go out about 1 MiB at a time.

@@ -50,8 +50,12 @@ struct PerfettoTraceWriter: TimelineSink {
             interned.field(2, message: name)
         }
         for (id, bytes) in names.all() { intern(UInt64(id.rawValue), TerminalSafeText.make(bytes)) }
-        for category in SliceCategory.allCases { intern(Self.labelBase + UInt64(category.rawValue), category.label.description) }
-        for label in [InstantLabel.wake, .enqueue, .timerFired, .failure, .mark] { intern(Self.labelBase + 16 + UInt64(label.rawValue), label.text.description) }
+        for category in SliceCategory.allCases {
+            intern(Self.labelBase + UInt64(category.rawValue), category.label.description)
+        }
+        for label in [InstantLabel.wake, .enqueue, .timerFired, .failure, .mark] {
+            intern(Self.labelBase + 16 + UInt64(label.rawValue), label.text.description)
+        }
         var first = ProtoBuffer()
         first.field(10, varint: Self.sequence)
         first.field(13, varint: 1)
@@ -111,7 +115,9 @@ struct PerfettoTraceWriter: TimelineSink {
         writeDescriptor()
     }
 
-    mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?) {
+    mutating func sliceBegin(
+        loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?
+    ) {
         writeEvent(at: ns) { event in
             event.field(9, varint: 1)
             event.field(11, varint: Self.loopUUID(loop))

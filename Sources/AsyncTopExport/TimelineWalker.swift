@@ -14,7 +14,8 @@ public protocol TimelineSink {
     /// `index` numbers the tracks densely from 0 in the order announced; `counter` names a track by it, so a
     /// writer keeps per-track data in an array rather than hashing a `CounterTrack` per value.
     mutating func counterTrack(_ track: CounterTrack, index: Int, name: String)
-    mutating func sliceBegin(loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?)
+    mutating func sliceBegin(
+        loop: UInt16, at ns: UInt64, name: NameID, category: SliceCategory, id: UInt64, terminatingFlow: UInt64?)
     mutating func sliceEnd(loop: UInt16, at ns: UInt64)
     /// A zero-length slice on a loop (a wake, an enqueue, a timer firing, a failure), optionally starting a flow.
     mutating func instant(loop: UInt16, at ns: UInt64, name: NameID, label: InstantLabel, id: UInt64, flow: UInt64?)
@@ -204,7 +205,9 @@ public struct TimelineWalker<Sink: TimelineSink> {
     public mutating func walk(_ event: TraceEvent) {
         let ns = calibration.nanoseconds(event.time)
         lastTime = max(lastTime, ns)
-        if let first = endedSpans.first, first.end &+ Self.spanGraceNanoseconds < lastTime { writeEndedSpans(before: lastTime - Self.spanGraceNanoseconds) }
+        if let first = endedSpans.first, first.end &+ Self.spanGraceNanoseconds < lastTime {
+            writeEndedSpans(before: lastTime - Self.spanGraceNanoseconds)
+        }
         let loop = event.loop
         let slot = Int(loop)
         if slot >= loops.count || !loops[slot].announced { announce(loop) }
@@ -214,7 +217,8 @@ public struct TimelineWalker<Sink: TimelineSink> {
             if let flow { pendingFlows[event.id << 1 | 1] = flow }
             sink.instant(loop: loop, at: ns, name: event.name, label: .enqueue, id: event.id, flow: flow)
         case .callbackBegan, .microtaskBegan, .taskPollBegan:
-            let category: SliceCategory = event.kind == .callbackBegan ? .callback : event.kind == .microtaskBegan ? .microtask : .poll
+            let category: SliceCategory =
+                event.kind == .callbackBegan ? .callback : event.kind == .microtaskBegan ? .microtask : .poll
             let flowKey = category == .poll ? event.id << 1 : event.id << 1 | 1
             let flow = category == .microtask || pendingFlows.isEmpty ? nil : pendingFlows.removeValue(forKey: flowKey)
             if flow != nil { flows += 1 }
@@ -235,7 +239,9 @@ public struct TimelineWalker<Sink: TimelineSink> {
             loops[slot].openSlices.removeLast()
             sink.sliceEnd(loop: loop, at: ns)
             if event.kind == .callbackFailed {
-                sink.instant(loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure, id: event.id, flow: nil)
+                sink.instant(
+                    loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure,
+                    id: event.id, flow: nil)
             }
         case .taskSpawned:
             guard openTasks[event.id] == nil else { break }
@@ -293,7 +299,9 @@ public struct TimelineWalker<Sink: TimelineSink> {
             }
             sink.counter(track, at: ns, value: Double(Int64(bitPattern: event.arg)))
         case .failureUnobserved:
-            sink.instant(loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure, id: event.id, flow: nil)
+            sink.instant(
+                loop: loop, at: ns, name: NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), label: .failure,
+                id: event.id, flow: nil)
         case .mark:
             sink.instant(loop: loop, at: ns, name: event.name, label: .mark, id: event.id, flow: nil)
         default:
@@ -335,10 +343,11 @@ public struct TimelineWalker<Sink: TimelineSink> {
             guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { return nil }
             return (String(text[..<equals]), .text(String(text[text.index(after: equals)...])))
         }
-        sink.span(SpanSlice(
-            id: id, parent: began.parent, task: began.task, beganAt: began.at, endedAt: end,
-            name: ended.name == .none ? span.initialName : ended.name, failed: ended.failed, attributes: attributes,
-            onTaskTrack: onTaskTrack))
+        sink.span(
+            SpanSlice(
+                id: id, parent: began.parent, task: began.task, beganAt: began.at, endedAt: end,
+                name: ended.name == .none ? span.initialName : ended.name, failed: ended.failed, attributes: attributes,
+                onTaskTrack: onTaskTrack))
     }
 
     /// Closes every slice, span and task still open at the last timestamp seen (a span whose beginning was never

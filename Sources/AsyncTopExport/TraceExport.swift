@@ -48,7 +48,8 @@ public enum TraceExport {
         func walk<Sink: TimelineWriter>(
             _ sink: Sink
         ) throws(TraceFileError) -> Result {
-            var walker = TimelineWalker(sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
+            var walker = TimelineWalker(
+                sink: sink, calibration: info.calibration, names: reader.names, rings: reader.rings)
             var seen = 0
             try forEachEvent { event throws(TraceFileError) in
                 walker.walk(event)

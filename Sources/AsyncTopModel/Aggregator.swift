@@ -69,11 +69,14 @@ public struct Aggregator: Sendable {
             var heads = batch.segments.filter { $0.range.upperBound <= events.count && !$0.range.isEmpty }.map(\.range)
             while !heads.isEmpty {
                 var first = 0
-                for index in heads.indices.dropFirst() where events[heads[index].lowerBound].time < events[heads[first].lowerBound].time {
+                for index in heads.indices.dropFirst()
+                where events[heads[index].lowerBound].time < events[heads[first].lowerBound].time {
                     first = index
                 }
                 var bound = UInt64.max
-                for index in heads.indices where index != first { bound = min(bound, events[heads[index].lowerBound].time) }
+                for index in heads.indices where index != first {
+                    bound = min(bound, events[heads[index].lowerBound].time)
+                }
                 var end = heads[first].lowerBound + 1
                 while end < heads[first].upperBound, events[end].time <= bound { end += 1 }
                 ingestRun(events, heads[first].lowerBound..<end, names: names, loops: &loops)
@@ -99,19 +102,22 @@ public struct Aggregator: Sendable {
     /// and the latest time are kept here and stored once per run.
     @inline(__always)
     private mutating func ingestRun(
-        _ events: UnsafeBufferPointer<TraceEvent>, _ range: Range<Int>, names: any NameResolver, loops: inout [UInt16: LoopState]
+        _ events: UnsafeBufferPointer<TraceEvent>, _ range: Range<Int>, names: any NameResolver,
+        loops: inout [UInt16: LoopState]
     ) {
         var index = range.lowerBound
         while index < range.upperBound {
             let loopID = events[index].loop
-            ingestRun(of: &loops[loopID, default: LoopState(id: loopID)], events, &index, range.upperBound, names: names)
+            ingestRun(
+                of: &loops[loopID, default: LoopState(id: loopID)], events, &index, range.upperBound, names: names)
         }
     }
 
     /// The events of one loop from `index` on (to `end` or another loop's event), into `loop`.
     @inline(__always)
     private mutating func ingestRun(
-        of loop: inout LoopState, _ events: UnsafeBufferPointer<TraceEvent>, _ index: inout Int, _ end: Int, names: any NameResolver
+        of loop: inout LoopState, _ events: UnsafeBufferPointer<TraceEvent>, _ index: inout Int, _ end: Int,
+        names: any NameResolver
     ) {
         let loopID = loop.id
         let first = index
@@ -262,7 +268,9 @@ public struct Aggregator: Sendable {
             guard let task = state.tasks[warning.id] else { continue }
             if warning.kind == .starved { state.tasks[warning.id]?.warnedStarved = true }
             if warning.kind == .lostWake { state.tasks[warning.id]?.warnedLostWake = true }
-            warn(warning.kind, at: now, loop: task.loop, subject: state.name(of: task), culprit: .task(warning.id), detail: warning.detail)
+            warn(
+                warning.kind, at: now, loop: task.loop, subject: state.name(of: task), culprit: .task(warning.id),
+                detail: warning.detail)
         }
         for id in unseenEnds {
             if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
@@ -271,7 +279,9 @@ public struct Aggregator: Sendable {
         // A fired timer is kept a while in case it repeats (re-armed under the same id), then dropped.
         let firedExpiry = Self.firedTimerRetentionNanoseconds
         state.timers = state.timers.filter { _, timer in
-            timer.isPending || now - min(now, timer.lastFiredNanoseconds ?? now) < max(firedExpiry, 2 * (timer.intervalNanoseconds ?? 0))
+            timer.isPending
+                || now - min(now, timer.lastFiredNanoseconds ?? now)
+                    < max(firedExpiry, 2 * (timer.intervalNanoseconds ?? 0))
         }
     }
 
@@ -302,7 +312,9 @@ public struct Aggregator: Sendable {
                 loop.callbackQueueDepth = max(0, loop.callbackQueueDepth - 1)
             }
             loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
-            if unqueued != .timerFired { recordLatency(&loop, Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop)) }
+            if unqueued != .timerFired {
+                recordLatency(&loop, Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop))
+            }
         case .callbackEnded, .microtaskEnded, .callbackFailed:
             finishCallback(event, at: time, loop: &loop, names: names)
         case .loopStarted:
@@ -316,7 +328,9 @@ public struct Aggregator: Sendable {
             // A turn is busy except while it sleeps in its poll phase (poll → io).
             if let start = loop.tickStartedAt {
                 addBusy(&loop, from: start, to: time)
-                if ProducerKind(loop: event.loop) == .nioLoop { endNIOTurn(from: start, to: time, tasks: event.id, loop: &loop) }
+                if ProducerKind(loop: event.loop) == .nioLoop {
+                    endNIOTurn(from: start, to: time, tasks: event.id, loop: &loop)
+                }
             }
             if loop.phase == .io { addBusy(&loop, from: loop.phaseSince, to: time, inIO: true) }
             loop.phaseSince = time
@@ -326,7 +340,11 @@ public struct Aggregator: Sendable {
             loop.callbackQueueDepth = Int(clamping: event.arg)
             let depth = loop.callbackQueueDepth
             let items = event.id
-            loop.seconds.update(second: loop.openSecond) { $0.ticks += 1; $0.itemsRun += items; $0.callbackQueueDepth = depth }
+            loop.seconds.update(second: loop.openSecond) {
+                $0.ticks += 1
+                $0.itemsRun += items
+                $0.callbackQueueDepth = depth
+            }
         case .loopHeld where event.id == 1:
             // Like a poll: the turn's busy stretch pauses while the loop is held.
             loop.heldSinceNanoseconds = time
@@ -366,14 +384,17 @@ public struct Aggregator: Sendable {
             state.totals.maxTimerLatenessNanoseconds = max(state.totals.maxTimerLatenessNanoseconds, lateness)
             // Updated in place (a timer fires often; copying its state out and back copies its strings).
             let siteName = Self.fire(
-                &state.timers[event.id, default: TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)],
+                &state.timers[
+                    event.id, default: TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)],
                 at: time, lateness: lateness)
             if !siteName.isEmpty {
-                Self.fire(&state.timerSites[siteName, default: TimerSiteStats(site: siteName)], at: time, lateness: lateness)
+                Self.fire(
+                    &state.timerSites[siteName, default: TimerSiteStats(site: siteName)], at: time, lateness: lateness)
             }
             if lateness >= thresholds.lateTimerNanoseconds {
-                warn(.lateTimer, at: time, loop: event.loop, subject: siteName.isEmpty ? "timer \(event.id)" : siteName,
-                     culprit: .timer(event.id), detail: "fired \(Format.duration(lateness)) late")
+                warn(
+                    .lateTimer, at: time, loop: event.loop, subject: siteName.isEmpty ? "timer \(event.id)" : siteName,
+                    culprit: .timer(event.id), detail: "fired \(Format.duration(lateness)) late")
             }
         case .timerCancelled:
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
@@ -381,7 +402,9 @@ public struct Aggregator: Sendable {
             state.timers[event.id] = nil
         case .taskSpawned, .taskLocation, .taskWoken, .taskPollBegan, .taskPollEnded, .taskCompleted, .taskFailed,
             .taskCancelled, .failureUnobserved:
-            if event.kind == .taskPollBegan || event.kind == .taskPollEnded, ProducerKind(loop: event.loop) == .poolThread {
+            if event.kind == .taskPollBegan || event.kind == .taskPollEnded,
+                ProducerKind(loop: event.loop) == .poolThread
+            {
                 applyPoolJob(event, at: time, loop: &loop, names: names)
             }
             applyTaskEvent(event, at: time, loop: &loop, names: names)
@@ -409,7 +432,9 @@ public struct Aggregator: Sendable {
 
     /// The pool's share of a global-executor job's enqueue, start or end (a task's poll on a pool thread
     /// included): the run queue, the threads running, the pool thread's busy time and its jobs' delays.
-    private mutating func applyPoolJob(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+    private mutating func applyPoolJob(
+        _ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver
+    ) {
         switch event.kind {
         case .jobEnqueued:
             state.pool.jobsEnqueued += 1
@@ -428,7 +453,9 @@ public struct Aggregator: Sendable {
             }
             if event.kind == .jobBegan {
                 recordLatency(&loop, calibration.nanoseconds(event.arg))
-                if let kind = JobKind(rawValue: UInt8(truncatingIfNeeded: event.id)) { state.pool.otherJobs[kind, default: 0] += 1 }
+                if let kind = JobKind(rawValue: UInt8(truncatingIfNeeded: event.id)) {
+                    state.pool.otherJobs[kind, default: 0] += 1
+                }
                 loop.running = (event.id, event.name, false, time)
             }
         default:  // .taskPollEnded, .jobEnded
@@ -449,8 +476,9 @@ public struct Aggregator: Sendable {
                     // The job's label is resolved here, when it is shown, not on every job.
                     let label = resolve(running.site, names)
                     let what = label.isEmpty ? "job" : label
-                    warn(.blocking, at: time, loop: event.loop, subject: what, culprit: .loop(event.loop),
-                         detail: "\(Format.duration(duration)) holding a pool thread")
+                    warn(
+                        .blocking, at: time, loop: event.loop, subject: what, culprit: .loop(event.loop),
+                        detail: "\(Format.duration(duration)) holding a pool thread")
                 }
             }
         }
@@ -511,8 +539,9 @@ public struct Aggregator: Sendable {
         // The figure and the request first: a narrow column cuts the end of the line.
         let during = open.isEmpty ? " blocked the loop" : " during " + open.prefix(2).joined(separator: ", ")
         let items = tasks == 1 ? "1 task" : "\(tasks) tasks"
-        warn(.blocking, at: end, loop: loop, subject: ProducerKind.name(loop: loop), culprit: .loop(loop),
-             detail: "\(Format.duration(turn)) turn\(during) (\(items))")
+        warn(
+            .blocking, at: end, loop: loop, subject: ProducerKind.name(loop: loop), culprit: .loop(loop),
+            detail: "\(Format.duration(turn)) turn\(during) (\(items))")
     }
 
     /// A span opened or ended: the open spans, the ended spans' log, and the name of the task that opened it.
@@ -576,8 +605,9 @@ public struct Aggregator: Sendable {
             }.count
             guard covering >= width else { continue }
             state.pool.saturationWarnedUntil = wait.end
-            warn(.poolSaturated, at: wait.end, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
-                 detail: "all \(width) threads busy while a job waited \(Format.duration(wait.end - wait.start))")
+            warn(
+                .poolSaturated, at: wait.end, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
+                detail: "all \(width) threads busy while a job waited \(Format.duration(wait.end - wait.start))")
         }
         state.pool.longWaits.removeFirst(judged)
         let horizon = ripe - min(ripe, 2 * PoolState.judgingDelayNanoseconds)
@@ -633,7 +663,9 @@ public struct Aggregator: Sendable {
         }
     }
 
-    private mutating func finishCallback(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+    private mutating func finishCallback(
+        _ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver
+    ) {
         guard let running = loop.running, running.id == event.id else { return }
         loop.running = nil
         let duration = time - min(time, running.since)
@@ -649,16 +681,19 @@ public struct Aggregator: Sendable {
             state.totals.callbacksFailed += 1
             let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
             state.totals.unobservedFailures += 1
-            warn(.unhandledFailure, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
-                 detail: "callback threw: \(error)")
+            warn(
+                .unhandledFailure, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
+                detail: "callback threw: \(error)")
         }
         if duration >= slowCallbackNanoseconds {
-            state.slowCallbacks.append(SlowCallback(site: site, loop: event.loop, atNanoseconds: running.since, durationNanoseconds: duration))
+            state.slowCallbacks.append(
+                SlowCallback(site: site, loop: event.loop, atNanoseconds: running.since, durationNanoseconds: duration))
             if state.slowCallbacks.count > Self.slowCallbackLimit { state.slowCallbacks.removeFirst() }
         }
         if duration >= thresholds.blockingNanoseconds {
-            warn(.blocking, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
-                 detail: "callback blocked the loop for \(Format.duration(duration))")
+            warn(
+                .blocking, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
+                detail: "callback blocked the loop for \(Format.duration(duration))")
         }
     }
 
@@ -676,7 +711,8 @@ public struct Aggregator: Sendable {
         } else {
             let name = key == Self.unnamedMicrotaskSite ? "" : resolve(key, names)
             slot = state.callSites.count
-            state.callSites.append(CallSiteStats(site: name.isEmpty ? (isMicrotask ? "(microtask)" : "(callback)") : name))
+            state.callSites.append(
+                CallSiteStats(site: name.isEmpty ? (isMicrotask ? "(microtask)" : "(callback)") : name))
             callSiteSlots[key] = slot
         }
         lastCallSite = (key, slot)
@@ -686,7 +722,8 @@ public struct Aggregator: Sendable {
     /// The `callSites` key of microtasks that carry no name (unnamed callbacks use `NameID.none`).
     static let unnamedMicrotaskSite = NameID(rawValue: .max)
 
-    private mutating func armTimer(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+    private mutating func armTimer(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver)
+    {
         let deadline = calibration.nanoseconds(event.arg)
         loop.pendingTimers += 1
         if var timer = state.timers[event.id] {
@@ -702,7 +739,9 @@ public struct Aggregator: Sendable {
         }
     }
 
-    private mutating func applyTaskEvent(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver) {
+    private mutating func applyTaskEvent(
+        _ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver
+    ) {
         if event.kind == .taskSpawned {
             _ = resolve(event.name, names)
             if var known = state.tasks[event.id], !known.spawnSeen {
@@ -717,7 +756,8 @@ public struct Aggregator: Sendable {
                 state.totals.tasksSpawned += 1
                 return
             }
-            state.tasks[event.id] = TaskState(id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
+            state.tasks[event.id] = TaskState(
+                id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
@@ -742,7 +782,8 @@ public struct Aggregator: Sendable {
         }
         guard var task = state.tasks[event.id] else {
             if event.kind == .failureUnobserved {
-                unobserved(event, subject: event.id == 0 ? "a failed future" : "task \(event.id)", at: time, names: names)
+                unobserved(
+                    event, subject: event.id == 0 ? "a failed future" : "task \(event.id)", at: time, names: names)
             }
             return
         }
@@ -786,8 +827,9 @@ public struct Aggregator: Sendable {
                 state.taskDetails[event.id]?.scheduledWaits.record(inState)
                 let waited = Self.unheld(inState, endingAt: time, on: loop)
                 if waited >= thresholds.starvedNanoseconds, !task.warnedStarved {
-                    warn(.starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
-                         detail: "waited \(Format.duration(waited)) ready before it was polled")
+                    warn(
+                        .starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
+                        detail: "waited \(Format.duration(waited)) ready before it was polled")
                 }
             } else if task.state == .waiting {
                 task.idleNanoseconds += inState
@@ -813,7 +855,8 @@ public struct Aggregator: Sendable {
                 endPoll(of: task, lasting: inState, at: time, loop: event.loop)
             }
             if !task.state.isFinished { state.totals.liveTasks -= 1 }
-            let final: TaskRunState = event.kind == .taskCompleted ? .done : event.kind == .taskFailed ? .failed : .cancelled
+            let final: TaskRunState =
+                event.kind == .taskCompleted ? .done : event.kind == .taskFailed ? .failed : .cancelled
             enter(final)
             task.endedNanoseconds = time
             if final == .done { state.totals.tasksCompleted += 1 }
@@ -838,8 +881,10 @@ public struct Aggregator: Sendable {
         state.taskDetails[task.id]?.pollTimes.record(duration)
         guard duration >= thresholds.blockingNanoseconds else { return }
         // The figure early: a narrow column cuts the end of the line.
-        let detail = ProducerKind(loop: loop) == .poolThread
-            ? "\(Format.duration(duration)) holding a pool thread" : "poll blocked the loop for \(Format.duration(duration))"
+        let detail =
+            ProducerKind(loop: loop) == .poolThread
+            ? "\(Format.duration(duration)) holding a pool thread"
+            : "poll blocked the loop for \(Format.duration(duration))"
         warn(.blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id), detail: detail)
     }
 
@@ -847,12 +892,15 @@ public struct Aggregator: Sendable {
         state.totals.unobservedFailures += 1
         let error = resolve(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)), names)
         // A future no task made (id 0) has nothing to jump to but the loop.
-        warn(.unhandledFailure, at: time, loop: event.loop, subject: subject, culprit: event.id == 0 ? .loop(event.loop) : .task(event.id),
-             detail: "failed and nobody observed it: \(error)")
+        warn(
+            .unhandledFailure, at: time, loop: event.loop, subject: subject,
+            culprit: event.id == 0 ? .loop(event.loop) : .task(event.id),
+            detail: "failed and nobody observed it: \(error)")
     }
 
     private mutating func record(_ kind: EventKind, on task: UInt64, in runState: TaskRunState, at time: UInt64) {
-        state.taskEvents.append(TaskEventRecord(task: task, event: TaskEvent(atNanoseconds: time, kind: kind, state: runState)))
+        state.taskEvents.append(
+            TaskEventRecord(task: task, event: TaskEvent(atNanoseconds: time, kind: kind, state: runState)))
         if state.taskEvents.count > taskEventLogLimit { state.taskEvents.removeFirst() }
     }
 
@@ -867,17 +915,21 @@ public struct Aggregator: Sendable {
                 growing >= thresholds.queueGrowthNanoseconds, !loop.queueGrowth.warned
             {
                 loop.queueGrowth.warned = true
-                warn(.queueGrowth, at: now, loop: id, subject: "loop \(id) callbacks", culprit: .loop(id),
-                     detail: "callback queue grew for \(Format.duration(growing)) to \(loop.callbackQueueDepth)")
+                warn(
+                    .queueGrowth, at: now, loop: id, subject: "loop \(id) callbacks", culprit: .loop(id),
+                    detail: "callback queue grew for \(Format.duration(growing)) to \(loop.callbackQueueDepth)")
             }
             state.loops[id] = loop
         }
         for (name, value) in state.counters.sorted(by: { $0.key < $1.key }) {
             var tracker = counterGrowth[name] ?? GrowthTracker()
-            if let growing = tracker.record(value, at: now), growing >= thresholds.queueGrowthNanoseconds, !tracker.warned {
+            if let growing = tracker.record(value, at: now), growing >= thresholds.queueGrowthNanoseconds,
+                !tracker.warned
+            {
                 tracker.warned = true
-                warn(.queueGrowth, at: now, loop: 0, subject: name, culprit: .counter(name),
-                     detail: "\(name) grew for \(Format.duration(growing)) to \(value)")
+                warn(
+                    .queueGrowth, at: now, loop: 0, subject: name, culprit: .counter(name),
+                    detail: "\(name) grew for \(Format.duration(growing)) to \(value)")
             }
             counterGrowth[name] = tracker
         }
@@ -887,7 +939,8 @@ public struct Aggregator: Sendable {
         _ kind: Warning.Kind, at time: UInt64, loop: UInt16, subject: String, culprit: Warning.Culprit, detail: String
     ) {
         state.totals.warningsByKind[kind, default: 0] += 1
-        state.warnings.append(Warning(kind: kind, atNanoseconds: time, loop: loop, subject: subject, detail: detail, culprit: culprit))
+        state.warnings.append(
+            Warning(kind: kind, atNanoseconds: time, loop: loop, subject: subject, detail: detail, culprit: culprit))
         if state.warnings.count > warningLimit { state.warnings.removeFirst() }
     }
 }

@@ -15,7 +15,8 @@ public struct LatencyHistogram: Sendable {
     /// them (one allocation and a 2.5 KiB copy). Building one with `Histogram.init`, or zeroing one with
     /// `Histogram.reset` (not inlinable, so it runs unspecialized: a witness-table call per count), costs ~10 µs.
     private static let empty = LatencyHistogram(
-        histogram: Histogram(lowestDiscernibleValue: 1, highestTrackableValue: highestNanoseconds, numberOfSignificantValueDigits: .one))
+        histogram: Histogram(
+            lowestDiscernibleValue: 1, highestTrackableValue: highestNanoseconds, numberOfSignificantValueDigits: .one))
 
     private init(histogram: Histogram<UInt32>) {
         self.histogram = histogram

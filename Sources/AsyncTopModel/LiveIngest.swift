@@ -16,7 +16,8 @@ public final class LiveIngest {
 
     public init(source: any Source, thresholds: WarningThresholds, retentionNanoseconds: UInt64) {
         reader = PacedReader(source: source)
-        aggregator = Aggregator(calibration: source.info.calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
+        aggregator = Aggregator(
+            calibration: source.info.calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
     }
 
     /// Reads and ingests what is new; once the source has ended, its remainder, and marks the producer ended.
@@ -33,7 +34,8 @@ public final class LiveIngest {
             aggregator.producerEnded()
         } else if advancingClock {
             let calibration = reader.source.info.calibration
-            aggregator.advance(to: calibration.nanoseconds(TraceClock.now(of: calibration.kind) &- calibration.epochTicks))
+            aggregator.advance(
+                to: calibration.nanoseconds(TraceClock.now(of: calibration.kind) &- calibration.epochTicks))
         }
     }
 }

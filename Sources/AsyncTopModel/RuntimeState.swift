@@ -84,7 +84,9 @@ public struct RuntimeState: Sendable {
     public func callSite(named site: String) -> CallSiteStats? { callSites.first { $0.site == site } }
 
     /// Trace time covered so far.
-    public var elapsedNanoseconds: UInt64 { nowNanoseconds - min(nowNanoseconds, firstEventNanoseconds ?? nowNanoseconds) }
+    public var elapsedNanoseconds: UInt64 {
+        nowNanoseconds - min(nowNanoseconds, firstEventNanoseconds ?? nowNanoseconds)
+    }
 
     /// Whole-trace counts.
     public struct Totals: Hashable, Sendable {
@@ -408,7 +410,9 @@ public struct SpanRecord: Hashable, Sendable {
     public var endedNanoseconds: UInt64?
     public var failed = false
 
-    public func durationNanoseconds(now: UInt64) -> UInt64 { (endedNanoseconds ?? now) - min(endedNanoseconds ?? now, beganNanoseconds) }
+    public func durationNanoseconds(now: UInt64) -> UInt64 {
+        (endedNanoseconds ?? now) - min(endedNanoseconds ?? now, beganNanoseconds)
+    }
 }
 
 /// The ended spans of one name (one route of a server), over the whole trace.

@@ -45,12 +45,14 @@ public struct TaskStore: Sendable {
     public var count: Int { live.count + kept.count + ended.count }
     public var isEmpty: Bool { count == 0 }
     /// Every task: the live ones, then the ended ones.
-    public var values: Values { Values(live: live.values.makeIterator(), kept: kept.values.makeIterator(), ended: ended.values) }
+    public var values: Values {
+        Values(live: live.values.makeIterator(), kept: kept.values.makeIterator(), ended: ended.values)
+    }
 
     /// Calls `body` with every task, the live ones first: what a view walking 100 000 tasks a frame uses, inlined
     /// (through `values`, an iterator's `next` per task made the tasks view's frame take twice as long).
     @inlinable
-    public func forEach(_ body: (TaskState) throws -> Void) rethrows {
+    public func forEachTask(_ body: (TaskState) throws -> Void) rethrows {
         for task in live.values { try body(task) }
         for task in kept.values { try body(task) }
         var rest = ended.values
@@ -99,7 +101,10 @@ struct EndedTasks: Sendable {
 
     private subscript(position position: Int) -> TaskState {
         get { chunks[(position - firstChunkStart) / Self.chunkSize][(position - firstChunkStart) % Self.chunkSize] }
-        set { chunks[(position - firstChunkStart) / Self.chunkSize][(position - firstChunkStart) % Self.chunkSize] = newValue }
+        set {
+            chunks[(position - firstChunkStart) / Self.chunkSize][(position - firstChunkStart) % Self.chunkSize] =
+                newValue
+        }
     }
 
     /// Writes a change to a task already here; false if it is not.
@@ -161,7 +166,9 @@ struct EndedTasks: Sendable {
     }
 
     /// The position the next task to end takes.
-    private var endPosition: Int { firstChunkStart + (chunks.last.map { (chunks.count - 1) * Self.chunkSize + $0.count } ?? 0) }
+    private var endPosition: Int {
+        firstChunkStart + (chunks.last.map { (chunks.count - 1) * Self.chunkSize + $0.count } ?? 0)
+    }
 }
 
 /// Ended tasks' positions by id, in shards of 4 096 consecutive ids. Runtimes hand task ids out in order, so the

@@ -45,8 +45,11 @@ public final class TraceReplay {
         self.reader = reader
         let calibration = reader.info.calibration
         // The recording's span when the file has one (a program idle after its last event was still recorded).
-        let span = reader.recordedSpan.map { calibration.nanoseconds($0.lowerBound)...calibration.nanoseconds($0.upperBound) }
-        aggregator = Aggregator(calibration: calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
+        let span = reader.recordedSpan.map {
+            calibration.nanoseconds($0.lowerBound)...calibration.nanoseconds($0.upperBound)
+        }
+        aggregator = Aggregator(
+            calibration: calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
         if let span { aggregator.startClock(at: span.lowerBound) }
         initial = aggregator
         var highest: UInt64 = 0
@@ -83,7 +86,9 @@ public final class TraceReplay {
             ingest(step: index)
             let total = aggregator.state.totals.warnings
             if total > UInt64(seenWarnings) {
-                warningMarks += aggregator.state.warnings.suffix(Int(total) - seenWarnings).map { ($0.atNanoseconds, index) }
+                warningMarks += aggregator.state.warnings.suffix(Int(total) - seenWarnings).map {
+                    ($0.atNanoseconds, index)
+                }
                 seenWarnings = Int(total)
             }
             if index % 256 == 0 { progress(Double(index) / Double(max(1, steps.count))) }

@@ -160,7 +160,9 @@ public struct TraceSummary: Codable, Hashable, Sendable {
         events = t.events
         missed = t.missed
         durationSeconds = Double(state.elapsedNanoseconds) / 1e9
-        tasks = Tasks(spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled, maxLive: t.maxLiveTasks)
+        tasks = Tasks(
+            spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled,
+            maxLive: t.maxLiveTasks)
         loops = state.loops.values.sorted { $0.id < $1.id }.map { loop in
             let latency = loop.latency  // merged from the loop's seconds: once, not per figure
             let producer: String
@@ -175,13 +177,16 @@ public struct TraceSummary: Codable, Hashable, Sendable {
             let ioShare = loop.busyNanoseconds == 0 ? 0 : Double(loop.ioBusyNanoseconds) / Double(loop.busyNanoseconds)
             return Loop(
                 id: loop.id, name: ProducerKind.name(loop: loop.id), producer: producer,
-                latencyMilliseconds: Latency(p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
-                busyRatio: busy, ioBusyRatio: busy * ioShare, ticks: loop.ticks, itemsRun: loop.itemsRun, events: loop.events)
+                latencyMilliseconds: Latency(
+                    p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
+                busyRatio: busy, ioBusyRatio: busy * ioShare, ticks: loop.ticks, itemsRun: loop.itemsRun,
+                events: loop.events)
         }
         spans = state.spanStats.map { name, stats in
             Span(
                 name: state.text(name), count: stats.count, failed: stats.failed,
-                meanMilliseconds: stats.count == 0 ? 0 : ms(stats.totalNanoseconds / stats.count), maxMilliseconds: ms(stats.maxNanoseconds))
+                meanMilliseconds: stats.count == 0 ? 0 : ms(stats.totalNanoseconds / stats.count),
+                maxMilliseconds: ms(stats.maxNanoseconds))
         }.sorted { ($0.count, $1.name) > ($1.count, $0.name) }
         if state.pool.isActive {
             let threads = state.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }
@@ -192,24 +197,34 @@ public struct TraceSummary: Codable, Hashable, Sendable {
                 threads: threads.count, width: state.pool.width,
                 busyRatio: busy.isEmpty ? 0 : busy.reduce(0, +) / Double(busy.count),
                 jobsEnqueued: state.pool.jobsEnqueued, jobsRun: state.pool.jobsRun, maxQueued: state.pool.maxQueued,
-                latencyMilliseconds: Latency(p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
+                latencyMilliseconds: Latency(
+                    p50: ms(latency.percentile(50)), p99: ms(latency.percentile(99)), max: ms(latency.max)),
                 otherJobs: state.pool.otherJobs.reduce(into: [:]) { $0[$1.key.label, default: 0] += $1.value })
         }
         let slowest = state.callSites.sorted { ($0.maxNanoseconds, $0.site) > ($1.maxNanoseconds, $1.site) }.prefix(10)
         callbacks = Callbacks(
             count: t.callbacks, failed: t.callbacksFailed,
-            slowest: slowest.map { CallSite(site: $0.site, count: $0.count, totalMilliseconds: ms($0.totalNanoseconds), maxMilliseconds: ms($0.maxNanoseconds)) })
+            slowest: slowest.map {
+                CallSite(
+                    site: $0.site, count: $0.count, totalMilliseconds: ms($0.totalNanoseconds),
+                    maxMilliseconds: ms($0.maxNanoseconds))
+            })
         timers = Timers(
-            fired: t.timersFired, cancelled: t.timersCancelled, maxLatenessMilliseconds: ms(t.maxTimerLatenessNanoseconds),
+            fired: t.timersFired, cancelled: t.timersCancelled,
+            maxLatenessMilliseconds: ms(t.maxTimerLatenessNanoseconds),
             bySite: state.timerSites.values.sorted { $0.site < $1.site }.map {
                 TimerSite(
                     site: $0.site, fired: $0.fired, meanPeriodMilliseconds: ms($0.meanPeriodNanoseconds),
                     meanLatenessMilliseconds: $0.fired == 0 ? 0 : ms($0.totalLatenessNanoseconds / $0.fired),
                     maxLatenessMilliseconds: ms($0.maxLatenessNanoseconds))
             })
-        counters = state.counters.reduce(into: [:]) { $0[$1.key] = Counter(last: $1.value, max: state.counterPeaks[$1.key] ?? $1.value) }
+        counters = state.counters.reduce(into: [:]) {
+            $0[$1.key] = Counter(last: $1.value, max: state.counterPeaks[$1.key] ?? $1.value)
+        }
         warnings = state.warnings.map {
-            WarningEntry(kind: $0.kind.rawValue, atSeconds: Double($0.atNanoseconds - min($0.atNanoseconds, start)) / 1e9, subject: $0.subject, detail: $0.detail)
+            WarningEntry(
+                kind: $0.kind.rawValue, atSeconds: Double($0.atNanoseconds - min($0.atNanoseconds, start)) / 1e9,
+                subject: $0.subject, detail: $0.detail)
         }
     }
 }

@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Callbacks and microtasks: queuing from the loop thread (no lock) and from others (the remote queue).
@@ -116,7 +116,9 @@ extension EventLoop {
             if taskID != 0 {
                 if let spawn = claimSpawnRecord() {
                     tracer.emit(.taskSpawned, at: now, loop: id, name: spawn.name, id: taskID, arg: spawn.parent)
-                    tracer.emit(.taskLocation, at: now, loop: id, name: siteNames.name(for: spawn.site, in: region.names), id: taskID)
+                    tracer.emit(
+                        .taskLocation, at: now, loop: id, name: siteNames.name(for: spawn.site, in: region.names),
+                        id: taskID)
                 }
                 tracer.emit(.taskWoken, at: now, loop: id, id: taskID)
             }
@@ -124,7 +126,6 @@ extension EventLoop {
         callbacks.append(LoopItem(work: .job(job), enqueuedAt: now, id: taskID))
         queuedJobs += 1
     }
-
 
     /// Hands an item to the loop from another thread; false if the loop is shut down. Takes the remote queue's
     /// lock once, and writes the eventfd only if the loop is asleep.

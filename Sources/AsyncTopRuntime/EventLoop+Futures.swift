@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Futures made on the loop, the awaited ones shutdown fails, unobserved failures, task and error names.
@@ -24,7 +24,8 @@ extension EventLoop {
 
     /// A future that has already failed.
     @inlinable
-    public func makeFailedFuture<Value: Sendable>(_ error: any Error, of type: Value.Type = Value.self) -> Future<Value> {
+    public func makeFailedFuture<Value: Sendable>(_ error: any Error, of type: Value.Type = Value.self) -> Future<Value>
+    {
         Future(loop: self, result: .failure(error))
     }
 

@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// I/O: watching descriptors, the poll phase (epoll, with the timeout to the next timer) and the I/O handlers.
@@ -27,7 +27,9 @@ extension EventLoop {
         } catch {
             throw .system(error)
         }
-        trace(.ioRegistered, name: name, id: UInt64(UInt32(bitPattern: descriptor.rawValue)), arg: UInt64(interest.rawValue))
+        trace(
+            .ioRegistered, name: name, id: UInt64(UInt32(bitPattern: descriptor.rawValue)),
+            arg: UInt64(interest.rawValue))
         return IOWatch(loop: self, descriptor: descriptor, generation: generation)
     }
 

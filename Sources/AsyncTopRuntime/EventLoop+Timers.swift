@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Timers: arming, cancelling and firing (the turn's timers phase).
@@ -26,7 +26,8 @@ extension EventLoop {
         at deadline: LoopDeadline, file: StaticString = #fileID, line: UInt = #line,
         _ work: @escaping @Sendable () throws -> Void
     ) -> TimerHandle {
-        let key = armTimer(deadline: deadline.uptimeNanoseconds, body: .once(work), site: CallSite(file: file, line: line))
+        let key = armTimer(
+            deadline: deadline.uptimeNanoseconds, body: .once(work), site: CallSite(file: file, line: line))
         return TimerHandle(loop: self, key: key ?? 0)
     }
 
@@ -53,7 +54,9 @@ extension EventLoop {
         let remoteKey = TimerQueue.remoteKeyBit | remoteTimerKeys.add(1, ordering: .relaxed).newValue
         let accepted = enqueueRemote(
             RemoteItem(
-                work: .callback { [self] in _ = armLocal(deadline: deadline, body: body, site: site, remoteKey: remoteKey) },
+                work: .callback { [self] in
+                    _ = armLocal(deadline: deadline, body: body, site: site, remoteKey: remoteKey)
+                },
                 enqueuedAt: stamp(), site: site))
         return accepted ? remoteKey : nil
     }

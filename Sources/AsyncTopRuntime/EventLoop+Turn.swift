@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The turn: the loop thread's body, taking in other threads' work, running queued items, step mode's gate.

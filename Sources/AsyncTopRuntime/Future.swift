@@ -51,7 +51,9 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
 
     deinit {
         if hasValue && Self.valueFitsInline {
-            withUnsafeMutableBytes(of: &inlineValue) { _ = $0.baseAddress!.assumingMemoryBound(to: Value.self).deinitialize(count: 1) }
+            withUnsafeMutableBytes(of: &inlineValue) {
+                _ = $0.baseAddress!.assumingMemoryBound(to: Value.self).deinitialize(count: 1)
+            }
         }
         if let failure, !observed { loop.noteUnobservedFailure(failure, task: failedTaskID) }
     }
@@ -71,7 +73,9 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     @inlinable
     var success: Value? {
         guard hasValue else { return nil }
-        guard Self.valueFitsInline else { return unsafeDowncast(boxedValue.unsafelyUnwrapped, to: FutureValueBox<Value>.self).value }
+        guard Self.valueFitsInline else {
+            return unsafeDowncast(boxedValue.unsafelyUnwrapped, to: FutureValueBox<Value>.self).value
+        }
         return withUnsafeMutableBytes(of: &inlineValue) { $0.baseAddress!.assumingMemoryBound(to: Value.self).pointee }
     }
 
@@ -88,7 +92,9 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
         switch result {
         case .success(let value):
             if Self.valueFitsInline {
-                withUnsafeMutableBytes(of: &inlineValue) { _ = $0.baseAddress!.initializeMemory(as: Value.self, to: value) }
+                withUnsafeMutableBytes(of: &inlineValue) {
+                    _ = $0.baseAddress!.initializeMemory(as: Value.self, to: value)
+                }
             } else {
                 boxedValue = FutureValueBox(value)
             }
@@ -216,7 +222,8 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// A future of `transform` applied to this future's value; fails if this one fails or `transform` throws.
     /// Cancelling it cancels this one.
     @inlinable
-    public func map<NewValue: Sendable>(_ transform: @escaping @Sendable (Value) throws -> NewValue) -> Future<NewValue> {
+    public func map<NewValue: Sendable>(_ transform: @escaping @Sendable (Value) throws -> NewValue) -> Future<NewValue>
+    {
         let next = Future<NewValue>(loop: loop)
         next.cancellationHandler = { self.cancel() }
         onCompletion { [unowned(unsafe) self] in
@@ -362,7 +369,9 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
                     self.addCallback { continuation.resume(with: self.result!) }
                     if !self.isComplete && !self.awaited {
                         self.awaited = true
-                        self.loop.rememberAwaited(ObjectIdentifier(self)) { self.complete(.failure(LoopError.shutDown)) }
+                        self.loop.rememberAwaited(ObjectIdentifier(self)) {
+                            self.complete(.failure(LoopError.shutDown))
+                        }
                     }
                 }
                 if loop.inEventLoop {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A non-blocking file descriptor (pipe end or socket) with the reads and writes an event-loop handler needs.

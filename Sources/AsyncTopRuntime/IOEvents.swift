@@ -32,7 +32,9 @@ public struct IOEvents: OptionSet, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        let names: [(IOEvents, String)] = [(.readable, "readable"), (.writable, "writable"), (.hangup, "hangup"), (.error, "error")]
+        let names: [(IOEvents, String)] = [
+            (.readable, "readable"), (.writable, "writable"), (.hangup, "hangup"), (.error, "error")
+        ]
         return "[" + names.filter { contains($0.0) }.map(\.1).joined(separator: ", ") + "]"
     }
 }

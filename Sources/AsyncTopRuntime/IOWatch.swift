@@ -10,12 +10,6 @@ public struct IOWatch: Sendable, Hashable {
     public let descriptor: IODescriptor
     let generation: UInt32
 
-    init(loop: EventLoop, descriptor: IODescriptor, generation: UInt32) {
-        self.loop = loop
-        self.descriptor = descriptor
-        self.generation = generation
-    }
-
     /// Changes what the handler is called for (e.g. add `.writable` while output is pending).
     public func setInterest(_ interest: IOEvents) {
         loop.updateWatch(self, interest: interest)

@@ -1,7 +1,7 @@
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The loop as a Swift executor: `Task(executorPreference: loop)` and `spawn` run async code on the loop's
@@ -116,7 +116,9 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     public func sleep(for duration: Duration, file: StaticString = #fileID, line: UInt = #line) async throws {
         let promise = makePromise(of: Void.self)
         let deadline = (LoopDeadline.now() + duration).uptimeNanoseconds
-        guard let key = armTimer(deadline: deadline, body: .once { promise.succeed(()) }, site: CallSite(file: file, line: line))
+        guard
+            let key = armTimer(
+                deadline: deadline, body: .once { promise.succeed(()) }, site: CallSite(file: file, line: line))
         else { throw LoopError.shutDown }
         let timer = TimerHandle(loop: self, key: key)
         try await withTaskCancellationHandler {
@@ -154,7 +156,8 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     /// The spawn in progress for this loop, once: the first job enqueued during `spawn` is the new task's. On the
     /// loop's own thread the record is in `localSpawnRecord`, on any other in the thread-local slot.
     func claimSpawnRecord() -> SpawnRecord? {
-        let slot = inEventLoop
+        let slot =
+            inEventLoop
             ? localSpawnRecord : pthread_getspecific(spawnRecordKey)?.assumingMemoryBound(to: SpawnRecord.self)
         guard let record = slot, record.pointee.loopID == id, !record.pointee.claimed else { return nil }
         record.pointee.claimed = true

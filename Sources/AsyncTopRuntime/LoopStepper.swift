@@ -97,10 +97,15 @@ public final class LoopStepper: Sendable {
     }
 
     /// Loop thread, after a stepped item.
-    func record(_ kind: StepRecord.Kind, id: UInt64, durationNanoseconds: UInt64, before: StepRecord.Queues, after: StepRecord.Queues) {
+    func record(
+        _ kind: StepRecord.Kind, id: UInt64, durationNanoseconds: UInt64, before: StepRecord.Queues,
+        after: StepRecord.Queues
+    ) {
         state.withLock {
             $0.steps += 1
-            $0.last = StepRecord(number: $0.steps, kind: kind, id: id, durationNanoseconds: durationNanoseconds, before: before, after: after)
+            $0.last = StepRecord(
+                number: $0.steps, kind: kind, id: id, durationNanoseconds: durationNanoseconds, before: before,
+                after: after)
         }
     }
 }
@@ -108,7 +113,9 @@ public final class LoopStepper: Sendable {
 /// One item run in step mode.
 public struct StepRecord: Sendable, Hashable {
     public enum Kind: String, Sendable {
-        case callback, microtask, timer, io = "I/O handler", poll = "task poll"
+        case callback, microtask, timer
+        case io = "I/O handler"
+        case poll = "task poll"
     }
     /// Queue depths of the loop.
     public struct Queues: Sendable, Hashable {

@@ -3,7 +3,7 @@ import CAsyncTopSupport
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts an event loop's thread and hands it its loop.
@@ -34,10 +34,12 @@ final class LoopThread: @unchecked Sendable {
         let handshake = LoopThread(region: region, loopID: loopID, name: name)
         let retained = Unmanaged.passRetained(handshake)
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { argument in
-            Unmanaged<LoopThread>.fromOpaque(argument!).takeRetainedValue().main()
-            return nil
-        }, retained.toOpaque())
+        let result = pthread_create(
+            &thread, nil,
+            { argument in
+                Unmanaged<LoopThread>.fromOpaque(argument!).takeRetainedValue().main()
+                return nil
+            }, retained.toOpaque())
         guard result == 0 else {
             retained.release()
             throw IOError(call: "pthread_create", errno: result)

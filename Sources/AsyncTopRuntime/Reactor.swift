@@ -2,7 +2,7 @@ import AsyncTopTrace
 import CAsyncTopSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The loop's I/O readiness source: one epoll instance, level-triggered, plus the eventfd that other threads
@@ -92,7 +92,8 @@ struct Reactor {
     }
 
     /// Registers `fd`; returns the registration's generation.
-    mutating func add(fd: Int32, interest: IOEvents, name: NameID, handler: @escaping (IOWatch, IOEvents) -> Void) throws(IOError)
+    mutating func add(fd: Int32, interest: IOEvents, name: NameID, handler: @escaping (IOWatch, IOEvents) -> Void)
+        throws(IOError)
         -> UInt32
     {
         let generation = nextGeneration

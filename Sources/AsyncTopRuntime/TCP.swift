@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Outgoing IPv4 TCP connections, completed on an event loop without blocking it.
@@ -10,7 +10,9 @@ public enum TCP {
         let promise = loop.makePromise(of: IODescriptor.self)
         loop.execute {
             do throws(IOError) {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                let fd = socket(
+                    AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                    0)
                 guard fd >= 0 else { throw IOError.last("socket") }
                 let descriptor = IODescriptor(rawValue: fd)
                 var address = try address(host: host, port: port)
@@ -57,7 +59,9 @@ public enum TCP {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw IOError(call: "inet_pton(\(host))", errno: EINVAL) }
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw IOError(call: "inet_pton(\(host))", errno: EINVAL)
+        }
         return address
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listening IPv4 TCP socket, non-blocking: watch its `descriptor` for `.readable` and `accept()` until it
@@ -12,14 +12,17 @@ public struct TCPListener: Sendable, Hashable {
 
     /// Binds and listens on `host` (a dotted IPv4 address) and `port` (0: any free port).
     public init(host: String = "127.0.0.1", port: UInt16 = 0, backlog: Int32 = 128) throws(IOError) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw IOError.last("socket") }
         do throws(IOError) {
             var one: Int32 = 1
             _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
             var address = try TCP.address(host: host, port: port)
             let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             guard bound == 0 else { throw IOError.last("bind") }
             guard listen(fd, backlog) == 0 else { throw IOError.last("listen") }

@@ -8,11 +8,6 @@ public struct TimerHandle: Sendable, Hashable {
     public let loop: EventLoop
     let key: UInt64
 
-    init(loop: EventLoop, key: UInt64) {
-        self.loop = loop
-        self.key = key
-    }
-
     /// Cancels the timer if it has not fired yet (a repeating timer: stops it).
     public func cancel() {
         loop.cancelTimer(key: key)

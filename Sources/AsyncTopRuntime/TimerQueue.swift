@@ -99,7 +99,8 @@ struct TimerQueue {
 
     private mutating func push(deadline: UInt64, slot: UInt32) {
         slots[Int(slot)].inHeap = true
-        heap.insert(Entry(deadline: deadline, sequence: nextSequence, slot: slot, generation: slots[Int(slot)].generation))
+        heap.insert(
+            Entry(deadline: deadline, sequence: nextSequence, slot: slot, generation: slots[Int(slot)].generation))
         nextSequence &+= 1
     }
 
@@ -162,7 +163,8 @@ struct TimerQueue {
             let body = slots[index].body!
             let fired = Fired(
                 key: Self.key(slot: top.slot, generation: top.generation), deadline: top.deadline,
-                deadlineTicks: slots[index].deadlineTicks, traceID: slots[index].traceID, name: slots[index].name, body: body)
+                deadlineTicks: slots[index].deadlineTicks, traceID: slots[index].traceID, name: slots[index].name,
+                body: body)
             if case .once = body { release(index) }
             return fired
         }

@@ -23,7 +23,9 @@ public final class FleetExporter: @unchecked Sendable {
     ) throws {
         let listener = try TCPListener(host: listen.host, port: listen.port)
         address = ListenAddress(host: listen.host, port: listener.port)
-        region = try Region(layout: RegionLayout(ringCount: 1, ringCapacity: 1 << 12, namesCapacity: 1 << 14), processName: "asynctop serve")
+        region = try Region(
+            layout: RegionLayout(ringCount: 1, ringCapacity: 1 << 12, namesCapacity: 1 << 14),
+            processName: "asynctop serve")
         loop = try EventLoop(name: "asynctop-serve", region: region)
         fleet = WatchedFleet(directory: directory, pids: pids, thresholds: thresholds)
         self.log = log

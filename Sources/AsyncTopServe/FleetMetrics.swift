@@ -31,32 +31,39 @@ public enum FleetMetrics {
     static let traceEvents = MetricsExposition.Family(
         "asynctop_trace_events", .counter, "Trace events read from the process since asynctop serve attached")
     static let traceMissed = MetricsExposition.Family(
-        "asynctop_trace_missed_events", .counter, "Trace events the process overwrote before they were read (lost, counted)")
+        "asynctop_trace_missed_events", .counter,
+        "Trace events the process overwrote before they were read (lost, counted)")
     static let warnings = MetricsExposition.Family(
         "asynctop_warnings", .counter, "Warnings raised by asynctop's rules, by kind")
     static let tasks = MetricsExposition.Family("asynctop_tasks", .gauge, "Live tasks by state")
     static let tasksSpawned = MetricsExposition.Family("asynctop_tasks_spawned", .counter, "Tasks spawned")
     static let tasksFinished = MetricsExposition.Family(
         "asynctop_tasks_finished", .counter, "Tasks that ended, by outcome (completed, failed, cancelled)")
-    static let taskPolls = MetricsExposition.Family("asynctop_task_polls", .counter, "Task polls (a task's job run once)")
-    static let callbacks = MetricsExposition.Family("asynctop_callbacks", .counter, "Callbacks run by asynctop event loops")
+    static let taskPolls = MetricsExposition.Family(
+        "asynctop_task_polls", .counter, "Task polls (a task's job run once)")
+    static let callbacks = MetricsExposition.Family(
+        "asynctop_callbacks", .counter, "Callbacks run by asynctop event loops")
     static let poolQueued = MetricsExposition.Family(
         "asynctop_pool_queued_jobs", .gauge, "Swift Concurrency jobs enqueued and not yet running")
     static let userCounters = MetricsExposition.Family(
         "asynctop_user_value", .gauge, "The latest value of each user counter (recordCounter, swift-metrics), by name")
     static let loopLatency = MetricsExposition.Family(
         "asynctop_loop_latency_seconds", .histogram,
-        "Scheduling delay on the loop: from ready (enqueued, due) to running, of every callback, microtask, poll and timer")
+        "Scheduling delay on the loop: from ready (enqueued, due) to running, of every callback, microtask, poll and "
+            + "timer"
+    )
     static let loopBusyRatio = MetricsExposition.Family(
         "asynctop_loop_busy_ratio", .gauge, "Share of the last 10 completed seconds the loop spent running work")
-    static let loopBusy = MetricsExposition.Family("asynctop_loop_busy_seconds", .counter, "Time the loop spent running work")
+    static let loopBusy = MetricsExposition.Family(
+        "asynctop_loop_busy_seconds", .counter, "Time the loop spent running work")
     static let loopIOBusy = MetricsExposition.Family(
         "asynctop_loop_io_busy_seconds", .counter, "The part of the busy time spent in I/O handlers")
     static let loopTicks = MetricsExposition.Family("asynctop_loop_ticks", .counter, "Loop turns")
     static let loopItems = MetricsExposition.Family(
         "asynctop_loop_items_run", .counter, "Items (callbacks, microtasks, NIO tasks) the loop's turns ran")
     static let loopQueue = MetricsExposition.Family(
-        "asynctop_loop_queue_depth", .gauge, "Items waiting on an asynctop event loop, by queue (callbacks, microtasks, timers, io_watchers)")
+        "asynctop_loop_queue_depth", .gauge,
+        "Items waiting on an asynctop event loop, by queue (callbacks, microtasks, timers, io_watchers)")
 
     /// The latency buckets' bounds in seconds, as `le` labels.
     static let latencyBounds = LatencyBuckets.boundsNanoseconds.map { MetricsExposition.number(Double($0) / 1e9) }
@@ -75,7 +82,8 @@ public enum FleetMetrics {
         family(traceMissed) { exposition.sample(traceMissed, $1, $0.state.totals.missed) }
         family(warnings) { process, labels in
             for kind in Warning.Kind.allCases {
-                exposition.sample(warnings, labels + [("kind", kind.rawValue)], process.state.totals.warningsByKind[kind] ?? 0)
+                exposition.sample(
+                    warnings, labels + [("kind", kind.rawValue)], process.state.totals.warningsByKind[kind] ?? 0)
             }
         }
         family(tasks) { process, labels in
@@ -95,7 +103,9 @@ public enum FleetMetrics {
         family(taskPolls) { exposition.sample(taskPolls, $1, $0.state.totals.taskPolls) }
         family(callbacks) { exposition.sample(callbacks, $1, $0.state.totals.callbacks) }
         family(poolQueued) { process, labels in
-            if process.state.pool.isActive { exposition.sample(poolQueued, labels, UInt64(max(0, process.state.pool.queued))) }
+            if process.state.pool.isActive {
+                exposition.sample(poolQueued, labels, UInt64(max(0, process.state.pool.queued)))
+            }
         }
         family(userCounters) { process, labels in
             for (name, value) in process.state.counters.sorted(by: { $0.key < $1.key }) {
@@ -105,10 +115,13 @@ public enum FleetMetrics {
         writeLoops(labelled, into: &exposition)
     }
 
-    private static func writeLoops(_ processes: [(Process, MetricsExposition.Labels)], into exposition: inout MetricsExposition) {
+    private static func writeLoops(
+        _ processes: [(Process, MetricsExposition.Labels)], into exposition: inout MetricsExposition
+    ) {
         let loops = processes.flatMap { process, labels in
             let nowSecond = process.state.nowNanoseconds / 1_000_000_000
-            return process.state.loops.values.sorted { $0.id < $1.id }.compactMap { loop -> (LoopState, MetricsExposition.Labels, UInt64)? in
+            return process.state.loops.values.sorted { $0.id < $1.id }.compactMap {
+                loop -> (LoopState, MetricsExposition.Labels, UInt64)? in
                 let kind: String
                 switch ProducerKind(loop: loop.id) {
                 case .eventLoop: kind = "event_loop"
@@ -143,9 +156,11 @@ public enum FleetMetrics {
         for (loop, labels, _) in loops where ProducerKind(loop: loop.id) == .eventLoop {
             let depths = [
                 ("callbacks", loop.callbackQueueDepth), ("microtasks", loop.microtaskQueueDepth),
-                ("timers", loop.pendingTimers), ("io_watchers", loop.ioWatchers),
+                ("timers", loop.pendingTimers), ("io_watchers", loop.ioWatchers)
             ]
-            for (queue, depth) in depths { exposition.sample(loopQueue, labels + [("queue", queue)], UInt64(max(0, depth))) }
+            for (queue, depth) in depths {
+                exposition.sample(loopQueue, labels + [("queue", queue)], UInt64(max(0, depth)))
+            }
         }
     }
 }

@@ -18,7 +18,8 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         if host == "localhost" { host = "127.0.0.1" }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
         guard octets.count == 4, octets.allSatisfy({ $0 != nil }) else {
-            return .failure(ListenAddressError(message: "'\(host)' is not an IPv4 address (asynctop serve listens on IPv4)"))
+            return .failure(
+                ListenAddressError(message: "'\(host)' is not an IPv4 address (asynctop serve listens on IPv4)"))
         }
         return .success(ListenAddress(host: host, port: port))
     }

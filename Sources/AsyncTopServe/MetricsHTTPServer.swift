@@ -1,7 +1,7 @@
 import AsyncTopRuntime
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The HTTP/1.1 side of `asynctop serve`: GET requests on asynctop's own event loop, answered by `respond`.
@@ -84,19 +84,24 @@ public final class MetricsHTTPServer: @unchecked Sendable {
             connection.input.removeFirst(end + 4)
             let response: Response
             if let request = Self.parse(head) {
-                response = request.method == "GET" || request.method == "HEAD"
+                response =
+                    request.method == "GET" || request.method == "HEAD"
                     ? respond(request) : Response(status: 405, body: Array("only GET\n".utf8))
                 connection.closeAfterWrite = request.headers["connection"]?.lowercased() == "close"
-                connection.output += Self.encode(response, includingBody: request.method != "HEAD", closing: connection.closeAfterWrite)
+                connection.output += Self.encode(
+                    response, includingBody: request.method != "HEAD", closing: connection.closeAfterWrite)
             } else {
                 connection.closeAfterWrite = true
-                connection.output += Self.encode(Response(status: 400, body: Array("bad request\n".utf8)), includingBody: true, closing: true)
+                connection.output += Self.encode(
+                    Response(status: 400, body: Array("bad request\n".utf8)), includingBody: true, closing: true)
             }
             if connection.closeAfterWrite { break }
         }
-        if Self.headerEnd(connection.input) == nil, connection.input.count > Self.headerLimit, connection.output.isEmpty {
+        if Self.headerEnd(connection.input) == nil, connection.input.count > Self.headerLimit, connection.output.isEmpty
+        {
             connection.closeAfterWrite = true
-            connection.output += Self.encode(Response(status: 431, body: Array("headers too large\n".utf8)), includingBody: true, closing: true)
+            connection.output += Self.encode(
+                Response(status: 431, body: Array("headers too large\n".utf8)), includingBody: true, closing: true)
         }
         flush(connection, watch)
     }
@@ -144,8 +149,12 @@ public final class MetricsHTTPServer: @unchecked Sendable {
     }
 
     static func encode(_ response: Response, includingBody: Bool, closing: Bool) -> [UInt8] {
-        let reasons = [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 431: "Request Header Fields Too Large"]
-        let head = "HTTP/1.1 \(response.status) \(reasons[response.status] ?? "Error")\r\n"
+        let reasons = [
+            200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+            431: "Request Header Fields Too Large"
+        ]
+        let head =
+            "HTTP/1.1 \(response.status) \(reasons[response.status] ?? "Error")\r\n"
             + "Content-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\n"
             + (closing ? "Connection: close\r\n" : "") + "\r\n"
         return Array(head.utf8) + (includingBody ? response.body : [])

@@ -2,7 +2,7 @@ import AsyncTopModel
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The processes `asynctop serve` watches: every process of this user that publishes a region in `directory` (or
@@ -43,7 +43,7 @@ public final class WatchedFleet {
     /// Region files that could not be read, with why, each reported once (until its file changes).
     public private(set) var unreadable: [String: (reason: String, modified: Int)] = [:]
     #if DEBUG
-    private var owner: pthread_t?
+        private var owner: pthread_t?
     #endif
 
     public init(directory: String, pids: Set<Int32>?, thresholds: WarningThresholds) {
@@ -54,8 +54,8 @@ public final class WatchedFleet {
 
     private func assertOwner() {
         #if DEBUG
-        if owner == nil { owner = pthread_self() }
-        assert(pthread_equal(owner!, pthread_self()) != 0, "WatchedFleet is confined to serve's loop thread")
+            if owner == nil { owner = pthread_self() }
+            assert(pthread_equal(owner!, pthread_self()) != 0, "WatchedFleet is confined to serve's loop thread")
         #endif
     }
 
@@ -91,7 +91,11 @@ public final class WatchedFleet {
             if process.nextReadNanoseconds <= nowNanoseconds, process.endedAtNanoseconds == nil {
                 process.read(nowNanoseconds: nowNanoseconds, advancingClock: false)
             }
-            if process.endedAtNanoseconds == nil { next = min(next, process.nextReadNanoseconds) } else { anyEnded = true }
+            if process.endedAtNanoseconds == nil {
+                next = min(next, process.nextReadNanoseconds)
+            } else {
+                anyEnded = true
+            }
         }
         if anyEnded { dropEnded(nowNanoseconds: nowNanoseconds) }
         return next
@@ -105,9 +109,10 @@ public final class WatchedFleet {
         for process in watched.values.sorted(by: { $0.pid < $1.pid }) {
             if process.endedAtNanoseconds == nil { process.read(nowNanoseconds: nowNanoseconds, advancingClock: true) }
             if process.endedAtNanoseconds != nil { process.scrapedSinceEnd = true }
-            processes.append(FleetMetrics.Process(
-                pid: process.pid, name: process.ingest.source.info.processName, state: process.ingest.state,
-                live: process.endedAtNanoseconds == nil))
+            processes.append(
+                FleetMetrics.Process(
+                    pid: process.pid, name: process.ingest.source.info.processName, state: process.ingest.state,
+                    live: process.endedAtNanoseconds == nil))
         }
         return processes
     }

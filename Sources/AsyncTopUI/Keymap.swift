@@ -15,7 +15,7 @@ public enum Keymap {
         ("t", "tasks as a tree by parent"),
         ("space", "freeze the display (events still ingested)"),
         ("?", "this help"),
-        ("q  Ctrl-C", "quit"),
+        ("q  Ctrl-C", "quit")
     ]
 
     /// Applies `key` to the monitor. Returns false if the key is not the monitor's (the app may handle it).

@@ -2,7 +2,7 @@ import AsyncTopModel
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why the monitor could not start.
@@ -13,9 +13,13 @@ public enum MonitorError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notATerminal:
-            return "asynctop's monitor needs a terminal on stdin and stdout; to capture a trace without one, use `asynctop record`"
+            return
+                "asynctop's monitor needs a terminal on stdin and stdout; to capture a trace without one, use "
+                + "`asynctop record`"
         case .terminalCannotDraw(let term):
-            return "this terminal (TERM=\(TerminalSafeText.make(term))) cannot place text on the screen, which the monitor needs; "
+            return
+                "this terminal (TERM=\(TerminalSafeText.make(term))) cannot place text on the screen, which the "
+                + "monitor needs; "
                 + "run it in a terminal such as xterm or tmux, or use `asynctop record` and `asynctop stats`"
         }
     }
@@ -52,7 +56,8 @@ public final class MonitorApp {
     /// A monitor on a live source.
     public convenience init(source: any Source, label: String, options: Options) {
         self.init(
-            feed: LiveFeed(source: source, thresholds: options.thresholds, retentionNanoseconds: options.retentionNanoseconds),
+            feed: LiveFeed(
+                source: source, thresholds: options.thresholds, retentionNanoseconds: options.retentionNanoseconds),
             label: label, options: options)
     }
 
@@ -77,7 +82,9 @@ public final class MonitorApp {
         guard isatty(0) == 1, isatty(1) == 1 else { throw .notATerminal }
         let term = getenv("TERM").map { String(cString: $0) } ?? ""
         // A terminal without cursor addressing (TERM=dumb, unset or unknown) would show a blank screen.
-        guard TerminalCanvas.canAddress(term: term) else { throw .terminalCannotDraw(term: term.isEmpty ? "unset" : term) }
+        guard TerminalCanvas.canAddress(term: term) else {
+            throw .terminalCannotDraw(term: term.isEmpty ? "unset" : term)
+        }
     }
 
     /// Runs until the user quits. Throws before touching the terminal if there is none.
@@ -101,7 +108,8 @@ public final class MonitorApp {
                 while let first = rateWindow.first, now - first.time > 1_000_000_000 { rateWindow.removeFirst() }
                 if let first = rateWindow.first, now > first.time {
                     let events = feed.state.totals.events
-                    monitor.eventsPerSecond = Double(events - min(events, first.events)) / (Double(now - first.time) / 1e9)
+                    monitor.eventsPerSecond =
+                        Double(events - min(events, first.events)) / (Double(now - first.time) / 1e9)
                 }
                 if let beforeFrame, !beforeFrame(&monitor) { break }
                 draw(&canvas)

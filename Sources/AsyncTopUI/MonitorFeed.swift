@@ -93,7 +93,8 @@ public final class ReplayFeed: MonitorFeed {
 
     private func seek(by delta: Int64) {
         warningCursor = nil
-        position = UInt64(max(Int64(replay.startNanoseconds), min(Int64(replay.endNanoseconds), Int64(position) + delta)))
+        position = UInt64(
+            max(Int64(replay.startNanoseconds), min(Int64(replay.endNanoseconds), Int64(position) + delta)))
         replay.seek(to: position)
     }
 
@@ -113,7 +114,8 @@ public final class ReplayFeed: MonitorFeed {
         case .character("}"): seek(by: 10_000_000_000)
         case .character("w"):
             let marks = replay.warningMarks
-            let next = warningCursor.map { $0 + 1 } ?? (marks.firstIndex { $0.atNanoseconds >= position } ?? marks.count)
+            let next =
+                warningCursor.map { $0 + 1 } ?? (marks.firstIndex { $0.atNanoseconds >= position } ?? marks.count)
             guard next < marks.count else { return true }
             warningCursor = next
             replay.seek(toWarning: next)

@@ -2,7 +2,8 @@ import AsyncTopModel
 
 /// The views, numbered as their keys.
 public enum ViewID: Int, CaseIterable, Sendable {
-    case overview = 1, tasks, taskDetail, timers, callbacks, warnings
+    case overview = 1
+    case tasks, taskDetail, timers, callbacks, warnings
 
     public var title: String {
         switch self {

@@ -29,7 +29,8 @@ public enum Screen {
             let height = min(panel.count, (canvas.rows - 4) / 3)
             bottom -= height
             for (index, line) in panel.prefix(height).enumerated() {
-                canvas.put(row: bottom + index, column: 0, TextWidth.pad(line.text, to: canvas.columns), style: line.style)
+                canvas.put(
+                    row: bottom + index, column: 0, TextWidth.pad(line.text, to: canvas.columns), style: line.style)
             }
         }
         let area = Area(top: 2, height: bottom - 2, width: canvas.columns)
@@ -58,7 +59,10 @@ public enum Screen {
             (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s  "), .header),
             ((narrow ? "miss " : "missed ") + Format.count(Double(missed)), missed > 0 ? .warning : .header),
             ("  ", .header),
-            ((narrow ? "warn " : "warnings ") + String(warnings), warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header),
+            (
+                (narrow ? "warn " : "warnings ") + String(warnings),
+                warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header
+            )
         ]
         if monitor.frozen != nil { parts.append(("  FROZEN", Style(color: .header, bold: true))) }
         var column = 0
@@ -120,7 +124,8 @@ public enum Screen {
             return
         }
         // A feed's own keys replace the monitor's (replay's space plays and pauses; it does not freeze).
-        var hints = "q quit  ? help  1-6 views" + (monitor.extraKeys.contains { $0.key == "space" } ? "" : "  space freeze")
+        var hints =
+            "q quit  ? help  1-6 views" + (monitor.extraKeys.contains { $0.key == "space" } ? "" : "  space freeze")
         if monitor.view == .tasks { hints += "  / filter  t tree  ←→ sort  i invert" }
         for extra in monitor.extraKeys { hints += "  \(extra.key) \(extra.help)" }
         if !monitor.taskFilter.isEmpty { hints = "filter: \(monitor.taskFilter)  " + hints }

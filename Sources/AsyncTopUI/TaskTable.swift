@@ -26,7 +26,9 @@ public enum TaskTable {
                 if state == nil {
                     text = "\u{0}"  // unknown state: matches nothing
                     let states = TaskRunState.allCases.map(\.rawValue).joined(separator: ", ")
-                    problem = wanted.isEmpty ? "state: needs a state (\(states))" : "no state '\(wanted)': the states are \(states)"
+                    problem =
+                        wanted.isEmpty
+                        ? "state: needs a state (\(states))" : "no state '\(wanted)': the states are \(states)"
                 }
             } else if trimmed.hasPrefix("name:") {
                 name = String(trimmed.dropFirst(5)).lowercased()
@@ -39,7 +41,8 @@ public enum TaskTable {
             if let state, task.state != state { return false }
             if let name, !runtime.name(of: task).lowercased().contains(name) { return false }
             if let text {
-                return runtime.name(of: task).lowercased().contains(text) || runtime.site(of: task).lowercased().contains(text)
+                return runtime.name(of: task).lowercased().contains(text)
+                    || runtime.site(of: task).lowercased().contains(text)
                     || String(task.id) == text
             }
             return true
@@ -65,8 +68,10 @@ public enum TaskTable {
         func ordered<Key: Comparable>(_ key: (TaskState) -> Key) -> (count: Int, ids: [UInt64]) {
             var entries: [Entry<Key>] = []
             entries.reserveCapacity(state.tasks.count)
-            state.tasks.forEach { task in
-                if parsed.matches(task, in: state) { entries.append(Entry(key: key(task), id: task.id, descending: descending)) }
+            state.tasks.forEachTask { task in
+                if parsed.matches(task, in: state) {
+                    entries.append(Entry(key: key(task), id: task.id, descending: descending))
+                }
             }
             let limit = tree ? entries.count : min(entries.count, max(0, wanted(entries.count)))
             if limit * 8 >= entries.count {

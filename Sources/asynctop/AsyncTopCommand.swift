@@ -1,4 +1,6 @@
 import ArgumentParser
+import AsyncTopDemos
+import AsyncTopTrace
 
 struct AsyncTopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,8 +11,9 @@ struct AsyncTopCommand: ParsableCommand {
             several, and otherwise starts the demo tour.
             """,
         subcommands: [
-            DemoCommand.self, AttachCommand.self, RunCommand.self, ReplayCommand.self, RecordCommand.self, ExportCommand.self,
-            StatsCommand.self, ListCommand.self, EventsCommand.self, ServeCommand.self,
+            DemoCommand.self, AttachCommand.self, RunCommand.self, ReplayCommand.self, RecordCommand.self,
+            ExportCommand.self,
+            StatsCommand.self, ListCommand.self, EventsCommand.self, ServeCommand.self
         ]
     )
 
@@ -21,7 +24,9 @@ struct AsyncTopCommand: ParsableCommand {
         let live = RegionDirectory.list().filter { !$0.isStale && $0.pid != getpid() }
         if live.count == 1 {
             let source = try AttachCommand.open(live[0].path, directory: RegionDirectory.defaultPath)
-            try runMonitor(source: source, label: "pid \(source.info.pid) \(TerminalSafeText.make(source.info.processName))", options: monitor)
+            try runMonitor(
+                source: source, label: "pid \(source.info.pid) \(TerminalSafeText.make(source.info.processName))",
+                options: monitor)
         } else if live.count > 1 {
             print("Several processes publish their trace; attach to one with `asynctop attach PID`:")
             try ListCommand.parse([]).run()
@@ -47,9 +52,6 @@ enum Main {
     }
 }
 
-import AsyncTopDemos
-import AsyncTopTrace
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

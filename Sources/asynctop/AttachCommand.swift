@@ -3,7 +3,7 @@ import AsyncTopTrace
 import AsyncTopUI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop attach PID|FILE`: the monitor on another process's published region, read-only.
@@ -21,7 +21,9 @@ struct AttachCommand: ParsableCommand {
 
     func run() throws {
         let source = try Self.open(target, directory: directory)
-        try runMonitor(source: source, label: "pid \(source.info.pid) \(TerminalSafeText.make(source.info.processName))", options: monitor)
+        try runMonitor(
+            source: source, label: "pid \(source.info.pid) \(TerminalSafeText.make(source.info.processName))",
+            options: monitor)
     }
 
     /// Opens a region by pid or path, turning errors into a clear message; a recording given instead of a region is
@@ -29,7 +31,10 @@ struct AttachCommand: ParsableCommand {
     static func open(_ target: String, directory: String) throws -> AttachedSource {
         if Int32(target) == nil, isRecording(target) {
             throw CommandFailure(
-                message: "\(TerminalSafeText.make(target)) is a recording, not a live region: play it with `asynctop replay \(TerminalSafeText.make(target))`")
+                message:
+                    "\(TerminalSafeText.make(target)) is a recording, not a live region: play it with `asynctop "
+                    + "replay \(TerminalSafeText.make(target))`"
+            )
         }
         do {
             if let pid = Int32(target) { return try AttachedSource(pid: pid, directory: directory) }
@@ -50,7 +55,9 @@ struct AttachCommand: ParsableCommand {
 }
 
 /// Runs the monitor, mapping "no terminal" to exit status 2 with a message on stderr.
-func runMonitor(source: any Source, label: String, options: MonitorOptions, configure: (MonitorApp) -> Void = { _ in }) throws {
+func runMonitor(source: any Source, label: String, options: MonitorOptions, configure: (MonitorApp) -> Void = { _ in })
+    throws
+{
     let app = MonitorApp(source: source, label: label, options: options.app)
     configure(app)
     do {

@@ -7,7 +7,7 @@ import AsyncTopUI
 import CAsyncTopSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop demo [NAME] [--record FILE | --publish] [--duration S]`: lists the demos, runs one live in the
@@ -25,7 +25,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Record the demo headless to this .atrace file instead of showing it.")
     var record: String?
 
-    @Flag(help: "Run headless, publishing the trace for `asynctop attach PID` and the like, until --duration or Ctrl-C.")
+    @Flag(
+        help: "Run headless, publishing the trace for `asynctop attach PID` and the like, until --duration or Ctrl-C.")
     var publish = false
 
     @Option(help: "Seconds to run headless (with --record: default 10; with --publish: until interrupted).")
@@ -44,33 +45,43 @@ struct DemoCommand: ParsableCommand {
         guard let demo = DemoCatalog.named(name) else {
             throw CommandFailure(message: "no demo named '\(TerminalSafeText.make(name))'; `asynctop demo` lists them")
         }
-        if publish, record != nil { throw CommandFailure(message: "--publish and --record are separate ways to run a demo: pick one", exitCode: 64) }
-        if let duration, duration <= 0 || !duration.isFinite { throw CommandFailure(message: "--duration must be a positive number of seconds", exitCode: 64) }
+        if publish, record != nil {
+            throw CommandFailure(
+                message: "--publish and --record are separate ways to run a demo: pick one", exitCode: 64)
+        }
+        if let duration, duration <= 0 || !duration.isFinite {
+            throw CommandFailure(message: "--duration must be a positive number of seconds", exitCode: 64)
+        }
         if publish {
             try Self.publishDemo(demo, duration: duration)
             return
         }
         if duration != nil, record == nil {
             throw CommandFailure(
-                message: "--duration is for a headless run (--record FILE or --publish); a live demo runs until you press q",
+                message:
+                    "--duration is for a headless run (--record FILE or --publish); a live demo runs until you press q",
                 exitCode: 64)
         }
         if let record {
-            try Self.recordDemo(named: demo.name, to: record, duration: duration ?? 10, last: nil, onWarning: false, monitor: monitor)
+            try Self.recordDemo(
+                named: demo.name, to: record, duration: duration ?? 10, last: nil, onWarning: false, monitor: monitor)
             return
         }
         try Self.tour(starting: demo, only: true, monitor: monitor)
     }
 
     /// Runs a demo headless and records it.
-    static func recordDemo(named name: String, to path: String, duration: Double, last: UInt64?, onWarning: Bool, monitor: MonitorOptions) throws {
+    static func recordDemo(
+        named name: String, to path: String, duration: Double, last: UInt64?, onWarning: Bool, monitor: MonitorOptions
+    ) throws {
         guard let demo = DemoCatalog.named(name) else {
             throw CommandFailure(message: "no demo named '\(TerminalSafeText.make(name))'; `asynctop demo` lists them")
         }
         let running = try RunningDemo(demo)
         defer { running.stop() }
         try RecordCommand.record(
-            source: InProcessSource(region: running.region), to: path, duration: duration, last: last, onWarning: onWarning,
+            source: InProcessSource(region: running.region), to: path, duration: duration, last: last,
+            onWarning: onWarning,
             monitor: monitor)
     }
 
@@ -79,8 +90,9 @@ struct DemoCommand: ParsableCommand {
         asynctop_install_stop_signals()
         let running = try RunningDemo(demo, publish: true)
         defer { running.stop() }
-        printToStandardError("demo \(demo.name) publishing as pid \(getpid()): `asynctop attach \(getpid())` watches it"
-            + (duration.map { " (for \(Format.duration(UInt64($0 * 1e9))))" } ?? " (Ctrl-C stops it)"))
+        printToStandardError(
+            "demo \(demo.name) publishing as pid \(getpid()): `asynctop attach \(getpid())` watches it"
+                + (duration.map { " (for \(Format.duration(UInt64($0 * 1e9))))" } ?? " (Ctrl-C stops it)"))
         let deadline = duration.map { TraceClock.monotonicNanoseconds() + UInt64($0 * 1e9) }
         while !asynctop_stop_requested() {
             if let deadline, TraceClock.monotonicNanoseconds() >= deadline { break }
@@ -96,8 +108,10 @@ struct DemoCommand: ParsableCommand {
         func label(_ demo: Demo) -> String {
             only ? "demo \(demo.name)" : "tour \(index + 1)/\(DemoCatalog.all.count): \(demo.name)"
         }
-        let app = MonitorApp(source: InProcessSource(region: running.region), label: label(running.demo), options: monitor.app)
-        app.appKeys = [("c", "caption on/off"), ("s", "step mode: hold the loop (n one item, Esc resumes)")]
+        let app = MonitorApp(
+            source: InProcessSource(region: running.region), label: label(running.demo), options: monitor.app)
+        app.appKeys =
+            [("c", "caption on/off"), ("s", "step mode: hold the loop (n one item, Esc resumes)")]
             + (only ? [] : [("n", "next demo")])
         app.onKey = { key, state in
             let stepper = running.context.loop.stepper
@@ -124,8 +138,9 @@ struct DemoCommand: ParsableCommand {
                 guard let next = try? RunningDemo(DemoCatalog.all[index]) else { return true }
                 running = next
                 app.replaceFeed(
-                    LiveFeed(source: InProcessSource(region: next.region), thresholds: monitor.thresholds,
-                             retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9)),
+                    LiveFeed(
+                        source: InProcessSource(region: next.region), thresholds: monitor.thresholds,
+                        retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9)),
                     label: label(next.demo), resetting: &state)
                 return true
             default:
@@ -134,11 +149,14 @@ struct DemoCommand: ParsableCommand {
         }
         app.beforeFrame = { state in
             let demo = running.demo
-            if running.context.loop.stepper.isPaused { state.stepReport = StepReport.lines(running.context.loop.stepper) }
+            if running.context.loop.stepper.isPaused {
+                state.stepReport = StepReport.lines(running.context.loop.stepper)
+            }
             let log = running.context.recentLog
             state.caption = Caption(
                 title: "\(demo.name): \(demo.summary)",
-                lines: demo.narrative(naming: running.context.group) + (log.isEmpty ? [] : ["log: " + log.joined(separator: " · ")]))
+                lines: demo.narrative(naming: running.context.group)
+                    + (log.isEmpty ? [] : ["log: " + log.joined(separator: " · ")]))
             return true
         }
         defer { running.stop() }
@@ -151,10 +169,14 @@ enum StepReport {
     static func lines(_ stepper: LoopStepper) -> [String] {
         var lines = ["loop held between items — n runs exactly one, Esc resumes"]
         guard let step = stepper.lastStep else { return lines + ["no item stepped yet"] }
-        lines.append("step \(step.number): ran \(step.kind.rawValue) \(step.id) in \(Format.duration(step.durationNanoseconds))")
+        lines.append(
+            "step \(step.number): ran \(step.kind.rawValue) \(step.id) in \(Format.duration(step.durationNanoseconds))")
         let b = step.before
         let a = step.after
-        lines.append("queues  callbacks \(b.callbacks) → \(a.callbacks)   microtasks \(b.microtasks) → \(a.microtasks)   timers \(b.timers) → \(a.timers)")
+        lines.append(
+            "queues  callbacks \(b.callbacks) → \(a.callbacks)   microtasks \(b.microtasks) → \(a.microtasks)   "
+                + "timers \(b.timers) → \(a.timers)"
+        )
         return lines
     }
 }

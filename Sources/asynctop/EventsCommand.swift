@@ -2,7 +2,7 @@ import ArgumentParser
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop events PID|FILE`: prints another process's events as they happen, one line each, until the
@@ -11,7 +11,10 @@ struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Print a traced process's events as they happen.",
-        discussion: "Ends when the process exits or closes its region; prints `events=N missed=M before=B` on stderr (B: events written before asynctop came that the rings no longer held whole, left out).")
+        discussion:
+            "Ends when the process exits or closes its region; prints `events=N missed=M before=B` on stderr (B: "
+            + "events written before asynctop came that the rings no longer held whole, left out)."
+    )
 
     @Argument(help: "A pid, or the path of a region file.")
     var target: String
@@ -52,13 +55,19 @@ struct EventsCommand: ParsableCommand {
         printToStandardError("events=\(printed) missed=\(missed) before=\(before) (\(endReason ?? ""))")
     }
 
-    private func line(for event: TraceEvent, ring: Int, calibration: ClockCalibration, names: any NameResolver) -> String {
+    private func line(for event: TraceEvent, ring: Int, calibration: ClockCalibration, names: any NameResolver)
+        -> String
+    {
         if raw {
-            return "\(ring) \(event.time) \(event.kind.rawValue) \(event.loop) \(event.name.rawValue) \(event.id) \(event.arg)"
+            return
+                "\(ring) \(event.time) \(event.kind.rawValue) \(event.loop) \(event.name.rawValue) \(event.id) "
+                + "\(event.arg)"
         }
         let milliseconds = Double(calibration.nanoseconds(event.time)) / 1e6
         let name = names.bytes(for: event.name).map { TerminalSafeText.make($0) } ?? "-"
-        return "\(String(format3(milliseconds))) ring=\(ring) loop=\(event.loop) \(event.kind) name=\(name) id=\(event.id) arg=\(event.arg)"
+        return
+            "\(String(format3(milliseconds))) ring=\(ring) loop=\(event.loop) \(event.kind) name=\(name) "
+            + "id=\(event.id) arg=\(event.arg)"
     }
 
     private func format3(_ value: Double) -> String {

@@ -3,7 +3,7 @@ import AsyncTopExport
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop export FILE --format chrome|perfetto|csv -o OUT`.
@@ -46,6 +46,8 @@ struct ExportCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         if terminal { printToStandardError("") }
-        printToStandardError("wrote \(output): \(result.events) events, \(result.bytes) bytes" + (format == .csv ? "" : ", \(result.flows) flows"))
+        printToStandardError(
+            "wrote \(output): \(result.events) events, \(result.bytes) bytes"
+                + (format == .csv ? "" : ", \(result.flows) flows"))
     }
 }

@@ -6,7 +6,11 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the processes that publish asynctop trace regions.")
 
-    @Option(help: "Directory to look in (default: $XDG_RUNTIME_DIR/asynctop, else /dev/shm/asynctop-$UID, else /tmp/asynctop-$UID).")
+    @Option(
+        help: ArgumentHelp(
+            "Directory to look in (default: $XDG_RUNTIME_DIR/asynctop, else /dev/shm/asynctop-$UID, else "
+                + "/tmp/asynctop-$UID).")
+    )
     var directory: String = RegionDirectory.defaultPath
 
     func run() throws {

@@ -57,9 +57,11 @@ struct RuleOptions: ParsableArguments {
     var lostWakeSeconds: Double = 10
 
     func validate() throws {
-        for (flag, value) in [("--blocking-ms", blockingMilliseconds), ("--starved-ms", starvedMilliseconds),
-                              ("--late-timer-ms", lateTimerMilliseconds), ("--queue-growth-s", queueGrowthSeconds),
-                              ("--lost-wake-s", lostWakeSeconds)] where value < 0 {
+        for (flag, value) in [
+            ("--blocking-ms", blockingMilliseconds), ("--starved-ms", starvedMilliseconds),
+            ("--late-timer-ms", lateTimerMilliseconds), ("--queue-growth-s", queueGrowthSeconds),
+            ("--lost-wake-s", lostWakeSeconds)
+        ] where value < 0 {
             throw ValidationError("\(flag) must not be negative")
         }
     }
@@ -84,5 +86,5 @@ enum ProcessInfoLite {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

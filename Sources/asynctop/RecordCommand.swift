@@ -4,7 +4,7 @@ import AsyncTopTrace
 import CAsyncTopSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop record -o FILE (--pid PID | --demo NAME | -- CMD ARGS...) [--duration S] [--last 10s [--on-warning]]`:
@@ -51,22 +51,30 @@ struct RecordCommand: ParsableCommand {
             throw ValidationError("give exactly one of --pid, --demo or -- CMD")
         }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
-        if last != nil, parseDuration(last!) == nil { throw ValidationError("--last takes a duration such as 10s or 500ms") }
+        if last != nil, parseDuration(last!) == nil {
+            throw ValidationError("--last takes a duration such as 10s or 500ms")
+        }
         if onWarning, last == nil { throw ValidationError("--on-warning needs --last") }
     }
 
     func run() throws {
         if let pid {
             let source = try AttachCommand.open(String(pid), directory: directory)
-            try Self.record(source: source, to: output, duration: duration, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+            try Self.record(
+                source: source, to: output, duration: duration, last: last.flatMap(parseDuration), onWarning: onWarning,
+                monitor: monitor)
         } else if let demo {
-            try DemoCommand.recordDemo(named: demo, to: output, duration: duration ?? 10, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+            try DemoCommand.recordDemo(
+                named: demo, to: output, duration: duration ?? 10, last: last.flatMap(parseDuration),
+                onWarning: onWarning, monitor: monitor)
         } else {
             let program = try RunCommand.inspect(command[0])
             let child = try TracedChild(program, arguments: Array(command.dropFirst()), output: .inherit)
             let source = try child.attach()
             do {
-                try Self.record(source: source, to: output, duration: duration, last: last.flatMap(parseDuration), onWarning: onWarning, monitor: monitor)
+                try Self.record(
+                    source: source, to: output, duration: duration, last: last.flatMap(parseDuration),
+                    onWarning: onWarning, monitor: monitor)
             } catch {
                 child.terminate()
                 throw error
@@ -85,7 +93,9 @@ struct RecordCommand: ParsableCommand {
         let flight = window.map { FlightRecorder(source: source, windowNanoseconds: $0) }
         var writer: TraceFileWriter?
         if flight == nil {
-            do { writer = try TraceFileWriter(path: path, info: source.info) } catch { throw CommandFailure(message: error.description) }
+            do { writer = try TraceFileWriter(path: path, info: source.info) } catch {
+                throw CommandFailure(message: error.description)
+            }
         }
         var watcher = onWarning ? Aggregator(calibration: source.info.calibration, thresholds: monitor.thresholds) : nil
         let start = TraceClock.monotonicNanoseconds()
@@ -101,7 +111,8 @@ struct RecordCommand: ParsableCommand {
         var ended: String?
         let interactive = isatty(2) == 1
         func progress(final: Bool) {
-            let kept = flight.map { "\($0.retainedEvents) events in the window" } ?? "\(writer?.bytesWritten ?? 0) bytes"
+            let kept =
+                flight.map { "\($0.retainedEvents) events in the window" } ?? "\(writer?.bytesWritten ?? 0) bytes"
             let line = "recording \(path): \(events) events, \(kept), \(missed) missed"
             printToStandardError((interactive ? "\r" : "") + line, newline: final || !interactive)
         }
@@ -116,7 +127,10 @@ struct RecordCommand: ParsableCommand {
                         let before = watcher?.state.totals.warnings ?? 0
                         watcher?.ingest(batch, names: source.names)  // in place: no copy of the aggregate per batch
                         if let watcher, watcher.state.totals.warnings > before {
-                            printToStandardError("\nwarning fired: \(watcher.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")")
+                            printToStandardError(
+                                "\nwarning fired: "
+                                    + (watcher.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")
+                            )
                             try flight.dump(to: path)
                         }
                         if asynctop_take_dump_request() { try flight.dump(to: path) }

@@ -19,7 +19,9 @@ struct ReplayCommand: ParsableCommand {
         do { try MonitorApp.checkTerminal() } catch { throw CommandFailure(message: error.description, exitCode: 2) }
         let reader = try openTrace(file)
         for problem in reader.problems { printToStandardError("asynctop: warning: \(problem)") }
-        let replay = TraceReplay(reader: reader, thresholds: monitor.thresholds, retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9))
+        let replay = TraceReplay(
+            reader: reader, thresholds: monitor.thresholds, retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9)
+        )
         let app = MonitorApp(
             feed: ReplayFeed(replay: replay), label: "replay \(TerminalSafeText.make(file))", options: monitor.app)
         do { try app.run() } catch { throw CommandFailure(message: error.description, exitCode: 2) }

@@ -3,7 +3,7 @@ import AsyncTopTrace
 import AsyncTopUI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop run [options] -- CMD ARGS...`: starts an unmodified, dynamically linked Swift program with the
@@ -28,7 +28,9 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("give the program to run after --, e.g. asynctop run -- .build/debug/server") }
+        guard !command.isEmpty else {
+            throw ValidationError("give the program to run after --, e.g. asynctop run -- .build/debug/server")
+        }
     }
 
     func run() throws {
@@ -54,6 +56,8 @@ struct RunCommand: ParsableCommand {
 
     /// Checks a program for the tap, turning a problem into exit status 2 with its explanation.
     static func inspect(_ command: String) throws -> SwiftProgram {
-        do { return try SwiftProgram(command: command) } catch { throw CommandFailure(message: error.description, exitCode: 2) }
+        do { return try SwiftProgram(command: command) } catch {
+            throw CommandFailure(message: error.description, exitCode: 2)
+        }
     }
 }

@@ -4,7 +4,7 @@ import AsyncTopTrace
 import CAsyncTopSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop serve`: a headless exporter of every publishing process's figures for Prometheus (see
@@ -29,7 +29,11 @@ struct ServeCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Watch only these processes (default: every one that publishes).")
     var pid: [Int32] = []
 
-    @Option(help: "Directory to look in (default: $XDG_RUNTIME_DIR/asynctop, else /dev/shm/asynctop-$UID, else /tmp/asynctop-$UID).")
+    @Option(
+        help: ArgumentHelp(
+            "Directory to look in (default: $XDG_RUNTIME_DIR/asynctop, else /dev/shm/asynctop-$UID, else "
+                + "/tmp/asynctop-$UID).")
+    )
     var directory: String = RegionDirectory.defaultPath
 
     @OptionGroup var rules: RuleOptions
@@ -42,11 +46,14 @@ struct ServeCommand: ParsableCommand {
         }
         guard address.isLoopback || allowRemote else {
             throw CommandFailure(
-                message: "--listen \(address) is not a loopback address; add --allow-remote to serve your processes' metrics to other hosts",
+                message:
+                    "--listen \(address) is not a loopback address; add --allow-remote to serve your processes' "
+                    + "metrics to other hosts",
                 exitCode: 64)
         }
         for pid in pid where !RegionDirectory.regionFiles(directory: directory).contains(where: { $0.pid == pid }) {
-            throw CommandFailure(message: "process \(pid) publishes no trace in \(directory) (`asynctop list` shows those that do)")
+            throw CommandFailure(
+                message: "process \(pid) publishes no trace in \(directory) (`asynctop list` shows those that do)")
         }
         signal(SIGPIPE, SIG_IGN)
         asynctop_install_stop_signals()

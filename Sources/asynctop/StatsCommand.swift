@@ -11,14 +11,20 @@ struct StatsCommand: ParsableCommand {
     @Argument(help: "A .atrace file.")
     var file: String
 
-    @Flag(help: "Print one JSON object (fields: events, missed, duration_s, tasks, loops, callbacks, timers, counters, warnings).")
+    @Flag(
+        help: ArgumentHelp(
+            "Print one JSON object (fields: events, missed, duration_s, tasks, loops, callbacks, timers, counters, "
+                + "warnings).")
+    )
     var json = false
 
     @OptionGroup var monitor: MonitorOptions
 
     func run() throws {
         let reader = try openTrace(file)
-        let replay = TraceReplay(reader: reader, thresholds: monitor.thresholds, retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9))
+        let replay = TraceReplay(
+            reader: reader, thresholds: monitor.thresholds, retentionNanoseconds: UInt64(monitor.retentionSeconds * 1e9)
+        )
         let summary = TraceSummary(replay.finalState)
         for problem in reader.problems + replay.problems { printToStandardError("asynctop: warning: \(problem)") }
         if json {
@@ -33,36 +39,65 @@ struct StatsCommand: ParsableCommand {
     static func text(_ s: TraceSummary, file: String) -> String {
         func ms(_ v: Double) -> String { Format.duration(UInt64(max(0, v) * 1e6)) }
         var lines = [
-            "\(TerminalSafeText.make(file)): \(s.events) events over \(Format.decimal(s.durationSeconds, digits: 2)) s, \(s.missed) missed",
-            "tasks      \(s.tasks.spawned) spawned, \(s.tasks.completed) completed, \(s.tasks.failed) failed, \(s.tasks.cancelled) cancelled, at most \(s.tasks.maxLive) at once",
+            "\(TerminalSafeText.make(file)): \(s.events) events over \(Format.decimal(s.durationSeconds, digits: 2)) "
+                + "s, \(s.missed) missed",
+            "tasks      \(s.tasks.spawned) spawned, \(s.tasks.completed) completed, \(s.tasks.failed) failed, "
+                + "\(s.tasks.cancelled) cancelled, at most \(s.tasks.maxLive) at once"
         ]
         if let pool = s.pool {
-            let others = pool.otherJobs.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            lines.append("pool       \(pool.threads) threads (width \(pool.width))  busy \(Format.decimal(pool.busyRatio * 100, digits: 1))%  \(pool.jobsRun) jobs run\(others.isEmpty ? "" : " (\(others))")  queue max \(pool.maxQueued)  delay p50 \(ms(pool.latencyMilliseconds.p50))  p99 \(ms(pool.latencyMilliseconds.p99))  max \(ms(pool.latencyMilliseconds.max))")
+            let others = pool.otherJobs.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(
+                separator: ", ")
+            lines.append(
+                "pool       \(pool.threads) threads (width \(pool.width))"
+                    + "  busy \(Format.decimal(pool.busyRatio * 100, digits: 1))%  \(pool.jobsRun) jobs run"
+                    + (others.isEmpty ? "" : " (\(others))")
+                    + "  queue max \(pool.maxQueued)  delay p50 \(ms(pool.latencyMilliseconds.p50))"
+                    + "  p99 \(ms(pool.latencyMilliseconds.p99))  max \(ms(pool.latencyMilliseconds.max))"
+            )
         }
         for loop in s.loops where loop.producer != "enqueuing_thread" {
             let io = loop.producer == "nio_loop" ? " (I/O \(Format.decimal(loop.ioBusyRatio * 100, digits: 1))%)" : ""
-            let perTick = loop.producer == "nio_loop" && loop.ticks > 0 ? "  \(Format.decimal(Double(loop.itemsRun) / Double(loop.ticks), digits: 1)) tasks/tick" : ""
+            let perTick =
+                loop.producer == "nio_loop" && loop.ticks > 0
+                ? "  \(Format.decimal(Double(loop.itemsRun) / Double(loop.ticks), digits: 1)) tasks/tick" : ""
             let delay = loop.producer == "nio_loop" ? "turn" : "latency"
-            lines.append("\(loop.name)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%\(io)  \(loop.ticks) \(loop.producer == "pool_thread" ? "jobs" : "ticks")\(perTick)  \(delay) p50 \(ms(loop.latencyMilliseconds.p50))  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))")
+            lines.append(
+                "\(loop.name)     busy \(Format.decimal(loop.busyRatio * 100, digits: 1))%\(io)  \(loop.ticks) "
+                    + (loop.producer == "pool_thread" ? "jobs" : "ticks")
+                    + "\(perTick)  \(delay) p50 \(ms(loop.latencyMilliseconds.p50))"
+                    + "  p99 \(ms(loop.latencyMilliseconds.p99))  max \(ms(loop.latencyMilliseconds.max))"
+            )
         }
         for span in s.spans.prefix(10) {
-            lines.append("span       \(span.count)×  \(span.name)  mean \(ms(span.meanMilliseconds))  max \(ms(span.maxMilliseconds))\(span.failed > 0 ? "  \(span.failed) failed" : "")")
+            lines.append(
+                "span       \(span.count)×  \(span.name)  mean \(ms(span.meanMilliseconds))"
+                    + "  max \(ms(span.maxMilliseconds))"
+                    + (span.failed > 0 ? "  \(span.failed) failed" : "")
+            )
         }
         lines.append("callbacks  \(s.callbacks.count) run, \(s.callbacks.failed) failed")
         for site in s.callbacks.slowest.prefix(5) {
             lines.append("           \(ms(site.maxMilliseconds)) max  \(site.count)×  \(site.site)")
         }
-        lines.append("timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled, latest by \(ms(s.timers.maxLatenessMilliseconds))")
+        lines.append(
+            "timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled, latest by "
+                + "\(ms(s.timers.maxLatenessMilliseconds))"
+        )
         for (name, counter) in s.counters.sorted(by: { $0.key < $1.key }) {
             lines.append("counter    \(name) = \(counter.last) (max \(counter.max))")
         }
         lines.append("warnings   \(s.warnings.count)")
         for warning in s.warnings.prefix(Self.warningsListed) {
-            lines.append("  \(Format.decimal(warning.atSeconds, digits: 3))s  \(warning.kind)  \(warning.subject): \(warning.detail)")
+            lines.append(
+                "  \(Format.decimal(warning.atSeconds, digits: 3))s  \(warning.kind)  \(warning.subject): "
+                    + "\(warning.detail)"
+            )
         }
         if s.warnings.count > Self.warningsListed {
-            lines.append("  … and \(s.warnings.count - Self.warningsListed) more (all of them: --json, or view 6 of `asynctop replay`)")
+            lines.append(
+                "  … and \(s.warnings.count - Self.warningsListed) more (all of them: --json, or view 6 of `asynctop "
+                    + "replay`)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `asynctop run` checks of a program before preloading the concurrency tap into it: that it is an ELF
@@ -32,9 +32,12 @@ struct SwiftProgram {
             case .staticallyLinked(let path):
                 return "\(path) is statically linked, so no library can be preloaded into it: \(advice)"
             case .staticStandardLibrary(let path):
-                return "\(path) was built with -static-stdlib, so its Swift runtime cannot be tapped from outside: \(advice)"
+                return
+                    "\(path) was built with -static-stdlib, so its Swift runtime cannot be tapped from outside: "
+                    + "\(advice)"
             case .notSwift(let path):
-                return "\(path) is not a Swift program (it does not load libswiftCore.so): asynctop taps Swift Concurrency"
+                return
+                    "\(path) is not a Swift program (it does not load libswiftCore.so): asynctop taps Swift Concurrency"
             }
         }
     }
@@ -74,7 +77,9 @@ struct SwiftProgram {
         let file = ELFFile(fd: fd)
         guard let header = file.header() else { throw .notELF(path) }
         let segments = file.programHeaders(header)
-        guard segments.contains(where: { $0.type == 3 /* PT_INTERP */ }) else { throw .staticallyLinked(path) }
+        guard segments.contains(where: { $0.type == ELFFile.Segment.interpreter }) else {
+            throw .staticallyLinked(path)
+        }
         if file.neededLibraries(header, segments).contains(where: { $0.hasPrefix("libswiftCore.so") }) { return }
         if file.sectionNames(header).contains(where: { $0.hasPrefix("swift5_") }) { throw .staticStandardLibrary(path) }
         throw .notSwift(path)
@@ -90,6 +95,10 @@ private struct ELFFile {
         var sectionOffset: UInt64, sectionEntrySize: UInt16, sectionCount: UInt16, sectionNamesIndex: UInt16
     }
     struct Segment {
+        /// Program header types (`PT_LOAD`, `PT_DYNAMIC`, `PT_INTERP` in elf.h).
+        static let load: UInt32 = 1
+        static let dynamic: UInt32 = 2
+        static let interpreter: UInt32 = 3
         var type: UInt32, offset: UInt64, address: UInt64, fileSize: UInt64
     }
 
@@ -107,7 +116,8 @@ private struct ELFFile {
     }
 
     func header() -> Header? {
-        guard let ident = bytes(at: 0, count: 64), ident[0] == 0x7F, ident[1] == 0x45, ident[2] == 0x4C, ident[3] == 0x46,
+        guard let ident = bytes(at: 0, count: 64), ident[0] == 0x7F, ident[1] == 0x45, ident[2] == 0x4C,
+            ident[3] == 0x46,
             ident[4] == 2, ident[5] == 1
         else { return nil }
         return Header(
@@ -125,13 +135,14 @@ private struct ELFFile {
             let base = index * Int(header.programEntrySize)
             return Segment(
                 type: integer(table, base, as: UInt32.self), offset: integer(table, base + 8, as: UInt64.self),
-                address: integer(table, base + 16, as: UInt64.self), fileSize: integer(table, base + 32, as: UInt64.self))
+                address: integer(table, base + 16, as: UInt64.self),
+                fileSize: integer(table, base + 32, as: UInt64.self))
         }
     }
 
     /// The file offset of a virtual address, through the loadable segments.
     func fileOffset(ofAddress address: UInt64, _ segments: [Segment]) -> UInt64? {
-        for segment in segments where segment.type == 1 /* PT_LOAD */ {
+        for segment in segments where segment.type == Segment.load {
             if address >= segment.address, address - segment.address < segment.fileSize {
                 return segment.offset + (address - segment.address)
             }
@@ -147,7 +158,7 @@ private struct ELFFile {
 
     /// DT_NEEDED entries of the dynamic section.
     func neededLibraries(_ header: Header, _ segments: [Segment]) -> [String] {
-        guard let dynamic = segments.first(where: { $0.type == 2 /* PT_DYNAMIC */ }),
+        guard let dynamic = segments.first(where: { $0.type == Segment.dynamic }),
             let table = bytes(at: dynamic.offset, count: Int(min(dynamic.fileSize, 1 << 16)))
         else { return [] }
         var needed: [UInt64] = []

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A program started by `asynctop run` or `asynctop record -- CMD` with the concurrency tap preloaded
@@ -19,7 +19,10 @@ final class TracedChild: Sendable {
 
     /// Where the child's standard output and error go: the terminal (headless recording) or a file (the
     /// monitor owns the terminal).
-    enum Output { case inherit, file(String) }
+    enum Output {
+        case inherit
+        case file(String)
+    }
 
     init(_ program: SwiftProgram, arguments: [String], output: Output) throws {
         let preload = try Self.preloadLibrary()
@@ -32,15 +35,17 @@ final class TracedChild: Sendable {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
         var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = [preload, environment["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
+        environment["LD_PRELOAD"] = [preload, environment["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }
+            .joined(separator: ":")
         environment["ASYNCTOP_PUBLISH"] = nil
         let argv = ([program.path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var child: pid_t = 0
         let result = posix_spawn(&child, program.path, &actions, nil, argv, envp)
         guard result == 0 else {
-            throw CommandFailure(message: "cannot start \(program.path): \(String(cString: strerror(result)))", exitCode: 2)
+            throw CommandFailure(
+                message: "cannot start \(program.path): \(String(cString: strerror(result)))", exitCode: 2)
         }
         pid = child
         self.program = program
@@ -65,12 +70,17 @@ final class TracedChild: Sendable {
             if let source = try? AttachedSource(pid: pid, directory: directory) { return source }
             if let code = exitStatus {
                 throw CommandFailure(
-                    message: "\(program.path) exited with status \(code) before its trace was published", exitCode: code == 0 ? 2 : code)
+                    message: "\(program.path) exited with status \(code) before its trace was published",
+                    exitCode: code == 0 ? 2 : code)
             }
             usleep(5_000)
         }
         terminate()
-        throw CommandFailure(message: "\(program.path) did not publish its trace within \(Int(timeout)) s (is the tap library the one built with this asynctop?)", exitCode: 2)
+        throw CommandFailure(
+            message:
+                "\(program.path) did not publish its trace within \(Int(timeout)) s (is the tap library the one "
+                + "built with this asynctop?)",
+            exitCode: 2)
     }
 
     /// Ends the child if it still runs (SIGTERM, then SIGKILL after 5 s) and returns its exit status.
@@ -93,11 +103,16 @@ final class TracedChild: Sendable {
 
     private static func preloadLibrary() throws -> String {
         if let given = ProcessInfo.processInfo.environment["ASYNCTOP_PRELOAD_LIBRARY"], !given.isEmpty { return given }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let library = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("libAsyncTopConcurrencyPreload.so").path
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let library = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(
+            "libAsyncTopConcurrencyPreload.so"
+        ).path
         guard FileManager.default.fileExists(atPath: library) else {
             throw CommandFailure(
-                message: "the tap library \(library) is missing: build it with `swift build --product AsyncTopConcurrencyPreload` (scripts/run does)",
+                message:
+                    "the tap library \(library) is missing: build it with `swift build --product "
+                    + "AsyncTopConcurrencyPreload` (scripts/run does)",
                 exitCode: 2)
         }
         return library

@@ -44,10 +44,11 @@ import Testing
     }
 
     @Test func everyDemoIsListedAndNamed() {
-        #expect(DemoCatalog.all.map(\.name) == [
-            "hello-gather", "blocking-callback", "microtask-starvation", "timer-drift", "fan-out", "backpressure",
-            "echo-server", "errors-and-cancellation", "multi-loop", "pool-starvation", "actor-contention",
-        ])
+        #expect(
+            DemoCatalog.all.map(\.name) == [
+                "hello-gather", "blocking-callback", "microtask-starvation", "timer-drift", "fan-out", "backpressure",
+                "echo-server", "errors-and-cancellation", "multi-loop", "pool-starvation", "actor-contention"
+            ])
         #expect(DemoCatalog.all.allSatisfy { !$0.summary.isEmpty && $0.narrative.count >= 2 })
     }
 
@@ -60,7 +61,8 @@ import Testing
         let world = try #require(run.tasks(named: "say world").first)
         #expect(hello.parent == main.id && world.parent == main.id)
         // Their lifetimes overlap: each started before the other ended.
-        #expect(hello.spawnedNanoseconds < world.endedNanoseconds! && world.spawnedNanoseconds < hello.endedNanoseconds!)
+        #expect(
+            hello.spawnedNanoseconds < world.endedNanoseconds! && world.spawnedNanoseconds < hello.endedNanoseconds!)
     }
 
     @Test func blockingCallbackBlocksAndIsWarned() throws {
@@ -140,7 +142,9 @@ import Testing
 
     @Test func multiLoopBusyRatiosDiffer() throws {
         let run = try run(.multiLoop, seconds: 4)
-        let ratios = run.state.loops.values.sorted { $0.id < $1.id }.map { $0.busyRatio(until: run.state.nowNanoseconds) }
+        let ratios = run.state.loops.values.sorted { $0.id < $1.id }.map {
+            $0.busyRatio(until: run.state.nowNanoseconds)
+        }
         #expect(ratios.count == 2)
         #expect(ratios[0] - ratios[1] >= 0.3, "\(ratios)")
     }
@@ -152,13 +156,19 @@ import Testing
         let lines = Demo.multiLoop.narrative(naming: running.context.group)
         let hot = ProducerKind.name(loop: running.context.group.loops[0].id)
         let idle = ProducerKind.name(loop: running.context.group.loops[1].id)
-        #expect(lines[0].hasPrefix("All the heavy work lands on \(hot) (") && lines[0].contains("; \(idle) only runs"), "\(lines[0])")
+        #expect(
+            lines[0].hasPrefix("All the heavy work lands on \(hot) (") && lines[0].contains("; \(idle) only runs"),
+            "\(lines[0])")
         #expect(!lines.joined().contains("{"))
         // Every demo refers to its loops through the placeholders: no bare group index is left to mislead.
         for demo in DemoCatalog.all {
             var text = demo.narrative.joined(separator: " ")
-            for index in 0..<demo.loops { text = text.replacing("{loop \(index)}", with: "").replacing("{Loop \(index)}", with: "") }
-            #expect(!text.contains("loop 0") && !text.contains("Loop 0") && !text.contains("loop 1 ") && !text.contains("Loop 1 "), "\(demo.name)")
+            for index in 0..<demo.loops {
+                text = text.replacing("{loop \(index)}", with: "").replacing("{Loop \(index)}", with: "")
+            }
+            #expect(
+                !text.contains("loop 0") && !text.contains("Loop 0") && !text.contains("loop 1 ")
+                    && !text.contains("Loop 1 "), "\(demo.name)")
         }
     }
 }

@@ -50,7 +50,9 @@ import Testing
                 Dictionary(state.callSites.map { ($0.site, $0.count) }, uniquingKeysWith: +)
             }
             #expect(countsBySite(replayed) == countsBySite(snapshot))
-            #expect(replayed.warnings.filter { $0.kind == .unhandledFailure } == snapshot.warnings.filter { $0.kind == .unhandledFailure })
+            #expect(
+                replayed.warnings.filter { $0.kind == .unhandledFailure }
+                    == snapshot.warnings.filter { $0.kind == .unhandledFailure })
         }
     }
 }

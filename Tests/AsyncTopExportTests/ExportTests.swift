@@ -38,7 +38,9 @@ import Testing
 
     static var checker: Checker? {
         let environment = ProcessInfo.processInfo.environment
-        guard let python = environment["PERFETTO_CHECK_PYTHON"], let script = environment["PERFETTO_CHECK"] else { return nil }
+        guard let python = environment["PERFETTO_CHECK_PYTHON"], let script = environment["PERFETTO_CHECK"] else {
+            return nil
+        }
         return Checker(python: python, script: script)
     }
 
@@ -56,7 +58,7 @@ import Testing
         #expect(flows > 0)
         return [
             "select count(*) from slice where category = 'task' => \(tasks)",
-            "select count(*) from flow => \(flows)",
+            "select count(*) from flow => \(flows)"
         ]
     }
 
@@ -81,7 +83,10 @@ import Testing
         let blocked = directory + "/out"
         try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
         #expect(throws: (any Error).self) { try TraceExport.run(reader, format: .perfetto, to: blocked) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["link.atrace", "out", "self.atrace"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [
+                "link.atrace", "out", "self.atrace"
+            ])
         // And a good export appears whole under its name.
         let result = try TraceExport.run(reader, format: .csv, to: directory + "/good.csv")
         let size = try FileManager.default.attributesOfItem(atPath: directory + "/good.csv")[.size] as? Int
@@ -91,7 +96,8 @@ import Testing
     /// Skipped, saying why, by a bare `swift test`: Perfetto's trace processor is set up by scripts/test, which
     /// always runs it.
     @Test(
-        .enabled(if: Self.checker != nil, "PERFETTO_CHECK_PYTHON / PERFETTO_CHECK are not set: scripts/test sets them up"),
+        .enabled(
+            if: Self.checker != nil, "PERFETTO_CHECK_PYTHON / PERFETTO_CHECK are not set: scripts/test sets them up"),
         arguments: [TraceExport.Format.chrome, .perfetto])
     func exportLoadsInPerfetto(_ format: TraceExport.Format) throws {
         let checker = try #require(Self.checker)
@@ -106,8 +112,14 @@ import Testing
         expect.append("select count(*) from counter_track where name like 'loop % latency (ms)%' => 1")
         expect.append("select count(*) from counter_track where name like 'loop % callbacks queued%' => 1")
         if format == .perfetto {
-            // In protobuf each task is its own track holding one slice; in Chrome JSON, async slices of category 'task'.
-            expect[0] = expect[0].replacingOccurrences(of: "where category = 'task'", with: "s join track t on s.track_id = t.id where t.name not like 'loop%' and s.depth = 0 and t.type != 'thread'")
+            // In protobuf each task is its own track holding one slice; in Chrome JSON, async slices of category
+            // 'task'.
+            expect[0] = expect[0].replacingOccurrences(
+                of: "where category = 'task'",
+                with:
+                    "s join track t on s.track_id = t.id where t.name not like 'loop%' and s.depth = 0 and t.type != "
+                    + "'thread'"
+            )
         }
         let (status, text) = try checker.check(output, expect: expect)
         #expect(status == 0, "\(text)")
@@ -124,7 +136,8 @@ import Testing
             try? FileManager.default.removeItem(atPath: output)
         }
         let calibration = ClockCalibration(
-            kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0, epochUnixNanoseconds: 0)
+            kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0,
+            epochUnixNanoseconds: 0)
         let info = SourceInfo(
             pid: 42, processName: "hand made", processStartTime: 0, vocabulary: EventKind.vocabularyVersion,
             calibration: calibration, ringCount: 1, ringCapacity: 16)
@@ -137,7 +150,7 @@ import Testing
             TraceEvent(time: 3_000, kind: .taskSpawned, loop: 1, id: 7),
             TraceEvent(time: 4_000, kind: .callbackBegan, loop: 1, name: NameID(rawValue: 1), id: 2, arg: 1_234_567),
             TraceEvent(time: 5_000, kind: .callbackEnded, loop: 1, id: 2),
-            TraceEvent(time: 6_000, kind: .taskCompleted, loop: 1, id: 7),
+            TraceEvent(time: 6_000, kind: .taskCompleted, loop: 1, id: 7)
         ]
         for event in events { try writer.append(event) }
         try writer.finish()
@@ -161,7 +174,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: output) }
         let result = try TraceExport.run(reader, format: .csv, to: output)
         let python = Self.checker?.python ?? "/usr/bin/python3"
-        let script = "import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=''))); assert rows[0]==['time_ns','kind','loop','name','id','arg'], rows[0]; assert all(len(r)==6 for r in rows); print(len(rows)-1)"
+        let script =
+            "import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=''))); assert "
+            + "rows[0]==['time_ns','kind','loop','name','id','arg'], rows[0]; assert all(len(r)==6 for r in "
+            + "rows); print(len(rows)-1)"
         let (status, text) = try Self.run(python, ["-c", script, output])
         #expect(status == 0, "\(text)")
         #expect(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == result.events)

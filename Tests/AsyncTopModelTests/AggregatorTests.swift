@@ -1,6 +1,6 @@
 import AsyncTopModel
-import AsyncTopTrace
 import AsyncTopTestSupport
+import AsyncTopTrace
 import Testing
 
 @Suite struct AggregatorTests {
@@ -22,7 +22,10 @@ import Testing
         #expect(task.totalNanoseconds(now: .ms(100)) == .ms(17))
         #expect(trace.state.site(of: task) == "main.swift:12")
         let detail = try! #require(trace.state.taskDetails[1])
-        #expect(trace.state.recentEvents(of: 1, limit: 24).map(\.state) == [.ready, .ready, .running, .waiting, .ready, .running, .done])
+        #expect(
+            trace.state.recentEvents(of: 1, limit: 24).map(\.state) == [
+                .ready, .ready, .running, .waiting, .ready, .running, .done
+            ])
         #expect(detail.pollTimes.count == 2 && detail.scheduledWaits.count == 2)  // the last poll ends with the task
         #expect(trace.state.totals.tasksSpawned == 1 && trace.state.totals.tasksCompleted == 1)
     }
@@ -105,7 +108,8 @@ import Testing
     @Test func hostileNamesAreMadeSafeBeforeTheyReachTheState() {
         var trace = ScriptedTrace()
         let hostile = trace.names.id(bytes: Array("\u{1B}[2J\u{1B}]0;owned\u{07}".utf8) + [0xFF])
-        trace.aggregator.ingest(TraceEvent(time: 0, kind: .taskSpawned, loop: 0, name: hostile, id: 1), names: trace.names)
+        trace.aggregator.ingest(
+            TraceEvent(time: 0, kind: .taskSpawned, loop: 0, name: hostile, id: 1), names: trace.names)
         let name = trace.state.tasks[1].map(trace.state.name(of:)) ?? ""
         #expect(!name.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
     }
@@ -121,7 +125,8 @@ import Testing
             trace.advance(to: 5000)
             return trace.state
         }
-        let a = run(), b = run()
+        let a = run()
+        let b = run()
         #expect(a.totals == b.totals)
         #expect(a.tasks.values.map(\.id).sorted() == b.tasks.values.map(\.id).sorted())
         #expect(a.warnings == b.warnings)

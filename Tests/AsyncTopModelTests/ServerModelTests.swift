@@ -19,22 +19,31 @@ import Testing
         // the task's polls, then the thread that enqueued them (a NIO loop handing jobs to the pool).
         let rings: [[TraceEvent]] = [
             [event(0, .taskSpawned, Self.pool1, id: 7)],
-            [event(1, .taskPollBegan, Self.pool2, id: 7), event(2, .taskPollEnded, Self.pool2, id: 7),
-             event(1_001, .taskPollBegan, Self.pool2, id: 7), event(1_002, .taskPollEnded, Self.pool2, id: 7)],
-            [event(0.5, .jobEnqueued, ProducerKind.enqueuingThreadBase, id: 7), event(1_000, .jobEnqueued, ProducerKind.enqueuingThreadBase, id: 7)],
+            [
+                event(1, .taskPollBegan, Self.pool2, id: 7), event(2, .taskPollEnded, Self.pool2, id: 7),
+                event(1_001, .taskPollBegan, Self.pool2, id: 7), event(1_002, .taskPollEnded, Self.pool2, id: 7)
+            ],
+            [
+                event(0.5, .jobEnqueued, ProducerKind.enqueuingThreadBase, id: 7),
+                event(1_000, .jobEnqueued, ProducerKind.enqueuingThreadBase, id: 7)
+            ]
         ]
         var batch = EventBatch()
         for (index, ring) in rings.enumerated() {
             let start = batch.events.count
             batch.events += ring
-            batch.segments.append(.init(ring: RingIdentity(index: index, threadID: UInt64(index), loop: ring[0].loop), range: start..<batch.events.count))
+            batch.segments.append(
+                .init(
+                    ring: RingIdentity(index: index, threadID: UInt64(index), loop: ring[0].loop),
+                    range: start..<batch.events.count))
         }
         var aggregator = Aggregator(calibration: ScriptedTrace.calibration)
         aggregator.ingest(batch, names: names)
         aggregator.advance(to: 1_100_000_000)
         let task = aggregator.state.tasks[7]
         #expect(task?.state == .waiting && task?.polls == 2 && task?.wakes == 2)
-        #expect(task?.scheduledWaitNanoseconds == 2_000_000, "ready 1 ms from its spawn, then 1 ms from its second enqueue")
+        #expect(
+            task?.scheduledWaitNanoseconds == 2_000_000, "ready 1 ms from its spawn, then 1 ms from its second enqueue")
         #expect(aggregator.state.warnings.isEmpty, "\(aggregator.state.warnings)")
     }
 
@@ -93,7 +102,8 @@ extension ServerModelTests {
     @Test("a poll read after its task's later events adds no time twice: busy + scheduled + idle stay within its life")
     func latePollAddsNoTimeTwice() {
         var trace = ScriptedTrace()
-        let pool1 = Self.pool1, pool2 = Self.pool2
+        let pool1 = Self.pool1
+        let pool2 = Self.pool2
         trace.at(0, .taskSpawned, loop: pool1, id: 5)
         trace.at(1, .taskPollBegan, loop: pool1, id: 5)
         trace.at(2, .taskPollEnded, loop: pool1, id: 5)

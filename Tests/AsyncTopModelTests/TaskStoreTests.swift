@@ -1,6 +1,7 @@
-@testable import AsyncTopModel
 import AsyncTopTrace
 import Testing
+
+@testable import AsyncTopModel
 
 /// `TaskStore`: live and ended tasks found by id, ended ones leaving oldest first past their retention (unless a
 /// warning names them), ids ended again counted once, and copies (replay checkpoints) independent of each other.
@@ -64,7 +65,8 @@ import Testing
         var changed = store[4000]!
         changed.polls = 9
         store[4000] = changed
-        #expect(checkpoint.count == 5000 && checkpoint[1] != nil && checkpoint[5001] == nil && checkpoint[4000]?.polls == 0)
+        #expect(
+            checkpoint.count == 5000 && checkpoint[1] != nil && checkpoint[5001] == nil && checkpoint[4000]?.polls == 0)
         #expect(store.count == 3000 && store[1] == nil && store[4000]?.polls == 9)
     }
 }

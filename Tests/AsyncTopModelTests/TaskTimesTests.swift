@@ -16,8 +16,9 @@ import Testing
         #expect(task.idleNanoseconds(now: now) == 997_000_000)
         #expect(task.busyNanoseconds(now: now) == 2_000_000)
         #expect(task.scheduledWaitNanoseconds(now: now) == 1_000_000)
-        #expect(task.busyNanoseconds(now: now) + task.scheduledWaitNanoseconds(now: now) + task.idleNanoseconds(now: now)
-            == task.totalNanoseconds(now: now))
+        #expect(
+            task.busyNanoseconds(now: now) + task.scheduledWaitNanoseconds(now: now) + task.idleNanoseconds(now: now)
+                == task.totalNanoseconds(now: now))
     }
 }
 

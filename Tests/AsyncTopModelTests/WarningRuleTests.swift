@@ -1,6 +1,6 @@
 import AsyncTopModel
-import AsyncTopTrace
 import AsyncTopTestSupport
+import AsyncTopTrace
 import Testing
 
 @Suite struct WarningRuleTests {

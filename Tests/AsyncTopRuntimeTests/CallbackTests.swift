@@ -61,7 +61,7 @@ struct CallbackTests {
         #expect(
             try await loop.run { order.value } == [
                 "callback 1", "microtask 1a", "microtask 1b", "microtask 1c (queued by 1a)", "callback 2",
-                "microtask 2",
+                "microtask 2"
             ])
         await loop.shutdown()
     }

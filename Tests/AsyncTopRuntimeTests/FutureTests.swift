@@ -42,7 +42,8 @@ struct FutureTests {
         let watch = Watch()
         try await loop.run {
             var futures: (Future<Tracked>, Future<(Tracked, Wide)>)? = {
-                let inline = Tracked(), boxed = Tracked()
+                let inline = Tracked()
+                let boxed = Tracked()
                 watch.inline = inline
                 watch.boxed = boxed
                 return (loop.makeSucceededFuture(inline), loop.makeSucceededFuture((boxed, Wide())))

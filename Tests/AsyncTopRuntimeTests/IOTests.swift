@@ -3,7 +3,7 @@ import AsyncTopTrace
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("I/O", .timeLimit(.minutes(1)))
@@ -129,7 +129,9 @@ struct IOTests {
         let port = listener.port
         listener.descriptor.close()
         await #expect(throws: IOError.self) { try await TCP.connect(host: "127.0.0.1", port: port, on: loop).value }
-        await #expect(throws: IOError.self) { try await TCP.connect(host: "not an address", port: port, on: loop).value }
+        await #expect(throws: IOError.self) {
+            try await TCP.connect(host: "not an address", port: port, on: loop).value
+        }
         await loop.shutdown()
     }
 }

@@ -3,7 +3,7 @@ import AsyncTopTrace
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Shutdown", .timeLimit(.minutes(1)))

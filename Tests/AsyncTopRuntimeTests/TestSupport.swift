@@ -2,7 +2,7 @@ import AsyncTopRuntime
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// State touched only on one loop's thread, so it needs no lock (the loop's own confinement is under test).

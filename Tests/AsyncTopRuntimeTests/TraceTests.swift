@@ -3,7 +3,7 @@ import AsyncTopTrace
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// These tests switch tracing off process-wide in one of them, so they run one at a time; no other suite looks
@@ -38,7 +38,8 @@ struct TraceTests {
         _ = source.read(into: &batch, limit: .max)
         let events = batch.events
         for name in ["from outside", "from the loop"] {
-            let index = try #require(events.firstIndex { $0.kind == .taskSpawned && source.names.string(for: $0.name) == name })
+            let index = try #require(
+                events.firstIndex { $0.kind == .taskSpawned && source.names.string(for: $0.name) == name })
             let next = events[index + 1]
             #expect(next.kind == .taskLocation && next.id == events[index].id)
             let expected = "AsyncTopRuntimeTests/TraceTests.swift:\(name == "from outside" ? line : line + 2)"
@@ -109,7 +110,8 @@ struct TraceTests {
             (.loopStarted, events.first?.id ?? 0),
             (.callbackEnqueued, 1), (.callbackBegan, 1),
             (.callbackEnqueued, 2), (.microtaskEnqueued, 1), (.timerArmed, 1), (.timerArmed, 2),
-            (.timerCancelled, 2), (.callbackEnqueued, 3), (.taskSpawned, taskID), (.taskLocation, taskID), (.taskWoken, taskID),
+            (.timerCancelled, 2), (.callbackEnqueued, 3), (.taskSpawned, taskID), (.taskLocation, taskID),
+            (.taskWoken, taskID),
             (.callbackEnded, 1),
             (.microtaskBegan, 1), (.microtaskEnded, 1),
             (.timerFired, 1), (.callbackBegan, 4), (.callbackEnded, 4),
@@ -119,7 +121,7 @@ struct TraceTests {
             (.taskPollBegan, taskID), (.taskPollEnded, taskID), (.taskWoken, taskID),
             (.taskPollBegan, taskID), (.taskCompleted, taskID), (.microtaskEnqueued, 2), (.taskPollEnded, taskID),
             (.microtaskBegan, 2), (.microtaskEnded, 2),
-            (.loopStopped, 0),
+            (.loopStopped, 0)
         ]
         #expect(events.map(\.kind) == expected.map(\.0))
         #expect(events.map(\.id) == expected.map(\.1))
@@ -156,7 +158,9 @@ struct TraceTests {
             if event.kind == .callbackEnqueued { queued += 1 }
             if event.kind == .callbackBegan, previous?.kind != .timerFired, previous?.kind != .ioReady { queued -= 1 }
             if event.kind == .tickEnded, event.arg != UInt64(queued) {
-                Issue.record("tickEnded says \(event.arg) callbacks wait, the enqueues and begins say \(queued): \(events.map { "\($0.kind) \($0.id)" })")
+                let listing = events.map { "\($0.kind) \($0.id)" }
+                Issue.record(
+                    "tickEnded says \(event.arg) callbacks wait, the enqueues and begins say \(queued): \(listing)")
                 return
             }
         }

@@ -23,7 +23,8 @@ import Testing
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let region = try Region.publish(
-            layout: RegionLayout(ringCount: 4, ringCapacity: 1 << 14, namesCapacity: 1 << 16), processName: "serve-test",
+            layout: RegionLayout(ringCount: 4, ringCapacity: 1 << 14, namesCapacity: 1 << 16),
+            processName: "serve-test",
             directory: directory)
         let loop = try EventLoop(name: "producer", region: region)
         let done = DispatchSemaphore(value: 0)
@@ -52,7 +53,8 @@ import Testing
         #expect(try #require(value(scrape, "asynctop_loop_busy_seconds_total" + loopLabels)) >= 0.03)
         #expect(value(scrape, "asynctop_loop_queue_depth" + loopLabels.dropLast() + ",queue=\"callbacks\"}") == 0)
 
-        let openMetrics = try get("/metrics", port: exporter.address.port, headers: "Accept: application/openmetrics-text\r\n")
+        let openMetrics = try get(
+            "/metrics", port: exporter.address.port, headers: "Accept: application/openmetrics-text\r\n")
         #expect(openMetrics.contains("Content-Type: application/openmetrics-text; version=1.0.0"))
         #expect(openMetrics.hasSuffix("# EOF\n"))
         #expect(try get("/nothing", port: exporter.address.port).hasPrefix("HTTP/1.1 404"))
@@ -74,7 +76,8 @@ import Testing
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/4242.region"
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x5A, count: 8_192), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: path, contents: Data(repeating: 0x5A, count: 8_192), attributes: [.posixPermissions: 0o600])
         let messages = Locked<[String]>([])
         let exporter = try FleetExporter(
             listen: ListenAddress(host: "127.0.0.1", port: 0), directory: directory, pids: nil,

@@ -21,12 +21,14 @@ import Testing
             exposition.begin(counter)
             exposition.sample(counter, [("pid", "7")], UInt64(42))
         }
-        #expect(text(.prometheus, write) == [
-            "# HELP x_events_total Events", "# TYPE x_events_total counter", "x_events_total{pid=\"7\"} 42",
-        ])
-        #expect(text(.openMetrics, write) == [
-            "# HELP x_events Events", "# TYPE x_events counter", "x_events_total{pid=\"7\"} 42", "# EOF",
-        ])
+        #expect(
+            text(.prometheus, write) == [
+                "# HELP x_events_total Events", "# TYPE x_events_total counter", "x_events_total{pid=\"7\"} 42"
+            ])
+        #expect(
+            text(.openMetrics, write) == [
+                "# HELP x_events Events", "# TYPE x_events counter", "x_events_total{pid=\"7\"} 42", "# EOF"
+            ])
     }
 
     @Test func labelValuesAreEscapedAndKeptOnOneLine() {
@@ -52,15 +54,19 @@ import Testing
             exposition.begin(family)
             exposition.histogram(family, [], bounds: ["0.001", "0.01"], cumulativeCounts: [2, 5], count: 6, sum: 1.5)
         }
-        #expect(Array(lines.dropFirst(2)) == [
-            #"x_seconds_bucket{le="0.001"} 2"#, #"x_seconds_bucket{le="0.01"} 5"#, #"x_seconds_bucket{le="+Inf"} 6"#,
-            "x_seconds_count 6", "x_seconds_sum 1.5",
-        ])
+        #expect(
+            Array(lines.dropFirst(2)) == [
+                #"x_seconds_bucket{le="0.001"} 2"#, #"x_seconds_bucket{le="0.01"} 5"#,
+                #"x_seconds_bucket{le="+Inf"} 6"#,
+                "x_seconds_count 6", "x_seconds_sum 1.5"
+            ])
     }
 
     @Test func theScraperChoosesTheFormat() {
         // What Prometheus 2.42 sends.
-        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+        let prometheus =
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+            + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
         #expect(MetricsExposition.Format.negotiated(accept: prometheus) == .openMetrics)
         #expect(MetricsExposition.Format.negotiated(accept: "text/plain") == .prometheus)
         #expect(MetricsExposition.Format.negotiated(accept: "application/openmetrics-text; q=0") == .prometheus)

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A child process for tests, started with `posix_spawn` and reaped with `waitpid`.
 ///
@@ -32,17 +33,24 @@ public final class ChildProcess: @unchecked Sendable {
         variables.merge(environment) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var child: pid_t = 0
         let result = posix_spawn(&child, executable, &actions, nil, argv, envp)
         guard result == 0 else {
-            throw NSError(domain: "ChildProcess", code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(result)))"])
+            throw NSError(
+                domain: "ChildProcess", code: Int(result),
+                userInfo: [
+                    NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(result)))"
+                ])
         }
         pid = child
     }
 
     deinit {
-        if exitStatus == nil { kill(pid, SIGKILL); _ = wait() }
+        if exitStatus == nil {
+            kill(pid, SIGKILL)
+            _ = wait()
+        }
         try? FileManager.default.removeItem(atPath: stdoutPath)
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
@@ -74,7 +82,9 @@ public final class ChildProcess: @unchecked Sendable {
     /// Everything the child wrote to stdout so far.
     public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
     /// Everything the child wrote to stderr so far.
-    public var stderr: String { String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: stderrPath))) ?? Data(), as: UTF8.self) }
+    public var stderr: String {
+        String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: stderrPath))) ?? Data(), as: UTF8.self)
+    }
     /// Raw stdout bytes.
     public var stdoutData: Data { (try? Data(contentsOf: URL(fileURLWithPath: stdoutPath))) ?? Data() }
 }

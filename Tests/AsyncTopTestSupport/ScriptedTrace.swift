@@ -35,15 +35,20 @@ public struct ScriptedTrace {
 
     public init(thresholds: WarningThresholds = WarningThresholds(), retentionMilliseconds: UInt64 = 10_000) {
         aggregator = Aggregator(
-            calibration: Self.calibration, thresholds: thresholds, retentionNanoseconds: retentionMilliseconds * 1_000_000)
+            calibration: Self.calibration, thresholds: thresholds,
+            retentionNanoseconds: retentionMilliseconds * 1_000_000)
     }
 
     public var state: RuntimeState { aggregator.state }
 
-    public mutating func at(_ milliseconds: Double, _ kind: EventKind, loop: UInt16 = 0, name: String? = nil, id: UInt64 = 0, arg: UInt64 = 0) {
+    public mutating func at(
+        _ milliseconds: Double, _ kind: EventKind, loop: UInt16 = 0, name: String? = nil, id: UInt64 = 0,
+        arg: UInt64 = 0
+    ) {
         let nameID = name.map { names.id($0) } ?? .none
         aggregator.ingest(
-            TraceEvent(time: UInt64(milliseconds * 1e6), kind: kind, loop: loop, name: nameID, id: id, arg: arg), names: names)
+            TraceEvent(time: UInt64(milliseconds * 1e6), kind: kind, loop: loop, name: nameID, id: id, arg: arg),
+            names: names)
     }
 
     public mutating func advance(to milliseconds: Double) {

@@ -13,7 +13,8 @@ import Testing
             layout: RegionLayout(ringCount: 2, ringCapacity: 4096, namesCapacity: 4096), directory: directory)
         let path = try #require(region.path)
 
-        let child = try ChildProcess(productsDirectory.appendingPathComponent("asynctop").path, ["events", path, "--raw"])
+        let child = try ChildProcess(
+            productsDirectory.appendingPathComponent("asynctop").path, ["events", path, "--raw"])
 
         let tracer = region.makeTracer(loop: 5)
         let produced: UInt64 = 200_000

@@ -70,7 +70,9 @@ import Testing
         child.wait()
         let deadPID = child.pid
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(bitPattern: deadPID), toByteOffset: 16, as: UInt32.self) }
+        bytes.withUnsafeMutableBytes {
+            $0.storeBytes(of: UInt32(bitPattern: deadPID), toByteOffset: 16, as: UInt32.self)
+        }
         let stalePath = RegionDirectory.path(forPID: deadPID, directory: directory)
         _ = FileManager.default.createFile(atPath: stalePath, contents: bytes, attributes: [.posixPermissions: 0o600])
         let stale = try AttachedSource(path: stalePath)
@@ -145,7 +147,9 @@ import Testing
 
         // Random corruption of the header, ring heads and name arena: anything may happen but a crash.
         let layout = smallLayout
-        let interesting = [0..<256, layout.ringsOffset..<(layout.ringsOffset + 128), layout.namesOffset..<(layout.namesOffset + 256)]
+        let interesting = [
+            0..<256, layout.ringsOffset..<(layout.ringsOffset + 128), layout.namesOffset..<(layout.namesOffset + 256)
+        ]
         for round in 0..<400 {
             var bytes = valid
             for _ in 0..<(1 + round % 4) {

@@ -81,7 +81,8 @@ private struct ReaderTally {
             let tracer = region.makeTracer(loop: 1)
             for sequence in 0..<produced {
                 let time = tracer.now()
-                tracer.emit(.mark, at: time, loop: 1, id: sequence, arg: payloadChecksum(sequence: sequence, time: time))
+                tracer.emit(
+                    .mark, at: time, loop: 1, id: sequence, arg: payloadChecksum(sequence: sequence, time: time))
             }
             done.store(true, ordering: .releasing)
         }
@@ -104,7 +105,7 @@ private struct ReaderTally {
             }
         }
         let readers = [reader(pauseMicroseconds: 0), reader(pauseMicroseconds: 200)]
-        readers.forEach { $0.start() }
+        for reader in readers { reader.start() }
         producer.start()
         while tallies.withLock({ $0.count }) < 2 { usleep(10_000) }
         for tally in tallies.withLock({ $0 }) {

@@ -5,7 +5,9 @@ import Testing
 @Suite struct TraceFileTests {
     static let info = SourceInfo(
         pid: 4242, processName: "file-test", processStartTime: 7, vocabulary: EventKind.vocabularyVersion,
-        calibration: ClockCalibration(kind: .tsc, nanosecondsPerTick: 0.4, epochTicks: 1_000, epochMonotonicNanoseconds: 5, epochUnixNanoseconds: 6),
+        calibration: ClockCalibration(
+            kind: .tsc, nanosecondsPerTick: 0.4, epochTicks: 1_000, epochMonotonicNanoseconds: 5,
+            epochUnixNanoseconds: 6),
         ringCount: 2, ringCapacity: 64)
 
     /// A varied synthetic trace: every kind, big and small ids and args, times going back across rings.
@@ -16,7 +18,9 @@ import Testing
         return (0..<count).map { index in
             time += generator.next() % 5_000
             let kind = kinds[Int(generator.next() % UInt64(kinds.count))]
-            let arg: UInt64 = kind == .timerArmed ? time + generator.next() % 1_000_000 : (index % 7 == 0 ? .max : generator.next() % 100_000)
+            let arg: UInt64 =
+                kind == .timerArmed
+                ? time + generator.next() % 1_000_000 : (index % 7 == 0 ? .max : generator.next() % 100_000)
             return TraceEvent(
                 time: time, kind: kind, loop: UInt16(index % 3), name: NameID(rawValue: UInt32(generator.next() % 4)),
                 id: index % 11 == 0 ? .max : generator.next() % 10_000, arg: arg)
@@ -44,13 +48,16 @@ import Testing
         let events = Self.syntheticEvents(20_000)
         try write(events, to: path)
         let reader = try TraceFileReader(path: path)
-        #expect(reader.info.calibration == Self.info.calibration && reader.info.pid == 4242 && reader.info.processName == "file-test")
+        #expect(
+            reader.info.calibration == Self.info.calibration && reader.info.pid == 4242
+                && reader.info.processName == "file-test")
         #expect(reader.problems.isEmpty)
         #expect(reader.eventCount == events.count)
         // Per ring, order is kept; across rings, chunks interleave in write order.
         let back = try readAll(reader)
-        #expect(back.sorted { ($0.time, $0.id, $0.kind.rawValue) < ($1.time, $1.id, $1.kind.rawValue) }
-            == events.sorted { ($0.time, $0.id, $0.kind.rawValue) < ($1.time, $1.id, $1.kind.rawValue) })
+        #expect(
+            back.sorted { ($0.time, $0.id, $0.kind.rawValue) < ($1.time, $1.id, $1.kind.rawValue) }
+                == events.sorted { ($0.time, $0.id, $0.kind.rawValue) < ($1.time, $1.id, $1.kind.rawValue) })
         #expect(reader.names.bytes(for: NameID(rawValue: 2)) == [0x1B, 0x5B, 0xFF])
         #expect(reader.names.bytes(for: NameID(rawValue: 3)) == [])
     }
@@ -92,7 +99,10 @@ import Testing
         for id in 0..<30_000 as Range<UInt64> {
             for kind in [EventKind.callbackEnqueued, .callbackBegan, .callbackEnded] {
                 time += 150
-                events.append(TraceEvent(time: time, kind: kind, loop: 1, name: NameID(rawValue: 3), id: id, arg: kind == .callbackBegan ? 400 : 0))
+                events.append(
+                    TraceEvent(
+                        time: time, kind: kind, loop: 1, name: NameID(rawValue: 3), id: id,
+                        arg: kind == .callbackBegan ? 400 : 0))
             }
         }
         try write(events, to: path)
@@ -155,7 +165,9 @@ import Testing
             case 2:
                 let start = Int(generator.next() % UInt64(bytes.count))
                 let length = min(bytes.count - start, Int(generator.next() % 64))
-                bytes.replaceSubrange(start..<(start + length), with: (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+                bytes.replaceSubrange(
+                    start..<(start + length),
+                    with: (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
             default:
                 let index = Int(generator.next() % UInt64(bytes.count))
                 bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: index)

@@ -11,6 +11,9 @@ func payloadChecksum(sequence: UInt64, time: UInt64) -> UInt64 {
 
 /// The directory holding the built products (the test bundle sits beside the `asynctop` executable).
 var productsDirectory: URL {
-    URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        .deletingLastPathComponent()
+    URL(
+        fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    )
+    .deletingLastPathComponent()
 }

@@ -9,7 +9,9 @@ import Testing
     /// A feed over a region of one ring (by default of 1 024 events: half a ring is 512 events).
     func makeFeed(ringCapacity: Int = 1_024) throws -> (LiveFeed, Tracer) {
         let region = try Region(layout: RegionLayout(ringCount: 1, ringCapacity: ringCapacity, namesCapacity: 4_096))
-        let feed = LiveFeed(source: InProcessSource(region: region), thresholds: WarningThresholds(), retentionNanoseconds: 1_000_000_000)
+        let feed = LiveFeed(
+            source: InProcessSource(region: region), thresholds: WarningThresholds(),
+            retentionNanoseconds: 1_000_000_000)
         return (feed, region.makeTracer(loop: 1))
     }
 

@@ -26,8 +26,12 @@ import Testing
                 let start = UInt64(second * 1000 + tenth * 100) * 1_000_000
                 let length: UInt64 = tenth == 0 && (second == 1 || second == 3) ? (second == 1 ? 50 : 60) : 1
                 id += 1
-                batch.events.append(TraceEvent(time: start, kind: .callbackBegan, loop: 0, name: names.id("tick.swift:3"), id: id, arg: 0))
-                batch.events.append(TraceEvent(time: start + length * 1_000_000, kind: .callbackEnded, loop: 0, name: .none, id: id, arg: 0))
+                batch.events.append(
+                    TraceEvent(
+                        time: start, kind: .callbackBegan, loop: 0, name: names.id("tick.swift:3"), id: id, arg: 0))
+                batch.events.append(
+                    TraceEvent(
+                        time: start + length * 1_000_000, kind: .callbackEnded, loop: 0, name: .none, id: id, arg: 0))
             }
             batch.segments = [EventBatch.Segment(ring: ring, range: 0..<batch.events.count)]
             try writer.append(batch, names: names)

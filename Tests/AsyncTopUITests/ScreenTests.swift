@@ -7,9 +7,12 @@ import Testing
 /// Snapshot tests: every view drawn on the in-memory canvas at 120×40 and 40×12, compared with text files in
 /// Snapshots/. Run with ASYNCTOP_RECORD_SNAPSHOTS=1 to write them anew (then read them before committing).
 @Suite struct ScreenTests {
-    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Snapshots")
 
-    func render(_ view: ViewID, rows: Int, columns: Int, configure: (inout MonitorState) -> Void = { _ in }) -> MemoryCanvas {
+    func render(_ view: ViewID, rows: Int, columns: Int, configure: (inout MonitorState) -> Void = { _ in })
+        -> MemoryCanvas
+    {
         let state = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")
         monitor.eventsPerSecond = 12_345
@@ -21,7 +24,9 @@ import Testing
         return canvas
     }
 
-    func assertSnapshot(_ canvas: MemoryCanvas, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func assertSnapshot(_ canvas: MemoryCanvas, named name: String, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         let file = Self.snapshots.appendingPathComponent(name + ".txt")
         if ProcessInfo.processInfo.environment["ASYNCTOP_RECORD_SNAPSHOTS"] != nil {
             try FileManager.default.createDirectory(at: Self.snapshots, withIntermediateDirectories: true)
@@ -43,9 +48,13 @@ import Testing
 
     @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
         let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
-        let footer = render(.overview, rows: 40, columns: 160) { $0.extraKeys = keys }.text.split(separator: "\n").last ?? ""
+        let footer =
+            render(.overview, rows: 40, columns: 160) { $0.extraKeys = keys }.text.split(separator: "\n").last ?? ""
         #expect(footer.contains("space play / pause") && !footer.contains("space freeze"), "\(footer)")
-        let help = render(.overview, rows: 40, columns: 120) { $0.extraKeys = keys; $0.showHelp = true }.text
+        let help = render(.overview, rows: 40, columns: 120) {
+            $0.extraKeys = keys
+            $0.showHelp = true
+        }.text
         #expect(help.contains("play / pause") && !help.contains("freeze the display"), "space listed once: \(help)")
     }
 
@@ -147,7 +156,8 @@ import Testing
         monitor.view = .tasks
         var canvas = MemoryCanvas(rows: 20, columns: 100)
         Screen.draw(trace.state, &monitor, on: &canvas)
-        #expect(!canvas.text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
+        #expect(
+            !canvas.text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) })
         #expect(canvas.text.contains("\\x1B]0;owned"))
     }
 }

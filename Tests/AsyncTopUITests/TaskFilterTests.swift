@@ -40,7 +40,9 @@ import Testing
         var monitor = MonitorState(sourceLabel: "x")
         monitor.view = .tasks
         monitor.taskFilter = "state:bogus"
-        #expect(screen(&monitor, state).contains("no state 'bogus': the states are running, ready, waiting, done, failed, cancelled"))
+        #expect(
+            screen(&monitor, state).contains(
+                "no state 'bogus': the states are running, ready, waiting, done, failed, cancelled"))
         monitor.taskFilter = "zzz-nothing"
         #expect(screen(&monitor, state).contains("no task matches 'zzz-nothing' (Esc clears the filter)"))
         monitor.taskFilter = "state:wait"
@@ -53,7 +55,8 @@ import Testing
     @Test func aSelectedWarningStaysSelectedAsNewerOnesArrive() {
         var trace = ScriptedTrace()
         for second in 0..<3 {
-            trace.callback(UInt64(second + 1), site: "slow.swift:\(second)", at: Double(second * 1_000), duration: 50, loop: 1)
+            trace.callback(
+                UInt64(second + 1), site: "slow.swift:\(second)", at: Double(second * 1_000), duration: 50, loop: 1)
         }
         var monitor = MonitorState(sourceLabel: "x")
         monitor.view = .warnings
@@ -63,7 +66,8 @@ import Testing
         Screen.draw(trace.state, &monitor, on: &canvas)
         #expect(monitor.selection(.warnings) == 1)
         for second in 3..<5 {
-            trace.callback(UInt64(second + 1), site: "slow.swift:\(second)", at: Double(second * 1_000), duration: 50, loop: 1)
+            trace.callback(
+                UInt64(second + 1), site: "slow.swift:\(second)", at: Double(second * 1_000), duration: 50, loop: 1)
         }
         Screen.draw(trace.state, &monitor, on: &canvas)
         #expect(monitor.selection(.warnings) == 3, "two newer warnings came above it")

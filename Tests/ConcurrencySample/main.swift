@@ -16,7 +16,7 @@ import ConcurrencySampleHook
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let arguments = CommandLine.arguments

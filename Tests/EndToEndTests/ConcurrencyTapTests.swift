@@ -37,7 +37,9 @@ import Testing
         }
 
         func name(_ id: NameID) -> String { names[id] ?? "" }
-        func of(_ kind: EventKind) -> [(event: TraceEvent, ring: RingIdentity)] { events.filter { $0.event.kind == kind } }
+        func of(_ kind: EventKind) -> [(event: TraceEvent, ring: RingIdentity)] {
+            events.filter { $0.event.kind == kind }
+        }
     }
 
     static func temporaryFile(_ suffix: String) -> String {
@@ -45,10 +47,12 @@ import Testing
     }
 
     /// `asynctop record -o F -- sample ARGS`: the tap preloaded into the untraced sample.
-    static func recordPreloaded(_ arguments: [String]) throws -> (status: Int32, output: String, recording: Recording?) {
+    static func recordPreloaded(_ arguments: [String]) throws -> (status: Int32, output: String, recording: Recording?)
+    {
         let path = temporaryFile("atrace")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try ChildProcess.run(asynctopPath, ["record", "-o", path, "--", samplePath, "--untraced"] + arguments)
+        let result = try ChildProcess.run(
+            asynctopPath, ["record", "-o", path, "--", samplePath, "--untraced"] + arguments)
         let recording = FileManager.default.fileExists(atPath: path) ? try Recording(path: path) : nil
         return (result.status, result.stdout + result.stderr, recording)
     }
@@ -56,7 +60,8 @@ import Testing
     /// The sample tracing itself (the one-line call), recorded by `asynctop record --pid` from its start.
     static func recordOneLine(_ arguments: [String]) throws -> (output: String, recording: Recording) {
         let directory = temporaryFile("dir")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sample = try ChildProcess(samplePath, arguments, environment: ["XDG_RUNTIME_DIR": directory])
         let region = directory + "/asynctop/\(sample.pid).region"
@@ -64,7 +69,9 @@ import Testing
         while !FileManager.default.fileExists(atPath: region), Date() < deadline { usleep(2_000) }
         let path = temporaryFile("atrace")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let recorder = try ChildProcess.run(asynctopPath, ["record", "-o", path, "--pid", String(sample.pid)], environment: ["XDG_RUNTIME_DIR": directory])
+        let recorder = try ChildProcess.run(
+            asynctopPath, ["record", "-o", path, "--pid", String(sample.pid)],
+            environment: ["XDG_RUNTIME_DIR": directory])
         #expect(recorder.status == 0, "\(recorder.stderr)")
         #expect(sample.wait() == 0, "\(sample.stderr)")
         return (sample.stdout, try Recording(path: path))
@@ -72,7 +79,8 @@ import Testing
 
     /// The line of the sample's source that contains `text` (1-based).
     static func sampleLine(containing text: String) throws -> Int {
-        let lines = try String(contentsOfFile: sampleSource, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOfFile: sampleSource, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         return try #require(lines.firstIndex { $0.contains(text) }) + 1
     }
 
@@ -151,7 +159,11 @@ import Testing
         let tasks = state.tasks.values
         #expect(tasks.contains { state.name(of: $0) == "worker 3" && $0.state == .done && $0.polls >= 5 })
         #expect(tasks.contains { state.name(of: $0) == "blocker" && $0.busyNanoseconds >= 140_000_000 })
-        #expect(state.warnings.contains { $0.kind == .blocking && $0.subject == "blocker" && $0.detail.hasPrefix("15") && $0.detail.hasSuffix("ms holding a pool thread") })
+        #expect(
+            state.warnings.contains {
+                $0.kind == .blocking && $0.subject == "blocker" && $0.detail.hasPrefix("15")
+                    && $0.detail.hasSuffix("ms holding a pool thread")
+            })
         #expect(!state.warnings.contains { $0.kind == .blocking && $0.subject.hasPrefix("worker") })
         #expect(state.pool.jobsEnqueued == state.pool.jobsRun && state.pool.jobsRun > 0)
         #expect(state.pool.width == ProcessInfo.processInfo.activeProcessorCount)
@@ -194,7 +206,10 @@ import Testing
     @Test func poolStarvationDemoBlocksThePoolAndIsWarned() throws {
         let state = try Self.recordDemo("pool-starvation", seconds: 5).state
         let held = state.warnings.filter { $0.kind == .blocking && $0.subject == "report (usleep)" }
-        #expect(held.count >= 4 && held.allSatisfy { $0.detail.hasPrefix("50") && $0.detail.hasSuffix("ms holding a pool thread") }, "\(held)")
+        #expect(
+            held.count >= 4
+                && held.allSatisfy { $0.detail.hasPrefix("50") && $0.detail.hasSuffix("ms holding a pool thread") },
+            "\(held)")
         #expect(state.warnings.contains { $0.kind == .poolSaturated }, "\(state.warnings.map(\.kind))")
         #expect(state.warnings.contains { $0.kind == .starved && $0.subject == "request" })
         let delays = state.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }.map { $0.latency.max }
@@ -222,7 +237,9 @@ import Testing
         try "print(1)\n".write(toFile: source, atomically: true, encoding: .utf8)
         let compiled = try ChildProcess.run("/usr/bin/env", ["swiftc", "-static-stdlib", source, "-o", staticProgram])
         #expect(compiled.status == 0, "\(compiled.stderr)")
-        defer { for path in [script, plain, source, staticProgram] { try? FileManager.default.removeItem(atPath: path) } }
+        defer {
+            for path in [script, plain, source, staticProgram] { try? FileManager.default.removeItem(atPath: path) }
+        }
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["run", "--", "/bin/true"], 2, "is not a Swift program"),
             (["run", "--", "no-such-program-here"], 2, "no such program"),
@@ -231,7 +248,7 @@ import Testing
             (["run", "--", staticProgram], 2, "was built with -static-stdlib"),
             (["run"], 64, "give the program to run"),
             (["record", "-o", Self.temporaryFile("atrace"), "--", "/bin/true"], 2, "is not a Swift program"),
-            (["record", "-o", Self.temporaryFile("atrace"), "--", Self.samplePath, "--untraced", "--exit", "7"], 7, ""),
+            (["record", "-o", Self.temporaryFile("atrace"), "--", Self.samplePath, "--untraced", "--exit", "7"], 7, "")
         ]
         for item in cases {
             let result = try ChildProcess.run(asynctopPath, item.arguments)

@@ -4,7 +4,8 @@ import Testing
 /// Demos in the real binary, in tmux: the tour, the caption, and step mode.
 @Suite(.serialized) struct DemoEndToEndTests {
     @Test func stepModeRunsExactlyOneItemPerKey() throws {
-        let tmux = try Tmux("\(asynctopPath) demo blocking-callback", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
+        let tmux = try Tmux(
+            "\(asynctopPath) demo blocking-callback", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
         var screen = try tmux.waitFor { $0.contains("blocking-callback") && $0.contains("heartbeat") }
         #expect(screen.contains("computes for 200 ms"))
         try tmux.type("s")
@@ -42,7 +43,9 @@ import Testing
     }
 
     @Test func theTourStartsWithNoArgumentsAndMovesOn() throws {
-        let tmux = try Tmux("XDG_RUNTIME_DIR=/nonexistent-asynctop \(asynctopPath)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
+        let tmux = try Tmux(
+            "XDG_RUNTIME_DIR=/nonexistent-asynctop \(asynctopPath)", columns: 120, rows: 40,
+            environment: ["LANG": "C.UTF-8"])
         var screen = try tmux.waitFor { $0.contains("tour 1/11: hello-gather") }
         #expect(screen.contains("tour 1/11: hello-gather"))
         try tmux.type("n")

@@ -1,5 +1,5 @@
-import AsyncTopTrace
 import AsyncTopTestSupport
+import AsyncTopTrace
 import Foundation
 import Testing
 
@@ -14,7 +14,8 @@ import Testing
 
         init() throws {
             directory = NSTemporaryDirectory() + "asynctop-e2e-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let region = try Region.publish(processName: "e2e-producer", directory: directory)
             self.region = region
             thread = Thread {
@@ -23,7 +24,9 @@ import Testing
                 let names = ["fetch users", "render page", "send mail"].map { region.names.intern($0) }
                 let hostile = region.names.intern(bytes: Self.hostileName)
                 for id in 1...30 as ClosedRange<UInt64> {
-                    tracer.emit(.taskSpawned, loop: 0, name: id == 7 ? hostile : names[Int(id) % 3], id: id, arg: id > 3 ? 1 : 0)
+                    tracer.emit(
+                        .taskSpawned, loop: 0, name: id == 7 ? hostile : names[Int(id) % 3], id: id, arg: id > 3 ? 1 : 0
+                    )
                     if id % 3 == 0 {
                         tracer.emit(.taskPollBegan, loop: 0, id: id)
                         tracer.emit(.taskPollEnded, loop: 0, id: id)
@@ -54,7 +57,8 @@ import Testing
     @Test func driveEveryViewResizeAndQuit() throws {
         let producer = try FakeProducer()
         defer { producer.stop() }
-        let tmux = try Tmux("\(asynctopPath) attach \(producer.region.path!)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
+        let tmux = try Tmux(
+            "\(asynctopPath) attach \(producer.region.path!)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
         var screen = try tmux.waitFor { $0.contains("loop 0") && $0.contains("warnings") }
         #expect(screen.contains("asynctop") && screen.contains("e2e-producer") && screen.contains("Overview"))
 
@@ -121,7 +125,8 @@ import Testing
 
     @Test func aProducerThatEndsLeavesItsLastStateWithABanner() throws {
         let producer = try FakeProducer()
-        let tmux = try Tmux("\(asynctopPath) attach \(producer.region.path!)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
+        let tmux = try Tmux(
+            "\(asynctopPath) attach \(producer.region.path!)", columns: 120, rows: 40, environment: ["LANG": "C.UTF-8"])
         try tmux.type("2")
         _ = try tmux.waitFor { $0.contains("fetch users") && $0.contains("STATE") }
         producer.stop()
@@ -130,7 +135,9 @@ import Testing
         #expect(screen.contains("fetch users"), "the last state is still drawn: \(screen)")
         try tmux.type("1")
         let overview = try tmux.waitFor { $0.contains("loop 0") }
-        #expect(overview.contains("loop 0  stopped") && !overview.contains("running"), "a loop whose producer ended: \(overview)")
+        #expect(
+            overview.contains("loop 0  stopped") && !overview.contains("running"),
+            "a loop whose producer ended: \(overview)")
         try tmux.type("q")
         #expect(tmux.exitStatus() == 0)
     }
@@ -169,7 +176,8 @@ import Testing
     }
 
     @Test func aTerminalThatCannotPlaceTextGetsAMessageNotABlankScreen() throws {
-        let tmux = try Tmux("TERM=dumb \(asynctopPath) demo hello-gather; echo EXIT=$?; sleep 5", columns: 120, rows: 12)
+        let tmux = try Tmux(
+            "TERM=dumb \(asynctopPath) demo hello-gather; echo EXIT=$?; sleep 5", columns: 120, rows: 12)
         let screen = try tmux.waitFor { $0.contains("EXIT=") }
         #expect(screen.contains("this terminal (TERM=dumb) cannot place text on the screen"), "\(screen)")
         #expect(screen.contains("EXIT=2"))
@@ -190,7 +198,10 @@ import Testing
         #expect(recorded.status == 0, "\(recorded.stderr)")
         for command in ["attach", "events"] {
             let result = try ChildProcess.run(asynctopPath, [command, path])
-            #expect(result.status == 1 && result.stderr.contains("is a recording, not a live region: play it with `asynctop replay"), "\(command): \(result.stderr)")
+            #expect(
+                result.status == 1
+                    && result.stderr.contains("is a recording, not a live region: play it with `asynctop replay"),
+                "\(command): \(result.stderr)")
         }
     }
 

@@ -11,7 +11,8 @@ import Testing
         let path = NSTemporaryDirectory() + "asynctop-span-\(UUID().uuidString).atrace"
         defer { try? FileManager.default.removeItem(atPath: path) }
         // echo-server does its round in ~0.1 s, then waits 10 s for the next: 3 s is mostly idle.
-        let recorded = try ChildProcess.run(asynctopPath, ["record", "--demo", "echo-server", "-o", path, "--duration", "3"])
+        let recorded = try ChildProcess.run(
+            asynctopPath, ["record", "--demo", "echo-server", "-o", path, "--duration", "3"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
         let stats = try ChildProcess.run(asynctopPath, ["stats", path, "--json"])
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
@@ -27,7 +28,9 @@ import Testing
         let replay = TraceReplay(reader: try TraceFileReader(path: path))
         #expect(replay.endNanoseconds - replay.startNanoseconds >= 2_900_000_000)
         for loop in replay.finalState.loops.values {
-            #expect(loop.callbackQueueDepth == 0, "loop \(loop.id): every callback ran, yet \(loop.callbackQueueDepth) queued")
+            #expect(
+                loop.callbackQueueDepth == 0,
+                "loop \(loop.id): every callback ran, yet \(loop.callbackQueueDepth) queued")
         }
         let verified = replay.finalState.counters["clients.verified"]
         #expect(verified == 100)

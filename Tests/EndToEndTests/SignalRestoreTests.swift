@@ -14,11 +14,13 @@ import Testing
         let marker = "retention-s 10.\(Int.random(in: 100_000...999_999))"
         // No core file and no Swift backtrace for the signals that crash: their time is not what is tested here.
         let tmux = try Tmux(
-            "ulimit -c 0; stty -g > \(directory)/before; \(asynctopPath) demo hello-gather --\(marker); stty -g > \(directory)/after",
+            "ulimit -c 0; stty -g > \(directory)/before; \(asynctopPath) demo hello-gather --\(marker); stty -g > "
+                + "\(directory)/after",
             columns: 100, rows: 30, environment: ["LANG": "C.UTF-8", "SWIFT_BACKTRACE": "enable=no"])
         _ = try tmux.waitFor { $0.contains("hello-gather") && $0.contains("Overview") }
         // Anchored: the shell running the command line holds the marker too.
-        let killed = try ChildProcess.run("/usr/bin/pkill", ["-\(signal)", "-f", "^\(asynctopPath) demo hello-gather --\(marker)"])
+        let killed = try ChildProcess.run(
+            "/usr/bin/pkill", ["-\(signal)", "-f", "^\(asynctopPath) demo hello-gather --\(marker)"])
         #expect(killed.status == 0, "no monitor to signal")
         // The status is written after the second `stty -g` has finished writing.
         #expect(tmux.exitStatus(timeout: 30) == 0, "\((try? tmux.screen()) ?? "")")

@@ -9,7 +9,8 @@ import Testing
     @Test func warningsBeyondTheListedOnesAreCounted() {
         var trace = ScriptedTrace()
         for index in 0..<25 {
-            trace.callback(UInt64(index + 1), site: "slow.swift:\(index)", at: Double(index * 100), duration: 20, loop: 1)
+            trace.callback(
+                UInt64(index + 1), site: "slow.swift:\(index)", at: Double(index * 100), duration: 20, loop: 1)
         }
         let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
         #expect(text.contains("warnings   25"))
@@ -26,6 +27,7 @@ import Testing
         #expect(demo.stderr.contains("--duration is for a headless run (--record FILE or --publish)"), "\(demo.stderr)")
         let refresh = try ChildProcess.run(asynctopPath, ["demo", "hello-gather", "--refresh", "0"])
         #expect(refresh.status == 64)
-        #expect(refresh.stderr.contains("--refresh is frames per second: more than 0 and at most 60"), "\(refresh.stderr)")
+        #expect(
+            refresh.stderr.contains("--refresh is frames per second: more than 0 and at most 60"), "\(refresh.stderr)")
     }
 }

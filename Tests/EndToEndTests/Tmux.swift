@@ -67,7 +67,9 @@ final class Tmux {
     func exitStatus(timeout: Double = 10) -> Int? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let text = try? String(contentsOfFile: statusFile, encoding: .utf8), let value = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
+                let value = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 return value
             }
             usleep(100_000)
@@ -81,6 +83,9 @@ final class Tmux {
 
 /// The built `asynctop` (the test bundle sits beside it).
 var asynctopPath: String {
-    URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        .deletingLastPathComponent().appendingPathComponent("asynctop").path
+    URL(
+        fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    )
+    .deletingLastPathComponent().appendingPathComponent("asynctop").path
 }

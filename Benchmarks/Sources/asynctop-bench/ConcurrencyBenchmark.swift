@@ -7,7 +7,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop-bench concurrency`: what the concurrency tap adds to a Swift Concurrency job, tapped against untapped
@@ -68,21 +68,37 @@ struct ConcurrencyBenchmark: ParsableCommand {
             tap.resume()
             allocations.tapped = Measurement.allocationsPerOperation(operations: Self.jobsPerRound) { _ = Self.round() }
             tap.suspend()
-            allocations.untapped = Measurement.allocationsPerOperation(operations: Self.jobsPerRound) { _ = Self.round() }
+            allocations.untapped = Measurement.allocationsPerOperation(operations: Self.jobsPerRound) {
+                _ = Self.round()
+            }
         }
         let jobs = Double(Self.jobsPerRound)
         let median = Measurement.median
-        var report = BenchmarkReport(title: "Swift Concurrency jobs, tapped against untapped (\(Self.jobsPerRound) jobs a round, \(runs) pairs, medians)")
+        var report = BenchmarkReport(
+            title:
+                "Swift Concurrency jobs, tapped against untapped (\(Self.jobsPerRound) jobs a round, \(runs) pairs, "
+                + "medians)"
+        )
         report.add("jobs_per_s_tapped", median(pairs.map { jobs / $0.tapped.wallSeconds }), "jobs/s")
         report.add("jobs_per_s_untapped", median(pairs.map { jobs / $0.untapped.wallSeconds }), "jobs/s")
-        report.add("tapped_vs_untapped", median(pairs.map { $0.untapped.wallSeconds / $0.tapped.wallSeconds }), "×", "throughput ratio, paired")
+        report.add(
+            "tapped_vs_untapped", median(pairs.map { $0.untapped.wallSeconds / $0.tapped.wallSeconds }), "×",
+            "throughput ratio, paired")
         tap.resume()
         report.add("tap_ns_per_job", Self.instrumentationNanoseconds(tap), "ns", "the tap's per-job work, in a loop")
-        report.add("clock_read_ns", Measurement.clockReadNanoseconds(), "ns", "baseline: one trace-clock read (the tap makes 3)")
-        report.add("cpu_ns_per_job_tapped", median(pairs.map { $0.tapped.cpuSeconds * 1e9 / jobs }), "ns", "whole-process CPU per job")
-        report.add("cpu_ns_per_job_untapped", median(pairs.map { $0.untapped.cpuSeconds * 1e9 / jobs }), "ns", "whole-process CPU per job")
+        report.add(
+            "clock_read_ns", Measurement.clockReadNanoseconds(), "ns",
+            "baseline: one trace-clock read (the tap makes 3)")
+        report.add(
+            "cpu_ns_per_job_tapped", median(pairs.map { $0.tapped.cpuSeconds * 1e9 / jobs }), "ns",
+            "whole-process CPU per job")
+        report.add(
+            "cpu_ns_per_job_untapped", median(pairs.map { $0.untapped.cpuSeconds * 1e9 / jobs }), "ns",
+            "whole-process CPU per job")
         let addedAllocations = allocations.tapped.flatMap { tapped in allocations.untapped.map { tapped - $0 } }
-        report.add("allocations_per_job", Self.instrumentationAllocations(tap), "", "the tap's per-job work (n/a without malloc-interposer)")
+        report.add(
+            "allocations_per_job", Self.instrumentationAllocations(tap), "",
+            "the tap's per-job work (n/a without malloc-interposer)")
         report.add("allocations_per_job_workload", addedAllocations, "", "tapped round less untapped, whole process")
         let counts = tap.counts
         report.add("untimed_jobs", Double(counts.untimed_jobs), "", "jobs of a priority with no known queue")
@@ -157,6 +173,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
     static func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

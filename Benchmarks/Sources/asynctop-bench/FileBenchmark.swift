@@ -15,7 +15,8 @@ import Foundation
 ///   (restore a checkpoint, aggregate forward); `replay_open_s` is the one-time first pass that builds the
 ///   checkpoints.
 struct FileBenchmark: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "file", abstract: "Record, export and replay throughput on a synthetic 10M-event trace.")
+    static let configuration = CommandConfiguration(
+        commandName: "file", abstract: "Record, export and replay throughput on a synthetic 10M-event trace.")
 
     @OptionGroup var options: ReportOptions
 
@@ -28,12 +29,18 @@ struct FileBenchmark: ParsableCommand {
     func run() throws {
         let base = directory + "/asynctop-bench-\(getpid())"
         defer {
-            for suffix in [".atrace", ".json", ".pftrace"] { try? FileManager.default.removeItem(atPath: base + suffix) }
+            for suffix in [".atrace", ".json", ".pftrace"] {
+                try? FileManager.default.removeItem(atPath: base + suffix)
+            }
         }
-        let names = SyntheticNames(["Server.swift:42", "Database.swift:17", "handle request", "query", "Timer.swift:9", "queue.depth"])
+        let names = SyntheticNames([
+            "Server.swift:42", "Database.swift:17", "handle request", "query", "Timer.swift:9", "queue.depth"
+        ])
         let info = SourceInfo(
             pid: getpid(), processName: "synthetic", processStartTime: 0, vocabulary: EventKind.vocabularyVersion,
-            calibration: ClockCalibration(kind: .tsc, nanosecondsPerTick: 1.0 / 2.9, epochTicks: 0, epochMonotonicNanoseconds: 0, epochUnixNanoseconds: 0),
+            calibration: ClockCalibration(
+                kind: .tsc, nanosecondsPerTick: 1.0 / 2.9, epochTicks: 0, epochMonotonicNanoseconds: 0,
+                epochUnixNanoseconds: 0),
             ringCount: 2, ringCapacity: 1 << 16)
         var generator = SyntheticTrace()
         var batches: [EventBatch] = []
@@ -74,12 +81,16 @@ struct FileBenchmark: ParsableCommand {
         seeks.sort()
 
         var report = BenchmarkReport(title: "asynctop-bench file  (\(written) synthetic events, demo-shaped, 2 loops)")
-        report.add("record_events_per_s", Double(written) / recordSeconds, "events/s", "TraceFileWriter, 4096-event batches")
+        report.add(
+            "record_events_per_s", Double(written) / recordSeconds, "events/s", "TraceFileWriter, 4096-event batches")
         report.add("bytes_per_event", Double(size) / Double(written), "bytes", "\(size / 1_000_000) MB file")
         report.add("export_chrome_events_per_s", chrome, "events/s")
         report.add("export_perfetto_events_per_s", perfetto, "events/s")
-        report.add("replay_seek_ms", seeks[seeks.count / 2], "ms", "median of 21 random seeks; max \(Format.decimal(seeks.last!, digits: 1)) ms")
-        report.add("replay_open_s", openSeconds, "s", "first pass: checkpoints every \(TraceReplay.checkpointInterval) chunks")
+        report.add(
+            "replay_seek_ms", seeks[seeks.count / 2], "ms",
+            "median of 21 random seeks; max \(Format.decimal(seeks.last!, digits: 1)) ms")
+        report.add(
+            "replay_open_s", openSeconds, "s", "first pass: checkpoints every \(TraceReplay.checkpointInterval) chunks")
         report.print(json: options.json)
     }
 }
@@ -101,7 +112,9 @@ struct SyntheticTrace {
             while batch.events.count - start < size / 2 {
                 func emit(_ kind: EventKind, name: UInt32 = 0, id: UInt64 = 0, arg: UInt64 = 0, after ticks: UInt64) {
                     time[ring] += ticks
-                    batch.events.append(TraceEvent(time: time[ring], kind: kind, loop: loop, name: NameID(rawValue: name), id: id, arg: arg))
+                    batch.events.append(
+                        TraceEvent(
+                            time: time[ring], kind: kind, loop: loop, name: NameID(rawValue: name), id: id, arg: arg))
                 }
                 emit(.tickBegan, arg: 20_000, after: 20_000)
                 emit(.phase, id: 1, after: 50)

@@ -36,7 +36,8 @@ import Synchronization
 /// operation come from one more run of each case under malloc-interposer (asynctop traced, no reader).
 struct LoopBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "loop", abstract: "Event loop operations (callbacks, timers, futures, tasks): asynctop against SwiftNIO.")
+        commandName: "loop",
+        abstract: "Event loop operations (callbacks, timers, futures, tasks): asynctop against SwiftNIO.")
 
     @OptionGroup var options: ReportOptions
 
@@ -77,7 +78,7 @@ struct LoopBenchmark: ParsableCommand {
                     .init(body: { loopCase.nio(nioLoop, n) }, after: { settle(nioLoop) }),
                     .init(
                         around: { run in LiveReader.whileReading(region, run) }, body: { loopCase.asynctop(loop, n) },
-                        after: { settle(loop) }),
+                        after: { settle(loop) })
                 ])
             let rates = comparison.bestOperationsPerSecond
             let (traced, untraced, nio) = (rates[0], rates[1], rates[2])
@@ -91,7 +92,8 @@ struct LoopBenchmark: ParsableCommand {
             }
             results.append(
                 CaseResult(
-                    name: loopCase.name, operations: loopCase.operations, asynctop: traced, untraced: untraced, nio: nio,
+                    name: loopCase.name, operations: loopCase.operations, asynctop: traced, untraced: untraced,
+                    nio: nio,
                     pairedTracingCost: comparison.medianTimeRatio(0, to: 1) - 1,
                     pairedVersusNIO: comparison.medianTimeRatio(2, to: 0),
                     pairedWatchingCost: comparison.medianTimeRatio(3, to: 1) - 1,
@@ -115,7 +117,7 @@ struct LoopBenchmark: ParsableCommand {
                 ("nio_ops_per_s", result.nio), ("asynctop_allocs_per_op", result.asynctopAllocations),
                 ("nio_allocs_per_op", result.nioAllocations),
                 ("paired_tracing_cost", result.pairedTracingCost), ("paired_asynctop_vs_nio", result.pairedVersusNIO),
-                ("paired_watched_cost", result.pairedWatchingCost),
+                ("paired_watched_cost", result.pairedWatchingCost)
             ].map { key, value in "\"\(key)\": \(value.map(jsonNumber) ?? "null")" }
             return "\"\(result.name)\": {" + fields.joined(separator: ", ") + "}"
         }
@@ -123,20 +125,24 @@ struct LoopBenchmark: ParsableCommand {
     }
 
     private func printTable(_ results: [CaseResult]) {
-        print("asynctop-bench loop  (ops/s, best of \(runs) after one warm-up, sides taking turns; one loop thread each; allocs per op)")
+        print(
+            "asynctop-bench loop  (ops/s, best of \(runs) after one warm-up, sides taking turns; one loop thread "
+                + "each; allocs per op)"
+        )
         let header = [
             "case", "ops", "asynctop", "untraced", "nio", "asynctop/nio", "tracing cost", "paired /nio", "paired cost",
-            "watched cost", "allocs asynctop", "allocs nio",
+            "watched cost", "allocs asynctop", "allocs nio"
         ]
         let rows = results.map { result in
             [
                 result.name, String(result.operations), rate(result.asynctop), rate(result.untraced), rate(result.nio),
                 String(format: "%.2f×", result.asynctop / result.nio),
                 String(format: "%.1f%%", (result.untraced / result.asynctop - 1) * 100),
-                String(format: "%.2f×", result.pairedVersusNIO), String(format: "%.1f%%", result.pairedTracingCost * 100),
+                String(format: "%.2f×", result.pairedVersusNIO),
+                String(format: "%.1f%%", result.pairedTracingCost * 100),
                 String(format: "%.1f%%", result.pairedWatchingCost * 100),
                 result.asynctopAllocations.map { String(format: "%.2f", $0) } ?? "n/a",
-                result.nioAllocations.map { String(format: "%.2f", $0) } ?? "n/a",
+                result.nioAllocations.map { String(format: "%.2f", $0) } ?? "n/a"
             ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
@@ -148,8 +154,14 @@ struct LoopBenchmark: ParsableCommand {
             print("  " + cells.joined(separator: "  "))
         }
         print("  tracing cost: extra time per operation when traced, against untraced asynctop")
-        print("  paired: the median over runs of the same ratio within each run (NIO's time over asynctop's; traced over untraced)")
-        print("  watched cost: paired, traced with the live monitor's reader and aggregator on another thread, against untraced")
+        print(
+            "  paired: the median over runs of the same ratio within each run (NIO's time over asynctop's; traced "
+                + "over untraced)"
+        )
+        print(
+            "  watched cost: paired, traced with the live monitor's reader and aggregator on another thread, against "
+                + "untraced"
+        )
     }
 
     private func rate(_ value: Double) -> String {
@@ -272,7 +284,8 @@ private struct LoopCase: Sendable {
                     var future = promise.future
                     for step in 0..<n {
                         let previous = future
-                        future = step.isMultiple(of: 2)
+                        future =
+                            step.isMultiple(of: 2)
                             ? future.map { $0 + 1 } : future.flatMap { previous.loop.makeSucceededFuture($0 + 1) }
                     }
                     future.whenComplete { _ in countdown.tick() }
@@ -287,7 +300,8 @@ private struct LoopCase: Sendable {
                     var future = promise.futureResult
                     for step in 0..<n {
                         let previous = future
-                        future = step.isMultiple(of: 2)
+                        future =
+                            step.isMultiple(of: 2)
                             ? future.map { $0 + 1 } : future.flatMap { previous.eventLoop.makeSucceededFuture($0 + 1) }
                     }
                     future.whenComplete { _ in countdown.tick() }
@@ -391,7 +405,9 @@ private final class LiveReader: @unchecked Sendable {
 
     /// Catches up with what the region already holds (on the caller's thread, untimed), then reads on its own.
     private init(region: Region) {
-        feed = LiveFeed(source: InProcessSource(region: region), thresholds: WarningThresholds(), retentionNanoseconds: 10_000_000_000)
+        feed = LiveFeed(
+            source: InProcessSource(region: region), thresholds: WarningThresholds(),
+            retentionNanoseconds: 10_000_000_000)
         feed.update(wallNanoseconds: TraceClock.monotonicNanoseconds(), final: true)
         Thread { [self] in
             while !stopping.load(ordering: .relaxed) {

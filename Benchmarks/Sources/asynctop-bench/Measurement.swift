@@ -22,7 +22,8 @@ enum Measurement {
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return .nan }
-        return sorted.count.isMultiple(of: 2) ? (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2 : sorted[sorted.count / 2]
+        return sorted.count.isMultiple(of: 2)
+            ? (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2 : sorted[sorted.count / 2]
     }
 
     /// Nanoseconds per bare read of the trace clock (`TraceClock.now`, the TSC here): the floor under every
@@ -118,7 +119,9 @@ enum AllocationCounter {
     /// to the executable. Returns only if it did not re-execute.
     static func ensurePreloaded() {
         guard !isActive else { return }
-        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        let executable = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0])
         let candidate = executable.deletingLastPathComponent().appendingPathComponent(library).path
         guard FileManager.default.fileExists(atPath: candidate) else { return }
         setenv(variable, candidate, 1)

@@ -49,23 +49,41 @@ struct ServeBenchmark: ParsableCommand {
     static let loops = 10
 
     func validate() throws {
-        guard access(asynctop, X_OK) == 0 else { throw ValidationError("\(asynctop) is not an executable: build it first (swift build -c release)") }
+        guard access(asynctop, X_OK) == 0 else {
+            throw ValidationError("\(asynctop) is not an executable: build it first (swift build -c release)")
+        }
         guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2") }
     }
 
     func run() throws {
         let directory = NSTemporaryDirectory() + "asynctop-bench-serve-\(getpid())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let environment = ["XDG_RUNTIME_DIR": directory]
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let producers = try (0..<Self.processes).map { _ in
-            try ChildProcess(me, ["serve-producer", "--loops", "\(Self.loops)", "--events-per-second", "\(eventsPerSecond / Self.processes)"],
-                             environment: environment)
+            try ChildProcess(
+                me,
+                [
+                    "serve-producer", "--loops", "\(Self.loops)", "--events-per-second",
+                    "\(eventsPerSecond / Self.processes)"
+                ],
+                environment: environment)
         }
-        defer { for producer in producers { producer.send(SIGTERM); producer.wait() } }
-        let serve = try ChildProcess(URL(fileURLWithPath: asynctop).standardizedFileURL.path, ["serve", "--listen", "127.0.0.1:0"], environment: environment)
-        defer { serve.send(SIGTERM); serve.wait() }
+        defer {
+            for producer in producers {
+                producer.send(SIGTERM)
+                producer.wait()
+            }
+        }
+        let serve = try ChildProcess(
+            URL(fileURLWithPath: asynctop).standardizedFileURL.path, ["serve", "--listen", "127.0.0.1:0"],
+            environment: environment)
+        defer {
+            serve.send(SIGTERM)
+            serve.wait()
+        }
         let port = try Self.port(of: serve)
 
         // Every producer and every loop seen, then the idle baseline.
@@ -78,7 +96,8 @@ struct ServeBenchmark: ParsableCommand {
             throw ValidationError("asynctop serve did not see the 100 loops: \(serve.stderr)")
         }
         usleep(3_000_000)  // attaching reads each region's history first
-        var quiet: [Window] = [], loaded: [Window] = []
+        var quiet: [Window] = []
+        var loaded: [Window] = []
         for _ in 0..<rounds {
             quiet.append(try measure(serve: serve, port: port))
             for producer in producers { producer.send(SIGUSR1) }  // producing on
@@ -89,17 +108,29 @@ struct ServeBenchmark: ParsableCommand {
         }
         let median = Measurement.median
         var report = BenchmarkReport(
-            title: "asynctop-bench serve  (10 processes x 10 loops, \(rounds) x \(seconds) s quiet and loaded, scraped every 1 s)")
-        report.add("scrape_ms_100_loops", median(loaded.flatMap(\.scrapeMilliseconds)), "ms", "GET /metrics while producing, median")
-        report.add("serve_cpu_percent", median(loaded.map(\.cpuPercent)), "%", "asynctop serve's CPU while the fleet produces")
-        report.add("serve_cpu_percent_quiet", median(quiet.map(\.cpuPercent)), "%", "baseline: the fleet's timers only, same scrapes")
-        report.add("events_per_s", median(loaded.map(\.eventsPerSecond)), "events/s", "read by serve (target \(eventsPerSecond))")
+            title:
+                "asynctop-bench serve  (10 processes x 10 loops, \(rounds) x \(seconds) s quiet and loaded, scraped "
+                + "every 1 s)"
+        )
+        report.add(
+            "scrape_ms_100_loops", median(loaded.flatMap(\.scrapeMilliseconds)), "ms",
+            "GET /metrics while producing, median")
+        report.add(
+            "serve_cpu_percent", median(loaded.map(\.cpuPercent)), "%", "asynctop serve's CPU while the fleet produces")
+        report.add(
+            "serve_cpu_percent_quiet", median(quiet.map(\.cpuPercent)), "%",
+            "baseline: the fleet's timers only, same scrapes")
+        report.add(
+            "events_per_s", median(loaded.map(\.eventsPerSecond)), "events/s",
+            "read by serve (target \(eventsPerSecond))")
         report.add("events_per_s_quiet", median(quiet.map(\.eventsPerSecond)), "events/s")
-        report.add("missed_events", loaded.map(\.missed).reduce(0, +), "events", "lost to full rings in the loaded windows")
+        report.add(
+            "missed_events", loaded.map(\.missed).reduce(0, +), "events", "lost to full rings in the loaded windows")
         report.add("scrape_bytes", Double(loaded.last?.scrapeBytes ?? 0), "bytes", "one /metrics response")
         let recordNanoseconds = Self.swiftPrometheusRecordNanoseconds()
         let samplesPerSecond = median(loaded.map(\.latencySamplesPerSecond))
-        report.add("swift_prometheus_record_ns", recordNanoseconds, "ns", "one Histogram.record (swift-prometheus 2.4.1)")
+        report.add(
+            "swift_prometheus_record_ns", recordNanoseconds, "ns", "one Histogram.record (swift-prometheus 2.4.1)")
         report.add(
             "swift_prometheus_cpu_percent", 100 * recordNanoseconds * samplesPerSecond / 1e9, "%",
             "would be added: every latency sample (\(Int(samplesPerSecond))/s) recorded again")
@@ -135,8 +166,10 @@ struct ServeBenchmark: ParsableCommand {
         func total(_ text: String, _ name: String) -> Double { Self.values(text, name).reduce(0, +) }
         return Window(
             cpuPercent: 100 * cpu / wall, scrapeMilliseconds: times,
-            eventsPerSecond: (total(last, "asynctop_trace_events_total") - total(first, "asynctop_trace_events_total")) / wall,
-            missed: total(last, "asynctop_trace_missed_events_total") - total(first, "asynctop_trace_missed_events_total"),
+            eventsPerSecond: (total(last, "asynctop_trace_events_total") - total(first, "asynctop_trace_events_total"))
+                / wall,
+            missed: total(last, "asynctop_trace_missed_events_total")
+                - total(first, "asynctop_trace_missed_events_total"),
             scrapeBytes: last.utf8.count,
             latencySamplesPerSecond: (total(last, "asynctop_loop_latency_seconds_count")
                 - total(first, "asynctop_loop_latency_seconds_count")) / wall)
@@ -146,7 +179,8 @@ struct ServeBenchmark: ParsableCommand {
     static func swiftPrometheusRecordNanoseconds() -> Double {
         let registry = PrometheusCollectorRegistry()
         let histogram = registry.makeValueHistogram(
-            name: "asynctop_loop_latency_seconds", labels: [("pid", "1"), ("process", "p"), ("loop", "loop 1"), ("kind", "event_loop")],
+            name: "asynctop_loop_latency_seconds",
+            labels: [("pid", "1"), ("process", "p"), ("loop", "loop 1"), ("kind", "event_loop")],
             buckets: LatencyBuckets.boundsNanoseconds.map { Double($0) / 1e9 })
         let operations = 1_000_000
         return Measurement.medianNanosecondsPerOperation(operations: operations) {
@@ -157,8 +191,11 @@ struct ServeBenchmark: ParsableCommand {
     /// The port `asynctop serve` printed it listens on.
     static func port(of serve: ChildProcess) throws -> Int {
         for _ in 0..<100 {
-            if let line = serve.stderr.split(separator: "\n").first(where: { $0.contains("metrics at http://127.0.0.1:") }),
-               let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) {
+            if let line = serve.stderr.split(separator: "\n").first(where: {
+                $0.contains("metrics at http://127.0.0.1:")
+            }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
+            {
                 return port
             }
             usleep(50_000)

@@ -3,7 +3,7 @@ import AsyncTopTestSupport
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `asynctop-bench server`: what watching a real SwiftNIO server costs, as its clients see it. The example
@@ -73,37 +73,54 @@ struct ServerBenchmark: ParsableCommand {
         for round in 0..<rounds {
             for step in 0..<order.count {
                 let configuration = order[(round + step) % order.count]
-                runs[configuration, default: []].append(try measure(configuration, server: serverPath, asynctop: asynctopPath))
+                runs[configuration, default: []].append(
+                    try measure(configuration, server: serverPath, asynctop: asynctopPath))
             }
         }
         let median = Measurement.median
-        let untraced = runs[.untraced] ?? [], traced = runs[.traced] ?? [], watched = runs[.watched] ?? []
-        let pairedOverhead = median(zip(traced, untraced).map { 100 * (1 - $0.requestsPerSecond / $1.requestsPerSecond) })
-        let watchedOverhead = median(zip(watched, untraced).map { 100 * (1 - $0.requestsPerSecond / $1.requestsPerSecond) })
-        var report = BenchmarkReport(title: "server: the example Hummingbird server's /fast under wrk (2 threads, 32 connections), \(rounds) rounds of \(seconds) s")
-        report.add("requests_per_s_untraced", median(untraced.map(\.requestsPerSecond)), "req/s", "baseline: the same server without asynctop")
+        let untraced = runs[.untraced] ?? []
+        let traced = runs[.traced] ?? []
+        let watched = runs[.watched] ?? []
+        let pairedOverhead = median(
+            zip(traced, untraced).map { 100 * (1 - $0.requestsPerSecond / $1.requestsPerSecond) })
+        let watchedOverhead = median(
+            zip(watched, untraced).map { 100 * (1 - $0.requestsPerSecond / $1.requestsPerSecond) })
+        var report = BenchmarkReport(
+            title:
+                "server: the example Hummingbird server's /fast under wrk (2 threads, 32 connections), \(rounds) "
+                + "rounds of \(seconds) s"
+        )
+        report.add(
+            "requests_per_s_untraced", median(untraced.map(\.requestsPerSecond)), "req/s",
+            "baseline: the same server without asynctop")
         report.add("requests_per_s_traced", median(traced.map(\.requestsPerSecond)), "req/s")
-        report.add("requests_per_s_watched", median(watched.map(\.requestsPerSecond)), "req/s", "traced, recorded by asynctop record --pid")
+        report.add(
+            "requests_per_s_watched", median(watched.map(\.requestsPerSecond)), "req/s",
+            "traced, recorded by asynctop record --pid")
         report.add("paired_overhead", pairedOverhead, "%", "median over rounds of 1 - traced/untraced")
         report.add("watched_overhead", watchedOverhead, "%", "median over rounds of 1 - watched/untraced")
         report.add("p99_ms_untraced", median(untraced.map(\.p99Milliseconds)), "ms")
         report.add("p99_ms_traced", median(traced.map(\.p99Milliseconds)), "ms")
         report.add("failed_requests", Double((untraced + traced + watched).map(\.failed).reduce(0, +)), "")
-        report.add("settle_cpu_s_untraced", median(untraced.map(\.settleCPUSeconds)), "s", "server CPU before measuring")
-        report.add("settle_cpu_s_traced", median(traced.map(\.settleCPUSeconds)), "s", "the same, with spawn sites named")
+        report.add(
+            "settle_cpu_s_untraced", median(untraced.map(\.settleCPUSeconds)), "s", "server CPU before measuring")
+        report.add(
+            "settle_cpu_s_traced", median(traced.map(\.settleCPUSeconds)), "s", "the same, with spawn sites named")
         report.print(json: options.json)
     }
 
     /// One run: a fresh server in `configuration`, one second of warm-up, then the measured wrk.
     private func measure(_ configuration: Configuration, server: String, asynctop: String) throws -> Run {
-        let process = try ChildProcess(server, ["--port", "0", "--loops", "2"] + (configuration == .untraced ? ["--untraced"] : []))
+        let process = try ChildProcess(
+            server, ["--port", "0", "--loops", "2"] + (configuration == .untraced ? ["--untraced"] : []))
         defer {
             process.send(SIGTERM)
             process.wait()
         }
         var port = 0
         for _ in 0..<200 where port == 0 {
-            if let line = process.stdout.split(separator: "\n").first(where: { $0.hasPrefix("listening on 127.0.0.1:") }) {
+            if let line = process.stdout.split(separator: "\n").first(where: { $0.hasPrefix("listening on 127.0.0.1:") }
+            ) {
                 port = Int(line.split(separator: ":").last ?? "") ?? 0
             } else {
                 usleep(50_000)
@@ -129,7 +146,8 @@ struct ServerBenchmark: ParsableCommand {
             recorder?.wait()
             unlink(recording)
         }
-        let result = try ChildProcess.run("/usr/bin/wrk", ["-t", "2", "-c", "32", "-d", "\(seconds)s", "--latency", url])
+        let result = try ChildProcess.run(
+            "/usr/bin/wrk", ["-t", "2", "-c", "32", "-d", "\(seconds)s", "--latency", url])
         guard result.status == 0 else { throw ValidationError("wrk failed: \(result.stderr)") }
         var run = try Self.parse(result.stdout)
         run.settleCPUSeconds = cpu
@@ -149,7 +167,9 @@ struct ServerBenchmark: ParsableCommand {
     /// Requests/s, the 99th percentile and the failures from wrk's report.
     static func parse(_ report: String) throws -> Run {
         func number(after label: String, in line: Substring) -> Double? {
-            line.components(separatedBy: label).last.flatMap { Double($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." }) }
+            line.components(separatedBy: label).last.flatMap {
+                Double($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." })
+            }
         }
         var run = Run(requestsPerSecond: 0, p99Milliseconds: .nan, failed: 0)
         for line in report.split(separator: "\n") {
@@ -159,7 +179,9 @@ struct ServerBenchmark: ParsableCommand {
             } else if trimmed.hasPrefix("99%") {
                 let value = trimmed.dropFirst(3).trimmingCharacters(in: .whitespaces)
                 let amount = Double(value.prefix { $0.isNumber || $0 == "." }) ?? .nan
-                run.p99Milliseconds = value.hasSuffix("us") ? amount / 1000 : value.hasSuffix("ms") ? amount : value.hasSuffix("s") ? amount * 1000 : .nan
+                run.p99Milliseconds =
+                    value.hasSuffix("us")
+                    ? amount / 1000 : value.hasSuffix("ms") ? amount : value.hasSuffix("s") ? amount * 1000 : .nan
             } else if trimmed.hasPrefix("Non-2xx") || trimmed.hasPrefix("Socket errors") {
                 run.failed += trimmed.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }.reduce(0, +)
             }

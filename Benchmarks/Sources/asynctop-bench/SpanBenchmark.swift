@@ -26,11 +26,18 @@ struct SpanBenchmark: ParsableCommand {
         let tap = try AsyncTop.traceConcurrency(region: try Region())
         let asynctop = AsyncTopTracer(tap: tap)
         let noop = NoOpTracer()
-        let perSpanAsynctop = Measurement.medianNanosecondsPerOperation(runs: 9, operations: Self.spans) { Self.requests(asynctop, Self.spans) }
-        let perSpanNoop = Measurement.medianNanosecondsPerOperation(runs: 9, operations: Self.spans) { Self.requests(noop, Self.spans) }
-        let allocationsAsynctop = Measurement.allocationsPerOperation(operations: 10_000) { Self.requests(asynctop, 10_000) }
+        let perSpanAsynctop = Measurement.medianNanosecondsPerOperation(runs: 9, operations: Self.spans) {
+            Self.requests(asynctop, Self.spans)
+        }
+        let perSpanNoop = Measurement.medianNanosecondsPerOperation(runs: 9, operations: Self.spans) {
+            Self.requests(noop, Self.spans)
+        }
+        let allocationsAsynctop = Measurement.allocationsPerOperation(operations: 10_000) {
+            Self.requests(asynctop, 10_000)
+        }
         let allocationsNoop = Measurement.allocationsPerOperation(operations: 10_000) { Self.requests(noop, 10_000) }
-        var report = BenchmarkReport(title: "spans: a request span as Hummingbird's TracingMiddleware makes it, 100 000 per run")
+        var report = BenchmarkReport(
+            title: "spans: a request span as Hummingbird's TracingMiddleware makes it, 100 000 per run")
         report.add("ns_per_span_noop", perSpanNoop, "ns", "baseline: swift-distributed-tracing's NoOpTracer")
         report.add("ns_per_span_asynctop", perSpanAsynctop, "ns")
         report.add("ns_per_span_added", perSpanAsynctop - perSpanNoop, "ns")

@@ -111,7 +111,8 @@ struct TraceBenchmark: ParsableCommand {
             for i in 0..<UInt64(1_000_000) { tracer.emit(.callbackBegan, loop: 0, id: i, arg: i) }
         }
 
-        var report = BenchmarkReport(title: "asynctop-bench trace  (clock: \(TraceClock.kind), \(n) events per run, median of 5)")
+        var report = BenchmarkReport(
+            title: "asynctop-bench trace  (clock: \(TraceClock.kind), \(n) events per run, median of 5)")
         report.add("emit_ns", emitNs, "ns/event", String(format: "%.2f× floor", emitNs / floorNs))
         report.add("emit_off_ns", emitOffNs, "ns/call", "tracing switched off")
         report.add("baseline_clock_ns", clockNs, "ns", "bare TraceClock.now()")

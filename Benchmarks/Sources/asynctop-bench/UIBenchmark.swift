@@ -18,7 +18,9 @@ import Synchronization
 /// - `frame_ms_100k_tasks`: one frame with 100 000 live tasks — advance the aggregate, filter, sort by busy
 ///   time, draw the tasks view — median of 10.
 struct UIBenchmark: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ui", abstract: "Monitor cost: CPU share while watching a busy loop, and frame time with 100k tasks.")
+    static let configuration = CommandConfiguration(
+        commandName: "ui",
+        abstract: "Monitor cost: CPU share while watching a busy loop, and frame time with 100k tasks.")
 
     @OptionGroup var options: ReportOptions
 
@@ -51,7 +53,9 @@ struct UIBenchmark: ParsableCommand {
         report.add("events_per_s", memory.eventsPerSecond, "events/s", "produced by one traced loop, all ingested")
         report.add("missed_events", Double(memory.missed), "events")
         report.add("ui_cpu_percent", memory.cpuPercent, "%", "monitor thread, 10 Hz, in-memory canvas")
-        report.add("ui_cpu_percent_terminal", terminal, "%", terminal == nil ? "asynctop binary or tmux not found" : "asynctop attach in tmux, ncurses")
+        report.add(
+            "ui_cpu_percent_terminal", terminal, "%",
+            terminal == nil ? "asynctop binary or tmux not found" : "asynctop attach in tmux, ncurses")
         report.add("frame_ms_100k_tasks", frame, "ms", "advance + filter + sort + draw, 120x40")
         report.add("ingest_ns_per_event", ingest, "ns", "aggregating the loop's callback events alone, median of 5")
         report.print(json: options.json)
@@ -59,7 +63,9 @@ struct UIBenchmark: ParsableCommand {
 
     /// The monitor's own loop (LiveFeed + Screen) on this thread, timed by thread CPU clock.
     func measureInMemory(region: Region) -> (eventsPerSecond: Double, cpuPercent: Double, missed: UInt64) {
-        let feed = LiveFeed(source: InProcessSource(region: region), thresholds: WarningThresholds(), retentionNanoseconds: 10_000_000_000)
+        let feed = LiveFeed(
+            source: InProcessSource(region: region), thresholds: WarningThresholds(),
+            retentionNanoseconds: 10_000_000_000)
         var monitor = MonitorState(sourceLabel: "bench")
         var canvas = MemoryCanvas(rows: 40, columns: 120)
         feed.update(wallNanoseconds: TraceClock.monotonicNanoseconds(), final: true)
@@ -84,7 +90,10 @@ struct UIBenchmark: ParsableCommand {
         }
         let wall = Double(TraceClock.monotonicNanoseconds() - start)
         let cpu = Double(threadCPUNanoseconds() - startCPU)
-        return (Double(feed.state.totals.events - startEvents) / wall * 1e9, cpu / wall * 100, feed.state.totals.missed - startMissed)
+        return (
+            Double(feed.state.totals.events - startEvents) / wall * 1e9, cpu / wall * 100,
+            feed.state.totals.missed - startMissed
+        )
     }
 
     /// The real binary in a tmux pseudo-terminal, attached to this process; its CPU share from /proc.
@@ -94,7 +103,9 @@ struct UIBenchmark: ParsableCommand {
         func tmux(_ arguments: [String]) -> Int32 {
             (try? ChildProcess.run("/usr/bin/env", ["tmux"] + arguments).status) ?? -1
         }
-        guard tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "exec \(asynctop) attach \(path)"]) == 0 else { return nil }
+        guard
+            tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "exec \(asynctop) attach \(path)"]) == 0
+        else { return nil }
         defer { _ = tmux(["kill-session", "-t", session]) }
         usleep(1_000_000)
         guard let pid = childPID(of: session), let before = processCPUNanoseconds(pid) else { return nil }
@@ -105,7 +116,10 @@ struct UIBenchmark: ParsableCommand {
     }
 
     func childPID(of session: String) -> Int32? {
-        guard let listed = try? ChildProcess.run("/usr/bin/env", ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]) else { return nil }
+        guard
+            let listed = try? ChildProcess.run(
+                "/usr/bin/env", ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"])
+        else { return nil }
         return Int32(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -135,18 +149,26 @@ struct UIBenchmark: ParsableCommand {
             var batch = EventBatch()
             for _ in 0..<8_000 {
                 id += 1
-                batch.events.append(TraceEvent(time: time, kind: .callbackEnqueued, loop: 1, name: NameID(rawValue: 1), id: id))
-                batch.events.append(TraceEvent(time: time + 300, kind: .callbackBegan, loop: 1, name: NameID(rawValue: 1), id: id, arg: 300))
+                batch.events.append(
+                    TraceEvent(time: time, kind: .callbackEnqueued, loop: 1, name: NameID(rawValue: 1), id: id))
+                batch.events.append(
+                    TraceEvent(
+                        time: time + 300, kind: .callbackBegan, loop: 1, name: NameID(rawValue: 1), id: id, arg: 300))
                 batch.events.append(TraceEvent(time: time + 500, kind: .callbackEnded, loop: 1, id: id))
                 time += 830
             }
-            batch.segments = [EventBatch.Segment(ring: RingIdentity(index: 0, threadID: 1, loop: 1), range: 0..<batch.events.count)]
+            batch.segments = [
+                EventBatch.Segment(ring: RingIdentity(index: 0, threadID: 1, loop: 1), range: 0..<batch.events.count)
+            ]
             batches.append(batch)
         }
         let events = Double(batches.reduce(0) { $0 + $1.events.count })
         var samples: [Double] = []
         for _ in 0..<5 {
-            var aggregator = Aggregator(calibration: ClockCalibration(kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0, epochUnixNanoseconds: 0))
+            var aggregator = Aggregator(
+                calibration: ClockCalibration(
+                    kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0,
+                    epochUnixNanoseconds: 0))
             let start = TraceClock.monotonicNanoseconds()
             for batch in batches { aggregator.ingest(batch, names: names) }
             samples.append(Double(TraceClock.monotonicNanoseconds() - start) / events)
@@ -158,13 +180,17 @@ struct UIBenchmark: ParsableCommand {
     /// 100 000 live tasks, each spawned and polled once, then the cost of a frame of the tasks view.
     func frameWith100kTasks() -> Double {
         let names = SyntheticNames(["fetch", "render", "store", "notify"])
-        var aggregator = Aggregator(calibration: ClockCalibration(kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0, epochUnixNanoseconds: 0))
+        var aggregator = Aggregator(
+            calibration: ClockCalibration(
+                kind: .monotonic, nanosecondsPerTick: 1, epochTicks: 0, epochMonotonicNanoseconds: 0,
+                epochUnixNanoseconds: 0))
         var time: UInt64 = 1_000
         for id in 1...100_000 as ClosedRange<UInt64> {
             let name = NameID(rawValue: UInt32(id % 4) + 1)
             aggregator.ingest(TraceEvent(time: time, kind: .taskSpawned, loop: 0, name: name, id: id), names: names)
             aggregator.ingest(TraceEvent(time: time + 100, kind: .taskPollBegan, loop: 0, id: id), names: names)
-            aggregator.ingest(TraceEvent(time: time + 100 + id % 5_000, kind: .taskPollEnded, loop: 0, id: id), names: names)
+            aggregator.ingest(
+                TraceEvent(time: time + 100 + id % 5_000, kind: .taskPollEnded, loop: 0, id: id), names: names)
             time += 200
         }
         var monitor = MonitorState(sourceLabel: "bench")

@@ -28,7 +28,8 @@ public struct AsyncTopMetricsFactory: MetricsFactory {
 
     /// The handler of `kind` for this name, made by `make` the first time.
     private func handler<Handler: Sendable>(
-        _ kind: String, _ label: String, _ dimensions: [(String, String)], suffix: String = "", _ make: (MetricName) -> Handler
+        _ kind: String, _ label: String, _ dimensions: [(String, String)], suffix: String = "",
+        _ make: (MetricName) -> Handler
     ) -> Handler {
         let name = MetricName(label: label, dimensions: dimensions, suffix: suffix, tap: tap)
         let key = kind + " " + name.text
@@ -44,7 +45,9 @@ public struct AsyncTopMetricsFactory: MetricsFactory {
         handler("counter", label, dimensions, CounterValue.init)
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)])
+        -> any FloatingPointCounterHandler
+    {
         handler("floating counter", label, dimensions, FloatingValue.init)
     }
 
@@ -70,7 +73,8 @@ public struct AsyncTopMetricsFactory: MetricsFactory {
 extension AsyncTop {
     /// A swift-metrics backend writing into the concurrency tap's trace (installing the tap if needed; see
     /// `AsyncTopMetricsFactory`).
-    public static func metricsFactory(tap: ConcurrencyTap? = nil) throws(ConcurrencyTapError) -> AsyncTopMetricsFactory {
+    public static func metricsFactory(tap: ConcurrencyTap? = nil) throws(ConcurrencyTapError) -> AsyncTopMetricsFactory
+    {
         if let tap { return AsyncTopMetricsFactory(tap: tap) }
         return AsyncTopMetricsFactory(tap: try traceConcurrency())
     }

@@ -4,7 +4,7 @@ import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Makes each event loop of a SwiftNIO `MultiThreadedEventLoopGroup` an asynctop loop: a metrics delegate
@@ -85,7 +85,8 @@ final class LoopRecorder {
         assert(pthread_equal(thread, pthread_self()) != 0, "a NIO loop's recorder used off its thread")
         let end = tracer.now()
         let cpu = Self.threadCPUNanoseconds()
-        let tickNanoseconds = info.endTime.uptimeNanoseconds &- min(info.endTime.uptimeNanoseconds, info.startTime.uptimeNanoseconds)
+        let tickNanoseconds =
+            info.endTime.uptimeNanoseconds &- min(info.endTime.uptimeNanoseconds, info.startTime.uptimeNanoseconds)
         let sleepNanoseconds = UInt64(max(0, info.sleepTime.nanoseconds))
         var ioNanoseconds: UInt64 = 0
         if let last = lastCPUNanoseconds, cpu > last {

@@ -53,11 +53,14 @@ public final class AsyncTopSpan: Tracing.Span, Sendable {
             let cache = NameCache.current
             var method: String?
             var path: String?
-            // One pass, no lookups: a lookup hashes its key, and these are most of a span's work.
+            // One pass, no lookups: a lookup hashes its key, and these are most of a span's work. (`SpanAttributes`
+            // is no `Sequence`: `forEach` is its only walk.)
+            // swift-format-ignore: ReplaceForEachWithForLoop
             newValue.forEach { key, value in
                 switch value {
                 case .int32(let number):
-                    tap.emit(.spanNumber, name: cache.id(key, in: names), id: span, arg: UInt64(bitPattern: Int64(number)))
+                    tap.emit(
+                        .spanNumber, name: cache.id(key, in: names), id: span, arg: UInt64(bitPattern: Int64(number)))
                 case .int64(let number):
                     tap.emit(.spanNumber, name: cache.id(key, in: names), id: span, arg: UInt64(bitPattern: number))
                 case .string(let text):
@@ -95,16 +98,19 @@ public final class AsyncTopSpan: Tracing.Span, Sendable {
     public func addLink(_ link: SpanLink) {}
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        guard let ended = state.withLock({ state -> State? in
-            guard !state.ended else { return nil }
-            state.ended = true
-            return state
-        }) else { return }
+        guard
+            let ended = state.withLock({ state -> State? in
+                guard !state.ended else { return nil }
+                state.ended = true
+                return state
+            })
+        else { return }
         let cache = NameCache.current
         let operation = ended.operationName
-        let name = ended.method.flatMap { method in
-            Self.starts(operation, with: method) ? nil : cache.id(method, " ", operation, in: names)
-        } ?? cache.id(operation, in: names)
+        let name =
+            ended.method.flatMap { method in
+                Self.starts(operation, with: method) ? nil : cache.id(method, " ", operation, in: names)
+            } ?? cache.id(operation, in: names)
         tap.emit(.spanEnded, name: name, id: UInt64(id), arg: ended.failed ? 1 : 0)
     }
 

@@ -67,7 +67,9 @@ public final class AsyncTopTracer: Tracing.Tracer, Sendable {
         file fileID: String,
         line: UInt
     ) -> any Tracing.Span {
-        startSpan(operationName, context: context(), ofKind: kind, at: instant(), function: function, file: fileID, line: line)
+        startSpan(
+            operationName, context: context(), ofKind: kind, at: instant(), function: function, file: fileID, line: line
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 import AsyncTopTrace
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Name ids for the strings spans carry (operation names, attribute keys and `key=value` texts), looked up without
@@ -27,7 +27,9 @@ final class NameCache {
 
     /// The calling thread's cache.
     static var current: NameCache {
-        if let pointer = pthread_getspecific(key) { return Unmanaged<NameCache>.fromOpaque(pointer).takeUnretainedValue() }
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<NameCache>.fromOpaque(pointer).takeUnretainedValue()
+        }
         let cache = NameCache()
         pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
         return cache
@@ -59,8 +61,11 @@ final class NameCache {
     private static func same(_ a: String, _ b: String) -> Bool { bits(a) == bits(b) }
 
     private static func slot(_ first: String, _ second: String) -> Int {
-        let (a, b) = bits(first), (c, d) = bits(second)
-        let mixed = (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F) ^ (c &* 0x1656_67B1_9E37_79F9) ^ (d &* 0x85EB_CA77_C2B2_AE63)
+        let (a, b) = bits(first)
+        let (c, d) = bits(second)
+        let mixed =
+            (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F) ^ (c &* 0x1656_67B1_9E37_79F9)
+            ^ (d &* 0x85EB_CA77_C2B2_AE63)
         return Int(truncatingIfNeeded: mixed >> 56) & (size - 1)
     }
 }

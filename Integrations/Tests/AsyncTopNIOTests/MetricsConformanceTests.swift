@@ -34,11 +34,15 @@ struct MetricsConformanceTests {
         var batch = EventBatch()
         let source = InProcessSource(region: region)
         _ = source.read(into: &batch, limit: .max)
-        let counters = batch.events.filter { $0.kind == .counter && source.names.string(for: $0.name) != "swift.pool.width" }
+        let counters = batch.events.filter {
+            $0.kind == .counter && source.names.string(for: $0.name) != "swift.pool.width"
+        }
         let written = counters.map { (source.names.string(for: $0.name) ?? "?", Int64(bitPattern: $0.arg)) }
-        #expect(written.map(\.0) == [
-            "requests{method=GET}", "requests{method=GET}", "in_flight", "in_flight", "body_bytes", "body_bytes", "duration (ns)",
-        ])
+        #expect(
+            written.map(\.0) == [
+                "requests{method=GET}", "requests{method=GET}", "in_flight", "in_flight", "body_bytes", "body_bytes",
+                "duration (ns)"
+            ])
         #expect(written.map(\.1) == [3, 4, 5, -2, 1_500, 3, 42_000])
 
         var aggregator = Aggregator(calibration: source.info.calibration)

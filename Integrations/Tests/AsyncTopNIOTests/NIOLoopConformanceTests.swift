@@ -5,7 +5,7 @@ import NIOPosix
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The NIO producer against the vocabulary (EventKind.swift): a real `MultiThreadedEventLoopGroup` with the
@@ -15,7 +15,8 @@ struct NIOLoopConformanceTests {
     @Test("loops numbered in the NIO range, started and stopped on their threads; ticks as documented")
     func ticks() async throws {
         let region = try Region(layout: RegionLayout(ringCount: 8, ringCapacity: 1 << 14, namesCapacity: 1 << 16))
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2, metricsDelegate: AsyncTopLoopMetrics(region: region))
+        let group = MultiThreadedEventLoopGroup(
+            numberOfThreads: 2, metricsDelegate: AsyncTopLoopMetrics(region: region))
         // On each loop: one task that spins 20 ms (a tick of one task at least that long), then three at once.
         for loop in group.makeIterator() {
             try await loop.submit { spin(milliseconds: 20) }.get()
@@ -32,14 +33,18 @@ struct NIOLoopConformanceTests {
         let tolerance = region.calibration.ticks(nanoseconds: 50_000)
         for (loop, events) in byLoop {
             #expect(ProducerKind(loop: loop) == .nioLoop)
-            #expect(events.first?.kind == .loopStarted && events.first?.id ?? 0 > 0, "loopStarted first, id: the thread")
+            #expect(
+                events.first?.kind == .loopStarted && events.first?.id ?? 0 > 0, "loopStarted first, id: the thread")
             #expect(events.last?.kind == .loopStopped, "loopStopped when the loop's thread ends")
             let ticks = events.dropFirst().dropLast()
             #expect(ticks.count % 4 == 0, "four events per tick")
             var longest: UInt64 = 0
             var tasksRun: UInt64 = 0
             for index in stride(from: ticks.startIndex, to: ticks.endIndex, by: 4) {
-                let began = ticks[index], io = ticks[index + 1], tasks = ticks[index + 2], ended = ticks[index + 3]
+                let began = ticks[index]
+                let io = ticks[index + 1]
+                let tasks = ticks[index + 2]
+                let ended = ticks[index + 3]
                 #expect(began.kind == .tickBegan)
                 #expect(io.kind == .phase && io.id == LoopPhase.io.rawValue && io.time == began.time)
                 #expect(tasks.kind == .phase && tasks.id == LoopPhase.callbacks.rawValue && tasks.time >= io.time)

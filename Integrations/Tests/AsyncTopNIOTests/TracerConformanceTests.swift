@@ -35,8 +35,12 @@ struct TracerConformanceTests {
         _ = source.read(into: &batch, limit: .max)
         let names = source.names
         func text(_ event: TraceEvent) -> String? { names.string(for: event.name) }
-        let outerEvents = batch.events.filter { UInt32(truncatingIfNeeded: $0.id) == outer && $0.kind.rawValue >> 8 == 0x08 }
-        let innerEvents = batch.events.filter { UInt32(truncatingIfNeeded: $0.id) == inner && $0.kind.rawValue >> 8 == 0x08 }
+        let outerEvents = batch.events.filter {
+            UInt32(truncatingIfNeeded: $0.id) == outer && $0.kind.rawValue >> 8 == 0x08
+        }
+        let innerEvents = batch.events.filter {
+            UInt32(truncatingIfNeeded: $0.id) == inner && $0.kind.rawValue >> 8 == 0x08
+        }
         #expect(task != 0)
 
         let outerBegan = try #require(outerEvents.first { $0.kind == .spanBegan })
@@ -46,7 +50,8 @@ struct TracerConformanceTests {
         let named = try #require(outerEvents.first { $0.kind == .spanNamed })
         #expect(text(named) == "GET /users/7", "named early from method and path")
         #expect(outerEvents.contains { $0.kind == .spanAttribute && text($0) == "url.path=/users/7" })
-        #expect(outerEvents.contains { $0.kind == .spanNumber && text($0) == "http.response.status_code" && $0.arg == 200 })
+        #expect(
+            outerEvents.contains { $0.kind == .spanNumber && text($0) == "http.response.status_code" && $0.arg == 200 })
         let outerEnded = try #require(outerEvents.last)
         #expect(outerEnded.kind == .spanEnded && outerEnded.arg == 0 && text(outerEnded) == "GET /users/:id")
 

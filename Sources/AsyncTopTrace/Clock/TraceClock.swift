@@ -1,7 +1,7 @@
 import CAsyncTopSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The trace clock: raw monotonic ticks for producers, converted to nanoseconds only by readers.

@@ -146,7 +146,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
         (.counter, "counter"), (.mark, "mark"),
         (.jobEnqueued, "job_enqueued"), (.jobBegan, "job_began"), (.jobEnded, "job_ended"),
         (.spanBegan, "span_began"), (.spanAttribute, "span_attribute"), (.spanNumber, "span_number"),
-        (.spanEnded, "span_ended"), (.spanNamed, "span_named"),
+        (.spanEnded, "span_ended"), (.spanNamed, "span_named")
     ]
 
     private static let namesByKind: [UInt16: String] = Dictionary(

@@ -17,7 +17,8 @@ public enum TerminalSafeText {
         for scalar in text.unicodeScalars {
             if isUnsafe(scalar) {
                 let hex = String(scalar.value, radix: 16, uppercase: true)
-                let escaped = scalar.value < 0x100
+                let escaped =
+                    scalar.value < 0x100
                     ? "\\x" + (hex.count < 2 ? "0" + hex : hex)
                     : "\\u{" + hex + "}"
                 result.append(contentsOf: escaped.unicodeScalars)

@@ -1,7 +1,7 @@
 import DequeModule
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Copies a source into a `.atrace` file as it runs: each `pump()` reads what is new and appends it.

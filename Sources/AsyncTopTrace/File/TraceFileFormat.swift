@@ -184,11 +184,14 @@ public enum TraceFileError: Error, Hashable, Sendable, CustomStringConvertible {
         case .empty(let path): return "\(path) is empty: the recording was never written"
         case .notATrace(let path): return "\(path) is not an asynctop trace (.atrace)"
         case .unsupportedVersion(let path, let v):
-            return "\(path) is trace format version \(v); this asynctop reads version \(TraceFileFormat.version). Use a newer asynctop"
+            return
+                "\(path) is trace format version \(v); this asynctop reads version \(TraceFileFormat.version). Use a "
+                + "newer asynctop"
         case .unsupportedVocabulary(let path, let v):
             return "\(path) uses event vocabulary \(v); this asynctop reads \(EventKind.vocabularyVersion.major).x"
         case .corruptHeader(let path, let reason): return "\(path): the header is corrupt (\(reason))"
-        case .corruptChunk(let path, let offset, let reason): return "\(path): corrupt chunk at byte \(offset) (\(reason))"
+        case .corruptChunk(let path, let offset, let reason):
+            return "\(path): corrupt chunk at byte \(offset) (\(reason))"
         case .outputIsInput(let path, let input):
             return "\(path) is the recording being read (\(input)): write the export to another file"
         }

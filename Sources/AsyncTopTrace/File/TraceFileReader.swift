@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a `.atrace` file, trusting nothing in it.
@@ -68,7 +68,9 @@ public final class TraceFileReader {
         var buffer = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            let n = buffer.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done))
+            }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return nil }
             done += n
@@ -78,14 +80,18 @@ public final class TraceFileReader {
 
     private static func readHeader(fd: Int32, size: Int, path: String) throws(TraceFileError) -> (SourceInfo, Int) {
         let fixed = 66
-        guard size >= 8, let start = read(fd: fd, at: 0, count: min(size, fixed + 255 + 4)) else { throw .notATrace(path: path) }
+        guard size >= 8, let start = read(fd: fd, at: 0, count: min(size, fixed + 255 + 4)) else {
+            throw .notATrace(path: path)
+        }
         guard Array(start.prefix(8)) == TraceFileFormat.magic else { throw .notATrace(path: path) }
         guard start.count >= fixed + 4 else { throw .corruptHeader(path: path, reason: "it ends after \(size) bytes") }
         let result: Result<(SourceInfo, Int), TraceFileError> = start.withUnsafeBytes { raw in
             var reader = ByteReader(bytes: raw, offset: 8)
             do {
                 let version = try reader.fixed(UInt16.self)
-                guard version == TraceFileFormat.version else { throw TraceFileError.unsupportedVersion(path: path, version: version) }
+                guard version == TraceFileFormat.version else {
+                    throw TraceFileError.unsupportedVersion(path: path, version: version)
+                }
                 _ = try reader.fixed(UInt16.self)
                 let vocabulary = VocabularyVersion(packed: try reader.fixed(UInt32.self))
                 let kind = try reader.fixed(UInt32.self)
@@ -115,7 +121,8 @@ public final class TraceFileReader {
                     pid: pid, processName: String(decoding: name, as: UTF8.self), processStartTime: startTime,
                     vocabulary: vocabulary,
                     calibration: ClockCalibration(
-                        kind: TraceClock.Kind(rawValue: kind) ?? .monotonic, nanosecondsPerTick: rate, epochTicks: epochTicks,
+                        kind: TraceClock.Kind(rawValue: kind) ?? .monotonic, nanosecondsPerTick: rate,
+                        epochTicks: epochTicks,
                         epochMonotonicNanoseconds: epochMonotonic, epochUnixNanoseconds: epochUnix),
                     ringCount: 0, ringCapacity: 0)
                 return .success((info, end + 4))
@@ -136,13 +143,19 @@ public final class TraceFileReader {
         while offset < size {
             guard size - offset >= header + 4 else {
                 truncatedBytes = size - offset
-                problems.append("the file ends inside a chunk at byte \(offset): \(truncatedBytes) bytes lost (truncated recording)")
+                problems.append(
+                    "the file ends inside a chunk at byte \(offset): \(truncatedBytes) bytes lost (truncated recording)"
+                )
                 break
             }
             guard let head = Self.read(fd: fd, at: offset, count: header) else { break }
             let magic = UInt32(head[0]) | UInt32(head[1]) << 8 | UInt32(head[2]) << 16 | UInt32(head[3]) << 24
-            let length = head.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))) }
-            let count = head.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self))) }
+            let length = head.withUnsafeBytes {
+                Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            }
+            let count = head.withUnsafeBytes {
+                Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+            }
             guard magic == TraceFileFormat.chunkMagic, length <= TraceFileFormat.maxChunkPayload else {
                 problems.append("skipped damaged data at byte \(offset) (no chunk marker)")
                 offset = resync(after: offset)
@@ -150,7 +163,9 @@ public final class TraceFileReader {
             }
             guard size - offset >= header + length + 4 else {
                 truncatedBytes = size - offset
-                problems.append("the file ends inside a chunk at byte \(offset): \(truncatedBytes) bytes lost (truncated recording)")
+                problems.append(
+                    "the file ends inside a chunk at byte \(offset): \(truncatedBytes) bytes lost (truncated recording)"
+                )
                 break
             }
             guard let body = Self.read(fd: fd, at: offset + 4, count: header - 4 + length + 4) else { break }
@@ -169,30 +184,40 @@ public final class TraceFileReader {
             switch type {
             case .events:
                 let (first, last) = body.withUnsafeBytes {
-                    (UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt64.self)),
-                     UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 20, as: UInt64.self)))
+                    (
+                        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt64.self)),
+                        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 20, as: UInt64.self))
+                    )
                 }
                 // Every event takes at least six bytes: a count beyond that is a lie.
                 if count > 0, count * 6 <= length {
-                    chunks.append(ChunkInfo(
-                        offset: offset, payloadOffset: offset + header, payloadLength: length, count: count, ring: ring,
-                        firstTime: first, lastTime: last, eventsBefore: events, missedBefore: missed))
+                    chunks.append(
+                        ChunkInfo(
+                            offset: offset, payloadOffset: offset + header, payloadLength: length, count: count,
+                            ring: ring,
+                            firstTime: first, lastTime: last, eventsBefore: events, missedBefore: missed))
                     events += count
                 } else {
                     problems.append("skipped an events chunk at byte \(offset) (impossible count \(count))")
                 }
             case .names:
-                if !names.load(payload) { problems.append("names chunk at byte \(offset) is malformed; some names may be missing") }
+                if !names.load(payload) {
+                    problems.append("names chunk at byte \(offset) is malformed; some names may be missing")
+                }
             case .losses:
                 payload.withUnsafeBytes { raw in
                     var reader = ByteReader(bytes: raw)
-                    if let _ = try? reader.varint(), let lost = try? reader.varint() { missed &+= lost }
+                    if (try? reader.varint()) != nil, let lost = try? reader.varint() { missed &+= lost }
                 }
             case .rings:
                 payload.withUnsafeBytes { raw in
                     var reader = ByteReader(bytes: raw)
-                    if let index = try? reader.varint(), let thread = try? reader.varint(), let loop = try? reader.varint() {
-                        let identity = RingIdentity(index: Int(truncatingIfNeeded: index), threadID: thread, loop: UInt16(truncatingIfNeeded: loop))
+                    if let index = try? reader.varint(), let thread = try? reader.varint(),
+                        let loop = try? reader.varint()
+                    {
+                        let identity = RingIdentity(
+                            index: Int(truncatingIfNeeded: index), threadID: thread,
+                            loop: UInt16(truncatingIfNeeded: loop))
                         // A later identity of a ring completes an earlier one (read before its producer wrote it).
                         if let known = rings.firstIndex(where: { $0.index == identity.index }) {
                             rings[known] = identity
@@ -205,7 +230,8 @@ public final class TraceFileReader {
                 payload.withUnsafeBytes { raw in
                     var reader = ByteReader(bytes: raw)
                     if let start = try? reader.varint(), let end = try? reader.varint(), start <= end {
-                        recordedSpan = recordedSpan.map { min($0.lowerBound, start)...max($0.upperBound, end) } ?? start...end
+                        recordedSpan =
+                            recordedSpan.map { min($0.lowerBound, start)...max($0.upperBound, end) } ?? start...end
                     }
                 }
             case nil:
@@ -249,13 +275,15 @@ public final class TraceFileReader {
             func decode(checkingEnd: Bool) throws(ByteReader.Malformed) -> TraceEvent {
                 time = time &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
                 let packed = try reader.varint(checkingEnd: checkingEnd)
-                let kind = packed == 127
+                let kind =
+                    packed == 127
                     ? EventKind(rawValue: UInt16(truncatingIfNeeded: try reader.varint(checkingEnd: checkingEnd)))
                     : TraceFileFormat.unpackKind(packed)
                 let loop = UInt16(truncatingIfNeeded: try reader.varint(checkingEnd: checkingEnd))
                 let name = NameID(rawValue: UInt32(truncatingIfNeeded: try reader.varint(checkingEnd: checkingEnd)))
                 id = id &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
-                let arg = TraceFileFormat.argIsTime(kind)
+                let arg =
+                    TraceFileFormat.argIsTime(kind)
                     ? time &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
                     : try reader.varint(checkingEnd: checkingEnd)
                 return TraceEvent(time: time, kind: kind, loop: loop, name: name, id: id, arg: arg)
@@ -288,7 +316,8 @@ public final class FileNameTable: NameResolver {
         payload.withUnsafeBytes { raw in
             var reader = ByteReader(bytes: raw)
             while reader.remaining > 0 {
-                guard let id = try? reader.varint(), let length = try? reader.varint(), length <= UInt64(reader.remaining),
+                guard let id = try? reader.varint(), let length = try? reader.varint(),
+                    length <= UInt64(reader.remaining),
                     let bytes = try? reader.take(Int(length)), id > 0, id <= UInt64(UInt32.max)
                 else { return false }
                 byID[NameID(rawValue: UInt32(id))] = Array(bytes)

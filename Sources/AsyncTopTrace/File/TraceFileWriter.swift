@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a `.atrace` file as events arrive: names first seen, then events in chunks of at most
@@ -94,14 +94,17 @@ public final class TraceFileWriter {
             payload.varint(UInt64(ring.index))
             payload.varint(ring.threadID)
             payload.varint(UInt64(ring.loop))
-            emitChunk(.rings, ring: UInt16(truncatingIfNeeded: ring.index), count: 1, first: 0, last: 0, payload: payload.bytes)
+            emitChunk(
+                .rings, ring: UInt16(truncatingIfNeeded: ring.index), count: 1, first: 0, last: 0,
+                payload: payload.bytes)
         }
         writeNames(for: batch, names: names)
         for (ring, missed) in batch.missedByRing.enumerated() where missed > 0 {
             var payload = ByteWriter()
             payload.varint(UInt64(ring))
             payload.varint(missed)
-            emitChunk(.losses, ring: UInt16(truncatingIfNeeded: ring), count: 1, first: 0, last: 0, payload: payload.bytes)
+            emitChunk(
+                .losses, ring: UInt16(truncatingIfNeeded: ring), count: 1, first: 0, last: 0, payload: payload.bytes)
         }
         batch.events.withUnsafeBufferPointer { events in
             for segment in batch.segments { encode(events[segment.range], ring: segment.ring.index) }
@@ -148,8 +151,13 @@ public final class TraceFileWriter {
     private func writeNames(for batch: EventBatch, names: any NameResolver) {
         var missing = false
         for event in batch.events {
-            if event.name != .none, !writtenNames.contains(event.name) { missing = true; break }
-            if Self.argIsName(event.kind), event.arg != 0, !writtenNames.contains(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg))) {
+            if event.name != .none, !writtenNames.contains(event.name) {
+                missing = true
+                break
+            }
+            if Self.argIsName(event.kind), event.arg != 0,
+                !writtenNames.contains(NameID(rawValue: UInt32(truncatingIfNeeded: event.arg)))
+            {
                 missing = true
                 break
             }
@@ -234,7 +242,9 @@ public final class TraceFileWriter {
         chunk.count = 0
     }
 
-    private func emitChunk(_ type: TraceFileFormat.ChunkType, ring: UInt16, count: Int, first: UInt64, last: UInt64, payload: [UInt8]) {
+    private func emitChunk(
+        _ type: TraceFileFormat.ChunkType, ring: UInt16, count: Int, first: UInt64, last: UInt64, payload: [UInt8]
+    ) {
         out.u32(TraceFileFormat.chunkMagic)
         let start = out.bytes.count
         out.u8(type.rawValue)

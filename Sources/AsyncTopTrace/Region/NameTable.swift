@@ -1,7 +1,7 @@
 import Atomics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Interns names — task names, call sites (`#fileID:#line`), error descriptions — into a region's append-only
@@ -31,7 +31,8 @@ public final class NameTable: @unchecked Sendable {
     private let droppedCounter: UnsafeAtomic<UInt64>
     private let state = Locked(State())
 
-    init(arena: UnsafeMutableRawPointer, capacity: Int, used: UnsafeMutableRawPointer, dropped: UnsafeMutableRawPointer) {
+    init(arena: UnsafeMutableRawPointer, capacity: Int, used: UnsafeMutableRawPointer, dropped: UnsafeMutableRawPointer)
+    {
         self.arena = arena
         self.capacity = capacity
         self.usedCounter = UnsafeAtomic(at: used.assumingMemoryBound(to: AtomicWordStorage.self))

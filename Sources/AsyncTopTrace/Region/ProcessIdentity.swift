@@ -1,6 +1,7 @@
 import CAsyncTopSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Facts about processes that let a reader tell a live region from a stale one: a region records its

@@ -2,7 +2,7 @@ import Atomics
 import CAsyncTopSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A trace region: a header, a fixed pool of rings (one per producer thread) and an append-only name arena,
@@ -26,7 +26,9 @@ public final class Region: @unchecked Sendable {
     public static let defaultLayout = RegionLayout(ringCount: 16, ringCapacity: 1 << 17, namesCapacity: 1 << 20)
 
     /// A region in anonymous memory, readable by `InProcessSource`.
-    public convenience init(layout: RegionLayout = Region.defaultLayout, processName: String = ProcessIdentity.name) throws(RegionError) {
+    public convenience init(layout: RegionLayout = Region.defaultLayout, processName: String = ProcessIdentity.name)
+        throws(RegionError)
+    {
         let memory = mmap(nil, layout.totalSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let memory, memory != MAP_FAILED else { throw .cannotMap(errno: errno) }
         self.init(base: memory, layout: layout, path: nil, processName: processName)
@@ -90,16 +92,20 @@ public final class Region: @unchecked Sendable {
     /// tracer writes to a private ring nobody reads, and the header's count of ringless tracers goes up.
     /// Not a hot path: call once per producer thread.
     public func makeTracer(loop: UInt16) -> Tracer {
-        let index = Int(atomic(RegionLayout.Field.ringsClaimed).loadThenWrappingIncrement(ordering: .acquiringAndReleasing))
+        let index = Int(
+            atomic(RegionLayout.Field.ringsClaimed).loadThenWrappingIncrement(ordering: .acquiringAndReleasing))
         guard index < layout.ringCount else {
             atomic(RegionLayout.Field.ringsClaimed).wrappingDecrement(ordering: .relaxed)
             atomic(RegionLayout.Field.ringlessEmits).wrappingIncrement(ordering: .relaxed)
-            return Tracer(ringHeader: overflowRing, capacity: layout.ringCapacity, epochTicks: calibration.epochTicks, ringIndex: nil)
+            return Tracer(
+                ringHeader: overflowRing, capacity: layout.ringCapacity, epochTicks: calibration.epochTicks,
+                ringIndex: nil)
         }
         let ring = base + layout.ringsOffset + index * layout.ringStride
         ring.storeBytes(of: asynctop_thread_id(), toByteOffset: RegionLayout.RingField.threadID, as: UInt64.self)
         ring.storeBytes(of: UInt64(loop), toByteOffset: RegionLayout.RingField.loopID, as: UInt64.self)
-        return Tracer(ringHeader: ring, capacity: layout.ringCapacity, epochTicks: calibration.epochTicks, ringIndex: index)
+        return Tracer(
+            ringHeader: ring, capacity: layout.ringCapacity, epochTicks: calibration.epochTicks, ringIndex: index)
     }
 
     /// A reader's view of this region, for sources in this process.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where published regions live — `$XDG_RUNTIME_DIR/asynctop/`, else `/dev/shm/asynctop-$UID/`, else
@@ -39,10 +39,15 @@ public enum RegionDirectory {
     static func checkPrivate(_ path: String) throws(RegionError) {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw .cannotOpen(path: path, errno: errno) }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw .unsafeDirectory(path: path, reason: "it is not a directory") }
-        guard info.st_uid == getuid() else { throw .unsafeDirectory(path: path, reason: "it belongs to uid \(info.st_uid)") }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsafeDirectory(path: path, reason: "it is not a directory")
+        }
+        guard info.st_uid == getuid() else {
+            throw .unsafeDirectory(path: path, reason: "it belongs to uid \(info.st_uid)")
+        }
         guard info.st_mode & 0o077 == 0 else {
-            throw .unsafeDirectory(path: path, reason: "others can access it (mode \(String(info.st_mode & 0o777, radix: 8)))")
+            throw .unsafeDirectory(
+                path: path, reason: "others can access it (mode \(String(info.st_mode & 0o777, radix: 8)))")
         }
     }
 
@@ -59,7 +64,8 @@ public enum RegionDirectory {
     public static func list(directory: String = defaultPath) -> [Entry] {
         let entries = regionFiles(directory: directory).compactMap { file -> Entry? in
             guard let source = try? AttachedSource(path: file.path) else { return nil }
-            return Entry(pid: file.pid, path: file.path, processName: source.info.processName, isStale: !source.isProducerAlive)
+            return Entry(
+                pid: file.pid, path: file.path, processName: source.info.processName, isStale: !source.isProducerAlive)
         }
         return entries.sorted { ($0.isStale ? 1 : 0, $0.pid) < ($1.isStale ? 1 : 0, $1.pid) }
     }

@@ -33,9 +33,13 @@ public enum RegionError: Error, Hashable, Sendable, CustomStringConvertible {
         case .badMagic:
             return "not an asynctop region (wrong magic number)"
         case .unsupportedLayout(let v):
-            return "region layout version \(v) is not supported by this asynctop (it reads version \(RegionLayout.layoutVersion)); use a matching asynctop"
+            return
+                "region layout version \(v) is not supported by this asynctop (it reads version "
+                + "\(RegionLayout.layoutVersion)); use a matching asynctop"
         case .unsupportedVocabulary(let v):
-            return "event vocabulary \(v) is not supported by this asynctop (it reads \(EventKind.vocabularyVersion.major).x); use a matching asynctop"
+            return
+                "event vocabulary \(v) is not supported by this asynctop (it reads "
+                + "\(EventKind.vocabularyVersion.major).x); use a matching asynctop"
         case .corruptHeader(let what):
             return "region header is corrupt: \(what)"
         case .cannotCreate(let path, let e):
@@ -47,7 +51,7 @@ public enum RegionError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func errnoText(_ code: Int32) -> String {

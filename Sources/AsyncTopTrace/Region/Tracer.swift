@@ -59,12 +59,15 @@ public struct Tracer: @unchecked Sendable {
     @inlinable @inline(__always)
     func write(time: UInt64, kind: EventKind, loop: UInt16, name: NameID, id: UInt64, arg: UInt64) {
         asynctop_ring_append(
-            head, slots, mask, time, UInt64(kind.rawValue) | UInt64(loop) &<< 16 | UInt64(name.rawValue) &<< 32, id, arg)
+            head, slots, mask, time, UInt64(kind.rawValue) | UInt64(loop) &<< 16 | UInt64(name.rawValue) &<< 32, id, arg
+        )
     }
 
     /// The ring as a producer written in C takes it (`asynctop_ring_append`): head word, slots, index mask and
     /// the region's epoch in ticks. The single-producer rule still holds: one thread at a time.
-    public var ringForC: (head: UnsafeMutablePointer<UInt64>, slots: UnsafeMutablePointer<UInt64>, mask: UInt64, epochTicks: UInt64) {
+    public var ringForC:
+        (head: UnsafeMutablePointer<UInt64>, slots: UnsafeMutablePointer<UInt64>, mask: UInt64, epochTicks: UInt64)
+    {
         (head, slots, mask, epochTicks)
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads another process's published region, read-only.
@@ -99,11 +99,13 @@ public final class AttachedSource: Source, @unchecked Sendable {
         let before = batch.events.count
         cursor.read(view, into: &batch, limit: limit)
         guard batch.events.count - before < limit, !producerSeemsAlive else { return .live }
-        return .ended(reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
+        return .ended(
+            reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
     }
 
-    /// `isProducerAlive`, asking the kernel at most every `livenessIntervalNanoseconds` (a closed region is seen at once):
-    /// a reader of many processes reads each 20–500 times a second, and /proc is the dearer half of a quiet read.
+    /// `isProducerAlive`, asking the kernel at most every `livenessIntervalNanoseconds` (a closed region is seen at
+    /// once): a reader of many processes reads each 20–500 times a second, and /proc is the dearer half of a quiet
+    /// read.
     private var producerSeemsAlive: Bool {
         if view.state == .closed { return false }
         let now = TraceClock.monotonicNanoseconds()

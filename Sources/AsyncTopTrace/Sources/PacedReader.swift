@@ -37,7 +37,9 @@ public final class PacedReader {
     /// this read may still be in the rings, read to different times (time-based judgements wait for the rest).
     /// Once the source ends, its remainder is handed on (`more` false) and `endReason` is set; later calls do
     /// nothing.
-    public func readAvailable(wallNanoseconds: UInt64, _ body: (_ batch: EventBatch, _ more: Bool) throws -> Void) rethrows {
+    public func readAvailable(wallNanoseconds: UInt64, _ body: (_ batch: EventBatch, _ more: Bool) throws -> Void)
+        rethrows
+    {
         guard endReason == nil else { return }
         var status = SourceStatus.live
         var produced = 0

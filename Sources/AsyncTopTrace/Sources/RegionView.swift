@@ -47,7 +47,9 @@ struct RegionView: @unchecked Sendable {
         return RingIdentity(
             index: index,
             threadID: header.loadUnaligned(fromByteOffset: RegionLayout.RingField.threadID, as: UInt64.self),
-            loop: UInt16(truncatingIfNeeded: header.loadUnaligned(fromByteOffset: RegionLayout.RingField.loopID, as: UInt64.self)))
+            loop: UInt16(
+                truncatingIfNeeded: header.loadUnaligned(fromByteOffset: RegionLayout.RingField.loopID, as: UInt64.self)
+            ))
     }
 
     func makeNameReader() -> NameTableReader {
@@ -117,7 +119,8 @@ struct RegionCursor {
                 // What states a fact rather than an activity (a loop's start, a counter's value) is kept however
                 // old: the pool's width, say, is written once, when the tap starts.
                 let history = historyStart
-                let older = batch.events[start..<(start + delivered)].firstIndex { $0.time >= history } ?? start + delivered
+                let older =
+                    batch.events[start..<(start + delivered)].firstIndex { $0.time >= history } ?? start + delivered
                 let facts = batch.events[start..<older].filter { $0.kind == .loopStarted || $0.kind == .counter }
                 batch.events.replaceSubrange(start..<older, with: facts)
                 batch.beforeReader += UInt64(older - start - facts.count)

@@ -23,7 +23,8 @@ extension Canvas {
 
 /// Colours a cell can have; `nil` means the terminal's default.
 public enum TextColor: Int, Hashable, Sendable {
-    case red = 1, green, yellow, blue, magenta, cyan
+    case red = 1
+    case green, yellow, blue, magenta, cyan
     /// The header bar (inverse in monochrome).
     case header
 }
@@ -36,7 +37,9 @@ public struct Style: Hashable, Sendable {
     public var dim = false
     public var underline = false
 
-    public init(color: TextColor? = nil, bold: Bool = false, reverse: Bool = false, dim: Bool = false, underline: Bool = false) {
+    public init(
+        color: TextColor? = nil, bold: Bool = false, reverse: Bool = false, dim: Bool = false, underline: Bool = false
+    ) {
         self.color = color
         self.bold = bold
         self.reverse = reverse
@@ -118,7 +121,11 @@ public enum TextWidth {
         guard of(text) > width else { return text }
         var pieces: [String] = []
         for word in text.split(separator: " ") {
-            if let last = pieces.last, last.last?.isNumber == true { pieces[pieces.count - 1] = last + " " + word } else { pieces.append(String(word)) }
+            if let last = pieces.last, last.last?.isNumber == true {
+                pieces[pieces.count - 1] = last + " " + word
+            } else {
+                pieces.append(String(word))
+            }
         }
         var kept = ""
         for piece in pieces {
@@ -170,31 +177,35 @@ public enum TextWidth {
     /// out; anything else (from a trace's names) becomes `?`.
     public static func ascii(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value >= 0x80 }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar -> Unicode.Scalar in
-            guard scalar.value >= 0x80 else { return scalar }
-            switch scalar {
-            case "µ", "μ": return "u"
-            case "…": return "."
-            case "×": return "x"
-            case "→", "▶", "▸": return ">"
-            case "←": return "<"
-            case "▲", "↑": return "^"
-            case "▼", "↓": return "v"
-            case "—", "–", "─": return "-"
-            case "│": return "|"
-            case "⏸": return "="
-            case "·", "•": return "."
-            default: return "?"
-            }
-        }))
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar -> Unicode.Scalar in
+                    guard scalar.value >= 0x80 else { return scalar }
+                    switch scalar {
+                    case "µ", "μ": return "u"
+                    case "…": return "."
+                    case "×": return "x"
+                    case "→", "▶", "▸": return ">"
+                    case "←": return "<"
+                    case "▲", "↑": return "^"
+                    case "▼", "↓": return "v"
+                    case "—", "–", "─": return "-"
+                    case "│": return "|"
+                    case "⏸": return "="
+                    case "·", "•": return "."
+                    default: return "?"
+                    }
+                }))
     }
 
     static func printable(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             return text
         }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map {
-            $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0
-        }))
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map {
+                    $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0
+                }))
     }
 }

@@ -36,7 +36,8 @@ public struct TerminalCanvas: Canvas {
     public mutating func put(row: Int, column: Int, _ text: String, style: Style) {
         guard row >= 0, row < rows, column >= 0, column < columns else { return }
         let printable = TextWidth.printable(text)
-        let fitted = TextWidth.truncate(asciiOnly ? TextWidth.ascii(printable) : printable, to: columns - column, ellipsis: false)
+        let fitted = TextWidth.truncate(
+            asciiOnly ? TextWidth.ascii(printable) : printable, to: columns - column, ellipsis: false)
         var attributes = Int32(style.color?.rawValue ?? 0)
         if style.bold { attributes |= Int32(CN_BOLD) }
         if style.reverse { attributes |= Int32(CN_REVERSE) }

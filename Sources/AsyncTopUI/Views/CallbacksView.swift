@@ -9,10 +9,12 @@ enum CallbacksView {
         .init(title: "TOTAL", width: 8, alignRight: true),
         .init(title: "MEAN", width: 8, alignRight: true, priority: 2),
         .init(title: "MAX", width: 8, alignRight: true),
-        .init(title: "FAILED", width: 6, alignRight: true, priority: 1),
+        .init(title: "FAILED", width: 6, alignRight: true, priority: 1)
     ]
 
-    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+    static func draw(
+        _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
+    ) {
         let slowHeight = min(8, max(3, area.height / 3))
         let tableHeight = area.height - slowHeight - 1
         let sites = runtime.callSites.sorted { ($0.totalNanoseconds, $0.site) > ($1.totalNanoseconds, $1.site) }
@@ -20,25 +22,34 @@ enum CallbacksView {
         let lines = sites.map { site -> ListDrawing.Line in
             let cells = [
                 site.site, String(site.count), Format.duration(site.totalNanoseconds),
-                Format.duration(site.count == 0 ? 0 : site.totalNanoseconds / site.count), Format.duration(site.maxNanoseconds),
-                String(site.failures),
+                Format.duration(site.count == 0 ? 0 : site.totalNanoseconds / site.count),
+                Format.duration(site.maxNanoseconds),
+                String(site.failures)
             ]
             let style: Style = site.maxNanoseconds >= 10_000_000 || site.failures > 0 ? .warning : .plain
-            return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .callSite(site.site))
+            return ListDrawing.Line(
+                text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .callSite(site.site))
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
             top: area.top, height: tableHeight, width: area.width)
         var row = area.top + tableHeight + 1
-        let depths = runtime.loops.values.sorted { $0.id < $1.id }.map { "loop \($0.id): \($0.callbackQueueDepth) queued" }
-        canvas.put(row: row - 1, column: 0, TextWidth.pad(
-            "recent slow callbacks (≥1ms)   queue depth " + depths.joined(separator: ", "), to: area.width),
+        let depths = runtime.loops.values.sorted { $0.id < $1.id }.map {
+            "loop \($0.id): \($0.callbackQueueDepth) queued"
+        }
+        canvas.put(
+            row: row - 1, column: 0,
+            TextWidth.pad(
+                "recent slow callbacks (≥1ms)   queue depth " + depths.joined(separator: ", "), to: area.width),
             style: Style(bold: true, underline: true))
         let start = runtime.firstEventNanoseconds ?? 0
         for slow in runtime.slowCallbacks.reversed().prefix(slowHeight) {
-            canvas.put(row: row, column: 1, TextWidth.truncate(
-                "at \(Format.duration(slow.atNanoseconds - min(slow.atNanoseconds, start)))  loop \(slow.loop)  \(Format.duration(slow.durationNanoseconds))  \(slow.site)",
-                to: area.width - 2), style: slow.durationNanoseconds >= 10_000_000 ? .warning : .plain)
+            canvas.put(
+                row: row, column: 1,
+                TextWidth.truncate(
+                    "at \(Format.duration(slow.atNanoseconds - min(slow.atNanoseconds, start)))  loop \(slow.loop)  "
+                        + "\(Format.duration(slow.durationNanoseconds))  \(slow.site)",
+                    to: area.width - 2), style: slow.durationNanoseconds >= 10_000_000 ? .warning : .plain)
             row += 1
         }
     }

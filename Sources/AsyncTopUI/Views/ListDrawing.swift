@@ -27,11 +27,14 @@ enum ListDrawing {
         if let focus = monitor.pendingFocus, let index = lines.firstIndex(where: { $0.target == focus }) {
             monitor.selectedRow[monitor.view] = index
             monitor.pendingFocus = nil
-        } else if let kept = monitor.selectedKey[monitor.view], let index = lines.firstIndex(where: { $0.key == kept }) {
+        } else if let kept = monitor.selectedKey[monitor.view], let index = lines.firstIndex(where: { $0.key == kept })
+        {
             // The selection follows its row, not the row's place, as new rows arrive above it.
             monitor.selectedRow[monitor.view] = index
         }
-        draw(header: header, count: lines.count, line: { lines[$0] }, &monitor, on: &canvas, top: top, height: height, width: width)
+        draw(
+            header: header, count: lines.count, line: { lines[$0] }, &monitor, on: &canvas, top: top, height: height,
+            width: width)
     }
 
     /// How many rows fit under the header, and the first of the rows to show (so the selection is on screen).
@@ -60,14 +63,17 @@ enum ListDrawing {
             let line = line(index)
             monitor.shownTargets.append(line.target)
             if index == selected { monitor.selectedKey[view] = line.key }
-            let style = index == selected ? Style(color: line.style.color, bold: line.style.bold, reverse: true) : line.style
+            let style =
+                index == selected ? Style(color: line.style.color, bold: line.style.bold, reverse: true) : line.style
             canvas.put(row: top + 1 + index - first, column: 0, TextWidth.pad(line.text, to: width), style: style)
         }
         if count == 0 {
             canvas.put(row: top + 1, column: 1, TextWidth.truncate(empty, to: width - 2), style: .dim)
         } else if count > visible {
             let position = "\(selected + 1)/\(count)"
-            canvas.put(row: top, column: max(0, width - TextWidth.of(position) - 1), position, style: Style(bold: true, underline: true))
+            canvas.put(
+                row: top, column: max(0, width - TextWidth.of(position) - 1), position,
+                style: Style(bold: true, underline: true))
         }
     }
 
@@ -101,9 +107,11 @@ enum ListDrawing {
         var text = ""
         for (index, whole) in cells.enumerated() where widths[index] > 0 {
             // What tells a cell apart stays whole: a location's file and line, a figure with its unit.
-            let cell = TextWidth.isSourceLocation(whole)
+            let cell =
+                TextWidth.isSourceLocation(whole)
                 ? TextWidth.fitLocation(whole, to: widths[index]) : TextWidth.fitWords(whole, to: widths[index])
-            let fitted = columns[index].alignRight
+            let fitted =
+                columns[index].alignRight
                 ? TextWidth.padLeft(cell, to: widths[index]) : TextWidth.pad(cell, to: widths[index])
             text += fitted + " "
         }

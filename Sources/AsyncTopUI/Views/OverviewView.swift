@@ -9,13 +9,17 @@ enum OverviewView {
     /// The sliding window for the percentiles, in seconds.
     static let windowSeconds = LoopWindow.seconds
 
-    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+    static func draw(
+        _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
+    ) {
         monitor.clearRows()
         let glyphs = monitor.glyphs
         var row = area.top
         let bottom = area.top + area.height
         let loops = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .eventLoop }.sorted { $0.id < $1.id }
-        let poolThreads = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }.sorted { $0.id < $1.id }
+        let poolThreads = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }.sorted {
+            $0.id < $1.id
+        }
         let nioLoops = runtime.loops.values.filter { ProducerKind(loop: $0.id) == .nioLoop }.sorted { $0.id < $1.id }
         if loops.isEmpty && poolThreads.isEmpty && nioLoops.isEmpty {
             canvas.put(row: row, column: 1, "Waiting for events…", style: .dim)
@@ -24,59 +28,81 @@ enum OverviewView {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let sparkWidth = max(10, min(60, area.width - 52))
         for loop in nioLoops where row + 1 < bottom {
-            drawNIOLoop(loop, runtime, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas, area: area)
+            drawNIOLoop(
+                loop, runtime, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas,
+                area: area)
         }
         if !poolThreads.isEmpty {
-            drawPool(runtime, poolThreads, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas, area: area)
+            drawPool(
+                runtime, poolThreads, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas,
+                area: area)
         }
         for loop in loops {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
             let figures = LoopWindow(loop, endingAt: nowSecond)
-            let (latency, ticks, events, seconds, busyRatio) = (figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio)
-            let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
-            canvas.put(row: row, column: 0, loopTitle([
-                "loop \(loop.id)", state, "ticks/s \(Format.count(Double(ticks) / seconds))",
-                "events/s \(Format.count(Double(events) / seconds))", "thread \(loop.threadID)",
-            ], width: area.width), style: .title)
+            let (latency, ticks, events, seconds, busyRatio) = (
+                figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio
+            )
+            let state =
+                loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
+            canvas.put(
+                row: row, column: 0,
+                loopTitle(
+                    [
+                        "loop \(loop.id)", state, "ticks/s \(Format.count(Double(ticks) / seconds))",
+                        "events/s \(Format.count(Double(events) / seconds))", "thread \(loop.threadID)"
+                    ], width: area.width), style: .title)
             row += 1
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
             if row < bottom {
                 canvas.put(row: row, column: 2, "busy")
                 canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
-                canvas.put(row: row, column: 34, " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%")
+                canvas.put(
+                    row: row, column: 34,
+                    " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s   whole run "
+                        + "\(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%"
+                )
                 row += 1
             }
             if row < bottom {
                 let p99s = recent.map { $0.map { Double($0.latency.percentile(99)) } }
-                drawDelays("latency", p99s, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+                drawDelays(
+                    "latency", p99s, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth,
+                    row: row, on: &canvas, area: area)
                 row += 1
             }
             let queues: [(String, (LoopSecond) -> Int, Int)] = [
                 ("callbacks", { $0.callbackQueueDepth }, loop.callbackQueueDepth),
                 ("microtasks", { $0.microtaskQueueDepth }, loop.microtaskQueueDepth),
                 ("timers", { $0.pendingTimers }, loop.pendingTimers),
-                ("io", { $0.ioWatchers }, loop.ioWatchers),
+                ("io", { $0.ioWatchers }, loop.ioWatchers)
             ]
             for (name, depth, current) in queues where row < bottom {
                 let series = recent.map { $0.map { Double(depth($0)) } }
                 canvas.put(row: row, column: 2, TextWidth.pad(name, to: 10))
                 canvas.put(row: row, column: 13, glyphs.sparkline(series, floor: 4), style: .accent)
-                canvas.put(row: row, column: 14 + sparkWidth, "now \(current)  max \(Int(series.compactMap { $0 }.max() ?? 0))")
+                canvas.put(
+                    row: row, column: 14 + sparkWidth, "now \(current)  max \(Int(series.compactMap { $0 }.max() ?? 0))"
+                )
                 row += 1
             }
             row += 1
         }
         if row < bottom, !runtime.counters.isEmpty {
-            let counters = runtime.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  ")
+            let counters = runtime.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: "  ")
             canvas.put(row: row, column: 1, TextWidth.truncate("counters  " + counters, to: area.width - 2))
             row += 1
         }
         if row < bottom {
             let t = runtime.totals
-            canvas.put(row: row, column: 1, TextWidth.truncate(
-                "tasks \(t.tasksSpawned) spawned, \(t.tasksCompleted) done, \(t.tasksFailed) failed, \(t.tasksCancelled) cancelled   callbacks \(t.callbacks)   timers \(t.timersFired) fired",
-                to: area.width - 2), style: .dim)
+            canvas.put(
+                row: row, column: 1,
+                TextWidth.truncate(
+                    "tasks \(t.tasksSpawned) spawned, \(t.tasksCompleted) done, \(t.tasksFailed) failed, "
+                        + "\(t.tasksCancelled) cancelled   callbacks \(t.callbacks)   timers \(t.timersFired) fired",
+                    to: area.width - 2), style: .dim)
         }
     }
 
@@ -84,13 +110,15 @@ enum OverviewView {
     /// when given); when the line is too narrow for both, the figures alone, as many whole ones as fit (a figure cut
     /// short reads as another figure: `p99 9` for `p99 9.4ms`).
     private static func drawDelays(
-        _ label: String, _ p99s: [Double?], _ latency: LatencyHistogram, window: String?, glyphs: Glyphs, sparkWidth: Int,
+        _ label: String, _ p99s: [Double?], _ latency: LatencyHistogram, window: String?, glyphs: Glyphs,
+        sparkWidth: Int,
         row: Int, on canvas: inout some Canvas, area: Screen.Area
     ) {
-        let figures = [
-            "p50 \(Format.duration(latency.percentile(50)))", "p99 \(Format.duration(latency.percentile(99)))",
-            "max \(Format.duration(latency.max))",
-        ] + (window.map { [$0] } ?? [])
+        let figures =
+            [
+                "p50 \(Format.duration(latency.percentile(50)))", "p99 \(Format.duration(latency.percentile(99)))",
+                "max \(Format.duration(latency.max))"
+            ] + (window.map { [$0] } ?? [])
         let summary = figures.joined(separator: "  ")
         canvas.put(row: row, column: 2, label)
         if area.width < 14 + sparkWidth + summary.count {
@@ -102,7 +130,9 @@ enum OverviewView {
             }
             canvas.put(row: row, column: 13, fitting)
         } else {
-            canvas.put(row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000), style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
+            canvas.put(
+                row: row, column: 13, glyphs.sparkline(p99s, floor: 1_000_000),
+                style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
             canvas.put(row: row, column: 14 + sparkWidth, summary)
         }
     }
@@ -123,11 +153,18 @@ enum OverviewView {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let figures = LoopWindow(loop, endingAt: nowSecond)
         let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
-        let perTick = figures.ticks == 0 ? [] : ["tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"]
-        canvas.put(row: row, column: 0, loopTitle(
-            [ProducerKind.name(loop: loop.id), state, "ticks/s \(Format.count(Double(figures.ticks) / figures.seconds))"] + perTick
-                + ["thread \(loop.threadID)"],
-            width: area.width), style: .title)
+        let perTick =
+            figures.ticks == 0
+            ? [] : ["tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"]
+        canvas.put(
+            row: row, column: 0,
+            loopTitle(
+                [
+                    ProducerKind.name(loop: loop.id), state,
+                    "ticks/s \(Format.count(Double(figures.ticks) / figures.seconds))"
+                ] + perTick
+                    + ["thread \(loop.threadID)"],
+                width: area.width), style: .title)
         row += 1
         if row < bottom {
             let busyRatio = figures.busyRatio
@@ -135,15 +172,23 @@ enum OverviewView {
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
             canvas.put(row: row, column: 2, "busy")
             canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
-            canvas.put(row: row, column: 34, TextWidth.truncate(
-                " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.seconds))s: I/O \(Format.decimal(ioRatio * 100, digits: 0))%, tasks \(Format.decimal((busyRatio - ioRatio) * 100, digits: 0))%",
-                to: max(0, area.width - 35)))
+            canvas.put(
+                row: row, column: 34,
+                TextWidth.truncate(
+                    " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.seconds))s: I/O "
+                        + "\(Format.decimal(ioRatio * 100, digits: 0))%, tasks "
+                        + "\(Format.decimal((busyRatio - ioRatio) * 100, digits: 0))%",
+                    to: max(0, area.width - 35)))
             row += 1
         }
         if row < bottom {
-            let p99s = loop.seconds.window(endingAt: nowSecond, count: sparkWidth).map { $0.map { Double($0.latency.percentile(99)) } }
+            let p99s = loop.seconds.window(endingAt: nowSecond, count: sparkWidth).map {
+                $0.map { Double($0.latency.percentile(99)) }
+            }
             let latency = figures.latency
-            drawDelays("turn", p99s, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+            drawDelays(
+                "turn", p99s, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth, row: row,
+                on: &canvas, area: area)
             row += 1
         }
         row += 1
@@ -164,17 +209,24 @@ enum OverviewView {
         let busyRatio = figures.reduce(0.0) { $0 + $1.busyRatio } / Double(max(1, figures.count))
         let pool = runtime.pool
         let width = pool.width > 0 ? " (width \(pool.width))" : ""
-        canvas.put(row: row, column: 0, TextWidth.pad(
-            " Swift concurrency pool  \(threads.count) threads\(width)  jobs/s \(Format.count(jobs))  events/s \(Format.count(events))",
-            to: area.width), style: .title)
+        canvas.put(
+            row: row, column: 0,
+            TextWidth.pad(
+                " Swift concurrency pool  \(threads.count) threads\(width)  jobs/s \(Format.count(jobs))  events/s "
+                    + "\(Format.count(events))",
+                to: area.width), style: .title)
         row += 1
         if row < bottom {
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
             canvas.put(row: row, column: 2, "busy")
             canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
             let perThread = figures.map { Format.decimal($0.busyRatio * 100, digits: 0) + "%" }.joined(separator: " ")
-            canvas.put(row: row, column: 34, TextWidth.truncate(
-                " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.map(\.seconds).max() ?? 1))s   threads \(perThread)", to: max(0, area.width - 35)))
+            canvas.put(
+                row: row, column: 34,
+                TextWidth.truncate(
+                    " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.map(\.seconds).max() ?? 1))s "
+                        + "  threads \(perThread)",
+                    to: max(0, area.width - 35)))
             row += 1
         }
         if row < bottom {
@@ -182,17 +234,31 @@ enum OverviewView {
             let p99s = (0..<sparkWidth).map { index -> Double? in
                 var second = LatencyHistogram()
                 var seen = false
-                for thread in recent where index < thread.count { if let s = thread[index] { second.add(s.latency); seen = true } }
+                for thread in recent where index < thread.count {
+                    if let s = thread[index] {
+                        second.add(s.latency)
+                        seen = true
+                    }
+                }
                 return seen ? Double(second.percentile(99)) : nil
             }
-            drawDelays("delay", p99s, latency, window: nil, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas, area: area)
+            drawDelays(
+                "delay", p99s, latency, window: nil, glyphs: glyphs, sparkWidth: sparkWidth, row: row, on: &canvas,
+                area: area)
             row += 1
         }
         if row < bottom {
-            let others = pool.otherJobs.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.label)" }
-            canvas.put(row: row, column: 2, TextWidth.truncate(
-                "run queue \(max(0, pool.queued)) now, \(pool.maxQueued) max   running \(pool.running)\(pool.width > 0 ? " of \(pool.width)" : "")   jobs \(pool.jobsRun)\(others.isEmpty ? "" : " (" + others.joined(separator: ", ") + ")")",
-                to: area.width - 3))
+            let others = pool.otherJobs.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                "\($0.value) \($0.key.label)"
+            }
+            canvas.put(
+                row: row, column: 2,
+                TextWidth.truncate(
+                    "run queue \(max(0, pool.queued)) now, \(pool.maxQueued) max   running \(pool.running)"
+                        + (pool.width > 0 ? " of \(pool.width)" : "")
+                        + "   jobs \(pool.jobsRun)"
+                        + (others.isEmpty ? "" : " (" + others.joined(separator: ", ") + ")"),
+                    to: area.width - 3))
             row += 1
         }
         row += 1

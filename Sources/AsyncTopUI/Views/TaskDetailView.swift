@@ -4,13 +4,17 @@ import AsyncTopTrace
 /// View 3: one task — its facts, poll-time and scheduled-wait histograms with percentiles, the spans it opened
 /// (a server's requests, with the tracing bridge), and its recent events (its state history).
 enum TaskDetailView {
-    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+    static func draw(
+        _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
+    ) {
         monitor.clearRows()
         guard let id = monitor.detailTaskID else { return }
         var row = area.top
         let bottom = area.top + area.height
         guard let task = runtime.tasks[id] else {
-            canvas.put(row: row, column: 1, "Task \(id) is gone (finished and past the retention time). Esc goes back.", style: .dim)
+            canvas.put(
+                row: row, column: 1, "Task \(id) is gone (finished and past the retention time). Esc goes back.",
+                style: .dim)
             return
         }
         let now = runtime.nowNanoseconds
@@ -20,22 +24,38 @@ enum TaskDetailView {
             row += 1
         }
         line("Task \(task.id)  \(runtime.name(of: task))", .title)
-        line("state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))   on \(ProducerKind.name(loop: task.loop))   parent \(task.parent == 0 ? "-" : String(task.parent))   spawned at \(runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task))", TasksView.stateStyle(task.state))
-        line("polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds(now: now)))   scheduled \(Format.duration(task.scheduledWaitNanoseconds(now: now)))   idle \(Format.duration(task.idleNanoseconds(now: now)))   total \(Format.duration(task.totalNanoseconds(now: now)))")
+        line(
+            "state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))"
+                + "   on \(ProducerKind.name(loop: task.loop))"
+                + "   parent " + (task.parent == 0 ? "-" : String(task.parent))
+                + "   spawned at " + (runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task)),
+            TasksView.stateStyle(task.state))
+        line(
+            "polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds(now: now)))   "
+                + "scheduled \(Format.duration(task.scheduledWaitNanoseconds(now: now)))   idle "
+                + "\(Format.duration(task.idleNanoseconds(now: now)))   total "
+                + "\(Format.duration(task.totalNanoseconds(now: now)))"
+        )
         if let error = runtime.error(of: task) { line("error: \(error)", .warning) }
         row += 1
         let histogramWidth = (area.width - 3) / 2
         let histogramHeight = min(10, max(3, (bottom - row) / 2))
         let detail = runtime.taskDetails[id]
-        drawHistogram("poll time", detail?.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1, width: histogramWidth, height: histogramHeight)
-        drawHistogram("scheduled wait", detail?.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row, column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
+        drawHistogram(
+            "poll time", detail?.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1,
+            width: histogramWidth, height: histogramHeight)
+        drawHistogram(
+            "scheduled wait", detail?.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row,
+            column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
         row += histogramHeight + 1
         let spans = runtime.spans(of: id, limit: min(8, max(0, (bottom - row) / 2 - 1)))
         if !spans.isEmpty {
             line("spans (open first, then the latest ended)", .title)
             for span in spans {
                 let state = span.endedNanoseconds == nil ? "open" : span.failed ? "failed" : "ok"
-                let figures = TextWidth.padLeft(Format.duration(span.durationNanoseconds(now: now)), to: 8) + "  " + TextWidth.pad(state, to: 6)
+                let figures =
+                    TextWidth.padLeft(Format.duration(span.durationNanoseconds(now: now)), to: 8) + "  "
+                    + TextWidth.pad(state, to: 6)
                 let nested = span.parent != 0 && runtime.openSpans[span.parent]?.task == id ? "    " : "  "
                 line(figures + nested + runtime.text(span.nameID), span.failed ? .warning : .plain)
             }
@@ -44,7 +64,10 @@ enum TaskDetailView {
         line("recent events (newest last)", .title)
         let start = task.spawnedNanoseconds
         for event in runtime.recentEvents(of: id, limit: max(0, bottom - row)) {
-            line("+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → \(event.state.rawValue)")
+            line(
+                "+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → "
+                    + "\(event.state.rawValue)"
+            )
         }
     }
 
@@ -58,12 +81,14 @@ enum TaskDetailView {
             return
         }
         // The fullest header that fits: figures are dropped whole (p90 first, then p50, then p99), never cut.
-        let figures = [("p50", 50.0), ("p90", 90.0), ("p99", 99.0)].map { ($0.0, Format.duration(histogram.percentile($0.1))) }
+        let figures =
+            [("p50", 50.0), ("p90", 90.0), ("p99", 99.0)].map { ($0.0, Format.duration(histogram.percentile($0.1))) }
             + [("max", Format.duration(histogram.max))]
         let choices = [["p50", "p90", "p99", "max"], ["p50", "p99", "max"], ["p99", "max"], ["max"], []]
-        let header = choices.lazy.map { kept in
-            ([title] + figures.filter { kept.contains($0.0) }.map { "\($0.0) \($0.1)" }).joined(separator: "  ")
-        }.first { TextWidth.of($0) <= width } ?? TextWidth.truncate(title, to: width)
+        let header =
+            choices.lazy.map { kept in
+                ([title] + figures.filter { kept.contains($0.0) }.map { "\($0.0) \($0.1)" }).joined(separator: "  ")
+            }.first { TextWidth.of($0) <= width } ?? TextWidth.truncate(title, to: width)
         canvas.put(row: row, column: column, header, style: .title)
         guard height > 1 else { return }
         // Doubling bins from the power of two just under the minimum up to one holding the maximum.
@@ -81,9 +106,13 @@ enum TaskDetailView {
             let label = TextWidth.padLeft("≤" + Format.duration(bin.upTo), to: labelWidth - 1)
             let fraction = Double(bin.count) / Double(max(most, 1))
             let bar = String(repeating: glyphs.barFull, count: Int((fraction * Double(barWidth)).rounded()))
-            canvas.put(row: row + 1 + index, column: column, glyphs.barFull == "#" ? label.replacingOccurrences(of: "≤", with: "<") : label, style: .dim)
+            canvas.put(
+                row: row + 1 + index, column: column,
+                glyphs.barFull == "#" ? label.replacingOccurrences(of: "≤", with: "<") : label, style: .dim)
             canvas.put(row: row + 1 + index, column: column + labelWidth, bar, style: .accent)
-            canvas.put(row: row + 1 + index, column: column + labelWidth + TextWidth.of(bar) + 1, String(bin.count), style: .dim)
+            canvas.put(
+                row: row + 1 + index, column: column + labelWidth + TextWidth.of(bar) + 1, String(bin.count),
+                style: .dim)
         }
     }
 }

@@ -11,7 +11,7 @@ enum TasksView {
         .init(title: "SCHED", width: 8, alignRight: true, priority: 2),
         .init(title: "IDLE", width: 8, alignRight: true, priority: 4),
         .init(title: "TOTAL", width: 8, alignRight: true, priority: 1),
-        .init(title: "SPAWNED AT", width: 18, flexible: true, priority: 5),
+        .init(title: "SPAWNED AT", width: 18, flexible: true, priority: 5)
     ]
 
     static func stateStyle(_ state: TaskRunState) -> Style {
@@ -24,7 +24,9 @@ enum TasksView {
         }
     }
 
-    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+    static func draw(
+        _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
+    ) {
         // Only the rows up to the bottom of the screen are put in order and formatted.
         let selected = monitor.selection(.tasks)
         let listing = TaskTable.listing(
@@ -45,16 +47,22 @@ enum TasksView {
             let task = row.task
             let cells = [
                 String(task.id), row.prefix + runtime.name(of: task), task.state.rawValue, String(task.polls),
-                Format.duration(task.busyNanoseconds(now: now)), Format.duration(task.scheduledWaitNanoseconds(now: now)),
-                Format.duration(task.idleNanoseconds(now: now)), Format.duration(task.totalNanoseconds(now: now)), runtime.site(of: task),
+                Format.duration(task.busyNanoseconds(now: now)),
+                Format.duration(task.scheduledWaitNanoseconds(now: now)),
+                Format.duration(task.idleNanoseconds(now: now)), Format.duration(task.totalNanoseconds(now: now)),
+                runtime.site(of: task)
             ]
             return ListDrawing.Line(
-                text: ListDrawing.row(cells, columns, widths: widths), style: stateStyle(task.state), target: .task(task.id))
+                text: ListDrawing.row(cells, columns, widths: widths), style: stateStyle(task.state),
+                target: .task(task.id))
         }
         var header = ListDrawing.row(titles, columns, widths: widths)
         if monitor.treeMode { header = TextWidth.truncate(header, to: area.width - 8) + " (tree)" }
         let filter = TaskTable.Filter(monitor.taskFilter)
-        let empty = filter.problem ?? (monitor.taskFilter.isEmpty ? "(nothing yet)" : "no task matches '\(monitor.taskFilter)' (Esc clears the filter)")
+        let empty =
+            filter.problem
+            ?? (monitor.taskFilter.isEmpty
+                ? "(nothing yet)" : "no task matches '\(monitor.taskFilter)' (Esc clears the filter)")
         ListDrawing.draw(
             header: header, count: listing.count, line: line, &monitor, on: &canvas, top: area.top, height: area.height,
             width: area.width, empty: empty)

@@ -10,27 +10,31 @@ enum TimersView {
         .init(title: "EVERY", width: 8, alignRight: true, priority: 2),
         .init(title: "FIRED", width: 6, alignRight: true, priority: 1),
         .init(title: "LAST LATE", width: 9, alignRight: true),
-        .init(title: "LOOP", width: 4, alignRight: true, priority: 3),
+        .init(title: "LOOP", width: 4, alignRight: true, priority: 3)
     ]
 
-    static func draw(_ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area) {
+    static func draw(
+        _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
+    ) {
         let now = runtime.nowNanoseconds
         let timers = runtime.timers.values.filter(\.isPending).sorted {
             ($0.deadlineNanoseconds, $0.id) < ($1.deadlineNanoseconds, $1.id)
         }
         let widths = ListDrawing.layout(columns, width: area.width)
         let lines = timers.map { timer -> ListDrawing.Line in
-            let countdown = timer.deadlineNanoseconds >= now
+            let countdown =
+                timer.deadlineNanoseconds >= now
                 ? Format.duration(timer.deadlineNanoseconds - now)
                 : "overdue " + Format.duration(now - timer.deadlineNanoseconds)
             let late = timer.lastLatenessNanoseconds ?? 0
             let cells = [
                 String(timer.id), timer.site.isEmpty ? "-" : timer.site, countdown,
                 timer.intervalNanoseconds.map(Format.duration) ?? "once", String(timer.timesFired),
-                timer.lastLatenessNanoseconds.map(Format.duration) ?? "-", ProducerKind.label(loop: timer.loop),
+                timer.lastLatenessNanoseconds.map(Format.duration) ?? "-", ProducerKind.label(loop: timer.loop)
             ]
             let style: Style = timer.deadlineNanoseconds < now ? .notice : late >= 10_000_000 ? .warning : .plain
-            return ListDrawing.Line(text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(timer.id))
+            return ListDrawing.Line(
+                text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(timer.id))
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,

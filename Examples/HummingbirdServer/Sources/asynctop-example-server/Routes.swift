@@ -3,7 +3,7 @@ import NIOCore
 import Tracing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The routes, each teaching one thing asynctop shows. Every request is a span (`TracingMiddleware`), so asynctop

@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // A Hummingbird 2 server that asynctop watches whole: `AsyncTop.traceServer` below is the only line that is
@@ -16,7 +16,8 @@ func option(_ name: String) -> Int? {
     return Int(arguments[index + 1])
 }
 let loops = option("--loops") ?? System.coreCount
-let group = arguments.contains("--untraced")
+let group =
+    arguments.contains("--untraced")
     ? MultiThreadedEventLoopGroup(numberOfThreads: loops)
     : try AsyncTop.traceServer(numberOfThreads: loops)
 
@@ -26,7 +27,8 @@ Routes.add(to: router)
 
 let app = Application(
     router: router,
-    configuration: .init(address: .hostname("127.0.0.1", port: option("--port") ?? 8080), serverName: "asynctop-example"),
+    configuration: .init(
+        address: .hostname("127.0.0.1", port: option("--port") ?? 8080), serverName: "asynctop-example"),
     onServerRunning: { channel in
         // Straight to fd 1, unbuffered: a script waits for this line to know the port.
         var line = "listening on 127.0.0.1:\(channel.localAddress?.port ?? 0)\n"
