@@ -98,6 +98,7 @@ struct TraceTests {
                     return 42
                 }
                 task.whenSuccess { _ in done.resume() }
+                loop.schedule(after: .seconds(3600)) {}  // still armed at shutdown
             }
         }
         await loop.shutdown()
@@ -111,7 +112,7 @@ struct TraceTests {
             (.callbackEnqueued, 1), (.callbackBegan, 1),
             (.callbackEnqueued, 2), (.microtaskEnqueued, 1), (.timerArmed, 1), (.timerArmed, 2),
             (.timerCancelled, 2), (.callbackEnqueued, 3), (.taskSpawned, taskID), (.taskLocation, taskID),
-            (.taskWoken, taskID),
+            (.taskWoken, taskID), (.timerArmed, 3),
             (.callbackEnded, 1),
             (.microtaskBegan, 1), (.microtaskEnded, 1),
             (.timerFired, 1), (.callbackBegan, 4), (.callbackEnded, 4),
@@ -121,7 +122,8 @@ struct TraceTests {
             (.taskPollBegan, taskID), (.taskPollEnded, taskID), (.taskWoken, taskID),
             (.taskPollBegan, taskID), (.taskCompleted, taskID), (.microtaskEnqueued, 2), (.taskPollEnded, taskID),
             (.microtaskBegan, 2), (.microtaskEnded, 2),
-            (.loopStopped, 0)
+            // Shutdown cancels the timer still armed; `loopStopped` counts the timers it cancelled.
+            (.timerCancelled, 3), (.loopStopped, 1)
         ]
         #expect(events.map(\.kind) == expected.map(\.0))
         #expect(events.map(\.id) == expected.map(\.1))

@@ -17,7 +17,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     // Loop: 0x00xx
     /// A loop started. id: loop thread id.
     @inlinable public static var loopStarted: EventKind { EventKind(rawValue: 0x0001) }
-    /// A loop stopped. id: items left unrun.
+    /// A loop stopped. id: timers still armed at shutdown, which it cancelled (each also has its `timerCancelled`;
+    /// queued work runs before the loop stops, so nothing else is left unrun).
     @inlinable public static var loopStopped: EventKind { EventKind(rawValue: 0x0002) }
     /// A loop turn began. arg: ticks slept in the poll that preceded it.
     @inlinable public static var tickBegan: EventKind { EventKind(rawValue: 0x0003) }
