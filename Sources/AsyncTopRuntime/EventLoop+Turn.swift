@@ -140,22 +140,10 @@ extension EventLoop {
         _ = consume item
         switch consume work {
         case .callback(let work):
-            begin(.callbackBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
-            do {
-                try work()
-                trace(.callbackEnded, id: itemID)
-            } catch {
-                callbackFailed(itemID, error, observed: false)
-            }
+            runCallback(work, id: itemID, name: name, enqueuedAt: enqueuedAt, failureObserved: false)
             endStep(step, .callback, id: itemID)
         case .submitted(let work):
-            begin(.callbackBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
-            do {
-                try work()
-                trace(.callbackEnded, id: itemID)
-            } catch {
-                callbackFailed(itemID, error, observed: true)
-            }
+            runCallback(work, id: itemID, name: name, enqueuedAt: enqueuedAt, failureObserved: true)
             endStep(step, .callback, id: itemID)
         case .microtask(let work):
             begin(.microtaskBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
@@ -166,6 +154,21 @@ extension EventLoop {
             queuedJobs -= 1
             runJob(job, taskID: itemID, enqueuedAt: enqueuedAt)
             endStep(step, .poll, id: itemID)
+        }
+    }
+
+    /// Runs a queued callback between its `began` and its `ended` (or `failed`) events. A `submit`'s failure was
+    /// delivered to its future, so it is observed; an `execute`'s is not.
+    @inline(__always)
+    func runCallback(
+        _ work: @Sendable () throws -> Void, id itemID: UInt64, name: NameID, enqueuedAt: UInt64, failureObserved: Bool
+    ) {
+        begin(.callbackBegan, name: name, id: itemID, enqueuedAt: enqueuedAt)
+        do {
+            try work()
+            trace(.callbackEnded, id: itemID)
+        } catch {
+            callbackFailed(itemID, error, observed: failureObserved)
         }
     }
 
