@@ -16,7 +16,7 @@ let package = Package(
         .library(name: "AsyncTopConcurrency", targets: ["AsyncTopConcurrency"]),
         // The same tap, preloadable: `asynctop run -- CMD` puts it into an unmodified program with LD_PRELOAD.
         .library(name: "AsyncTopConcurrencyPreload", type: .dynamic, targets: ["AsyncTopConcurrencyPreload"]),
-        // For the benchmarks: child processes that cannot hang (see ChildProcess).
+        // For the benchmarks and the fuzz targets: child processes that cannot hang, the fuzz targets' bodies.
         .library(name: "AsyncTopTestSupport", targets: ["AsyncTopTestSupport"])
     ],
     dependencies: [
@@ -101,7 +101,10 @@ let package = Package(
         ),
         .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "AsyncTopTestSupport", "asynctop"]),
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopTrace"]),
-        .target(name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel"], path: "Tests/AsyncTopTestSupport"),
+        // Child processes, scripted traces, and the fuzz targets' bodies (run by Fuzz/ and by the tests on past findings).
+        .target(
+            name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel", "AsyncTopExport", "AsyncTopTrace"],
+            path: "Tests/AsyncTopTestSupport"),
         .testTarget(name: "AsyncTopModelTests", dependencies: ["AsyncTopModel", "AsyncTopTestSupport"]),
         .testTarget(
             name: "AsyncTopExportTests",

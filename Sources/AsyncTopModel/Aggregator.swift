@@ -60,7 +60,7 @@ public struct Aggregator: Sendable {
     /// still in the rings (a limited read that filled up, such as a late reader's first reads of the history),
     /// whose rings are then read to different times, so a task's poll may not be read yet.
     public mutating func ingest(_ batch: EventBatch, names: any NameResolver, judging: Bool = true) {
-        state.totals.missed += batch.missed
+        state.totals.missed &+= batch.missed  // wrapping: counts come from outside
         // The loops are moved out of the state for the batch (nothing a batch applies reads them there), so that each
         // run of a loop's events changes its state in place in the dictionary: one lookup, no copy.
         var loops = state.loops
@@ -145,6 +145,13 @@ public struct Aggregator: Sendable {
 
     /// How often (in trace time) ingesting evaluates the time-based rules.
     static let evaluationIntervalNanoseconds: UInt64 = 100_000_000
+    /// The latest time, and the longest duration, the model takes: 2^62 ns (146 years). More is damage (found by
+    /// fuzz-atrace), and below it sums of a few times or durations cannot overflow.
+    public static let latestNanoseconds: UInt64 = 1 << 62
+
+    /// Trace ticks (an event's time, or a time or duration in its arg) in nanoseconds, at most `latestNanoseconds`.
+    @inline(__always)
+    private func nanoseconds(_ ticks: UInt64) -> UInt64 { min(calibration.nanoseconds(ticks), Self.latestNanoseconds) }
 
     /// Ingests one event.
     public mutating func ingest(_ event: TraceEvent, names: any NameResolver) {
@@ -159,7 +166,7 @@ public struct Aggregator: Sendable {
     /// Applies one event; returns its time in nanoseconds. The caller counts it (`count`).
     @inline(__always)
     private mutating func ingest(_ event: TraceEvent, into loop: inout LoopState, names: any NameResolver) -> UInt64 {
-        let time = calibration.nanoseconds(event.time)
+        let time = nanoseconds(event.time)
         if time >= loop.openSecondEnd || time < loop.openSecondStart { openSecond(at: time, loop: &loop) }
         loop.openSecondEvents += 1
         apply(event, at: time, loop: &loop, names: names)
@@ -313,7 +320,7 @@ public struct Aggregator: Sendable {
             }
             loop.running = (event.id, event.name, event.kind == .microtaskBegan, time)
             if unqueued != .timerFired {
-                recordLatency(&loop, Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop))
+                recordLatency(&loop, Self.unheld(nanoseconds(event.arg), endingAt: time, on: loop))
             }
         case .callbackEnded, .microtaskEnded, .callbackFailed:
             finishCallback(event, at: time, loop: &loop, names: names)
@@ -336,13 +343,13 @@ public struct Aggregator: Sendable {
             loop.phaseSince = time
             loop.tickStartedAt = nil
             loop.ticks += 1
-            loop.itemsRun += event.id
+            loop.itemsRun &+= event.id  // wrapping: the id comes from outside (a hostile file)
             loop.callbackQueueDepth = Int(clamping: event.arg)
             let depth = loop.callbackQueueDepth
             let items = event.id
             loop.seconds.update(second: loop.openSecond) {
                 $0.ticks += 1
-                $0.itemsRun += items
+                $0.itemsRun &+= items
                 $0.callbackQueueDepth = depth
             }
         case .loopHeld where event.id == 1:
@@ -377,7 +384,7 @@ public struct Aggregator: Sendable {
             armTimer(event, at: time, loop: &loop, names: names)
         case .timerFired:
             loop.unqueuedCallbackNext = .timerFired
-            let lateness = Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop)
+            let lateness = Self.unheld(nanoseconds(event.arg), endingAt: time, on: loop)
             recordLatency(&loop, lateness)
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
             state.totals.timersFired += 1
@@ -445,14 +452,14 @@ public struct Aggregator: Sendable {
             state.pool.queued -= 1
             state.pool.running += 1
             loop.tickStartedAt = time
-            let delay = calibration.nanoseconds(event.arg)
+            let delay = nanoseconds(event.arg)
             if delay >= thresholds.starvedNanoseconds {
                 let wait = (start: time - min(time, delay), end: time)
                 let position = state.pool.longWaits.firstIndex { $0.end > time } ?? state.pool.longWaits.endIndex
                 state.pool.longWaits.insert(wait, at: position)
             }
             if event.kind == .jobBegan {
-                recordLatency(&loop, calibration.nanoseconds(event.arg))
+                recordLatency(&loop, nanoseconds(event.arg))
                 if let kind = JobKind(rawValue: UInt8(truncatingIfNeeded: event.id)) {
                     state.pool.otherJobs[kind, default: 0] += 1
                 }
@@ -642,7 +649,7 @@ public struct Aggregator: Sendable {
         if site.fired == 0 { site.firstFiredNanoseconds = time }
         site.fired += 1
         site.lastFiredNanoseconds = time
-        site.totalLatenessNanoseconds += lateness
+        site.totalLatenessNanoseconds &+= lateness
         site.maxLatenessNanoseconds = max(site.maxLatenessNanoseconds, lateness)
     }
 
@@ -650,14 +657,30 @@ public struct Aggregator: Sendable {
     /// the busy time already added.
     private func addBusy(_ loop: inout LoopState, from start: UInt64, to end: UInt64, inIO: Bool = false) {
         guard end > start else { return }
-        if inIO { loop.ioBusyNanoseconds += end - start } else { loop.busyNanoseconds += end - start }
+        // Wrapping: times come from outside, and a damaged or hostile trace can hold any.
+        if inIO { loop.ioBusyNanoseconds &+= end - start } else { loop.busyNanoseconds &+= end - start }
         var cursor = start
+        let window = UInt64(loop.seconds.capacity) * 1_000_000_000
+        if end - start > window {
+            // A turn longer than the window (only a damaged or hostile trace has one): the seconds before the last
+            // `capacity` leave the window as soon as they are written, so they go into the first as one lump (what
+            // lasts of them is their sum), and the split below stays within the window.
+            let lumpEnd = (end - window) / 1_000_000_000 * 1_000_000_000
+            if lumpEnd > cursor {
+                let lump = lumpEnd - cursor
+                loop.seconds.update(second: cursor / 1_000_000_000) {
+                    if inIO { $0.ioBusyNanoseconds &+= lump } else { $0.busyNanoseconds &+= lump }
+                }
+                cursor = lumpEnd
+            }
+        }
         while cursor < end {
             let second = cursor / 1_000_000_000
-            let boundary = min(end, (second + 1) * 1_000_000_000)
+            let (next, overflow) = (second + 1).multipliedReportingOverflow(by: 1_000_000_000)
+            let boundary = overflow ? end : min(end, next)
             let share = boundary - cursor
             loop.seconds.update(second: second) {
-                if inIO { $0.ioBusyNanoseconds += share } else { $0.busyNanoseconds += share }
+                if inIO { $0.ioBusyNanoseconds &+= share } else { $0.busyNanoseconds &+= share }
             }
             cursor = boundary
         }
@@ -724,7 +747,7 @@ public struct Aggregator: Sendable {
 
     private mutating func armTimer(_ event: TraceEvent, at time: UInt64, loop: inout LoopState, names: any NameResolver)
     {
-        let deadline = calibration.nanoseconds(event.arg)
+        let deadline = nanoseconds(event.arg)
         loop.pendingTimers += 1
         if var timer = state.timers[event.id] {
             if timer.timesFired > 0, deadline > timer.deadlineNanoseconds {
@@ -837,7 +860,7 @@ public struct Aggregator: Sendable {
             task.warnedStarved = false
             task.polls += 1
             state.totals.taskPolls += 1
-            recordLatency(&loop, Self.unheld(calibration.nanoseconds(event.arg), endingAt: time, on: loop))
+            recordLatency(&loop, Self.unheld(nanoseconds(event.arg), endingAt: time, on: loop))
             enter(.running)
         case .taskPollEnded where task.state.isFinished:
             break  // the runtime ends a task inside its last poll

@@ -312,7 +312,7 @@ public struct TimerSiteStats: Hashable, Sendable {
 
     /// Mean time between firings (how a repeating timer's period drifts under load).
     public var meanPeriodNanoseconds: UInt64 {
-        fired > 1 ? (lastFiredNanoseconds - firstFiredNanoseconds) / (fired - 1) : 0
+        fired > 1 ? (lastFiredNanoseconds - min(firstFiredNanoseconds, lastFiredNanoseconds)) / (fired - 1) : 0
     }
 }
 

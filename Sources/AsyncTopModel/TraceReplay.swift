@@ -44,9 +44,12 @@ public final class TraceReplay {
     ) {
         self.reader = reader
         let calibration = reader.info.calibration
+        func nanoseconds(_ ticks: UInt64) -> UInt64 {
+            min(calibration.nanoseconds(ticks), Aggregator.latestNanoseconds)
+        }
         // The recording's span when the file has one (a program idle after its last event was still recorded).
         let span = reader.recordedSpan.map {
-            calibration.nanoseconds($0.lowerBound)...calibration.nanoseconds($0.upperBound)
+            nanoseconds($0.lowerBound)...nanoseconds($0.upperBound)
         }
         aggregator = Aggregator(
             calibration: calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
@@ -70,15 +73,16 @@ public final class TraceReplay {
             }
             stepReach = index == stepStart ? chunk.lastTime : max(stepReach, chunk.lastTime)
             ringsInStep.insert(chunk.ring)
-            highest = max(highest, calibration.nanoseconds(chunk.lastTime))
+            highest = max(highest, nanoseconds(chunk.lastTime))
         }
         if stepStart < reader.chunks.count {
             steps.append(stepStart..<reader.chunks.count)
             reachedBy.append(highest)
         }
-        let firstEvent = reader.chunks.first.map { calibration.nanoseconds($0.firstTime) }
+        let firstEvent = reader.chunks.first.map { nanoseconds($0.firstTime) }
         startNanoseconds = min(firstEvent ?? span?.lowerBound ?? 0, span?.lowerBound ?? .max)
-        endNanoseconds = max(highest, span?.upperBound ?? 0)
+        // Never before the start: a damaged file's chunks can claim any times (found by fuzz-atrace: views subtract).
+        endNanoseconds = max(highest, span?.upperBound ?? 0, startNanoseconds)
         // First pass: checkpoints and warning times.
         var seenWarnings = 0
         for index in steps.indices {
@@ -113,7 +117,7 @@ public final class TraceReplay {
         var missed: UInt64 = 0
         for chunkIndex in steps[index] {
             let chunk = reader.chunks[chunkIndex]
-            missed += chunk.missedBefore - (chunkIndex > 0 ? reader.chunks[chunkIndex - 1].missedBefore : 0)
+            missed &+= chunk.missedBefore &- (chunkIndex > 0 ? reader.chunks[chunkIndex - 1].missedBefore : 0)
             let start = batch.events.count
             do {
                 try reader.events(of: chunk, into: &batch.events)

@@ -42,6 +42,8 @@ public final class WatchedFleet {
     public private(set) var watched: [Int32: Watched] = [:]
     /// Region files that could not be read, with why, each reported once (until its file changes).
     public private(set) var unreadable: [String: (reason: String, modified: Int)] = [:]
+    /// Why the directory itself cannot be used, reported once until it changes.
+    private var directoryProblem: String?
     #if DEBUG
         private var owner: pthread_t?
     #endif
@@ -64,7 +66,17 @@ public final class WatchedFleet {
     public func discover(nowNanoseconds: UInt64) -> [String] {
         assertOwner()
         var messages: [String] = []
-        for file in RegionDirectory.regionFiles(directory: directory) where watched[file.pid] == nil {
+        let files: [(pid: Int32, path: String)]
+        do {
+            files = try RegionDirectory.regionFiles(directory: directory)
+        } catch {
+            let message = error.description
+            guard directoryProblem != message else { return [] }
+            directoryProblem = message
+            return [message]
+        }
+        directoryProblem = nil
+        for file in files where watched[file.pid] == nil {
             if let pids, !pids.contains(file.pid) { continue }
             let modified = Self.modificationTime(file.path)
             if let known = unreadable[file.path], known.modified == modified { continue }

@@ -21,7 +21,7 @@ struct AsyncTopCommand: ParsableCommand {
 
     /// No subcommand: the one live publisher, else a list of them, else the tour.
     func run() throws {
-        let live = RegionDirectory.list().filter { !$0.isStale && $0.pid != getpid() }
+        let live = try RegionDirectory.list().filter { !$0.isStale && $0.pid != getpid() }
         if live.count == 1 {
             let source = try AttachCommand.open(live[0].path, directory: RegionDirectory.defaultPath)
             try runMonitor(

@@ -38,7 +38,7 @@ struct EventsCommand: ParsableCommand {
         var endReason: String?
         while endReason == nil {
             reader.readAvailable(wallNanoseconds: TraceClock.monotonicNanoseconds()) { batch, _ in
-                missed += batch.missed
+                missed &+= batch.missed
                 before += batch.beforeReader
                 for segment in batch.segments {
                     for event in batch.events[segment.range] {

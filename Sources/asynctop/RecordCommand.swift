@@ -121,7 +121,7 @@ struct RecordCommand: ParsableCommand {
                 whileRecording()
                 try reader.readAvailable(wallNanoseconds: TraceClock.monotonicNanoseconds()) { batch, _ in
                     events += UInt64(batch.events.count)
-                    missed += batch.missed
+                    missed &+= batch.missed
                     if let flight {
                         flight.keep(batch)
                         let before = watcher?.state.totals.warnings ?? 0

@@ -51,7 +51,8 @@ struct ServeCommand: ParsableCommand {
                     + "metrics to other hosts",
                 exitCode: 64)
         }
-        for pid in pid where !RegionDirectory.regionFiles(directory: directory).contains(where: { $0.pid == pid }) {
+        let published = try RegionDirectory.regionFiles(directory: directory)
+        for pid in pid where !published.contains(where: { $0.pid == pid }) {
             throw CommandFailure(
                 message: "process \(pid) publishes no trace in \(directory) (`asynctop list` shows those that do)")
         }

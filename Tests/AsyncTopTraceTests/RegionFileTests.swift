@@ -29,7 +29,7 @@ import Testing
         #expect(attached.names.string(for: name) == "job")
         #expect(batch.rings.first?.loop == 9)
 
-        let listed = RegionDirectory.list(directory: directory)
+        let listed = try RegionDirectory.list(directory: directory)
         #expect(listed.map(\.pid) == [getpid()] && listed.first?.isStale == false)
 
         region.close()
@@ -79,11 +79,43 @@ import Testing
         #expect(!stale.isProducerAlive)
         var batch = EventBatch()
         #expect(stale.read(into: &batch, limit: .max) == .ended(reason: "process \(deadPID) has exited"))
-        let listed = RegionDirectory.list(directory: directory)
+        let listed = try RegionDirectory.list(directory: directory)
         #expect(listed.count == 2)
         #expect(listed.first?.pid == getpid() && listed.first?.isStale == false)
         #expect(listed.last?.isStale == true)
+        // `asynctop list --clean`: the stale file goes, the live one stays.
+        #expect(try RegionDirectory.removeStale(directory: directory).map(\.path) == [stalePath])
+        #expect(try RegionDirectory.list(directory: directory).map(\.pid) == [getpid()])
         region.close()
+    }
+
+    /// A directory someone else could put region files in is refused when reading too, not only when publishing:
+    /// one others can open, a symbolic link to a private one, one of another user.
+    @Test func aDirectoryThatIsNotThisUsersAloneIsRefused() throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let region = try Region.publish(layout: smallLayout, directory: directory)
+        defer { region.close() }
+        #expect(chmod(directory, 0o755) == 0)
+        let open = RegionError.unsafeDirectory(path: directory, reason: "others can access it (mode 755)")
+        #expect(throws: open) { try RegionDirectory.list(directory: directory) }
+        #expect(throws: open) { try AttachedSource(pid: getpid(), directory: directory) }
+        #expect(chmod(directory, 0o700) == 0)
+        #expect(try RegionDirectory.list(directory: directory).count == 1)
+
+        let link = directory + ".link"
+        #expect(symlink(directory, link) == 0)
+        defer { unlink(link) }
+        let linked = RegionError.unsafeDirectory(path: link, reason: "it is a symbolic link")
+        #expect(throws: linked) { try RegionDirectory.regionFiles(directory: link) }
+        #expect(throws: linked) { try AttachedSource(pid: getpid(), directory: link) }
+
+        guard getuid() == 0 else { return }  // only root can give a directory away
+        #expect(chown(directory, 65534, 65534) == 0)
+        #expect(throws: RegionError.unsafeDirectory(path: directory, reason: "it belongs to uid 65534")) {
+            try RegionDirectory.list(directory: directory)
+        }
+        #expect(chown(directory, 0, 0) == 0)
     }
 
     @Test func missingProcessAndMissingFileGiveClearErrors() {

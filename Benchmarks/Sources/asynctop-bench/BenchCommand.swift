@@ -7,7 +7,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measures asynctop against its baselines in the same run; prints a table, or JSON with --json.",
         subcommands: [
             TraceBenchmark.self, UIBenchmark.self, FileBenchmark.self, LoopBenchmark.self, ConcurrencyBenchmark.self,
-            ServerBenchmark.self, SpanBenchmark.self, ServeBenchmark.self, ServeProducer.self
+            ServerBenchmark.self, SpanBenchmark.self, ServeBenchmark.self, ServeProducer.self,
+            LoadBenchmark.self, SoakBenchmark.self
         ]
     )
 }

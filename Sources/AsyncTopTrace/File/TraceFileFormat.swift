@@ -35,7 +35,8 @@ public enum TraceFileFormat {
         case span = 5
     }
 
-    static func crc(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    /// The CRC-32C the header and chunks end with (public for tools that repair or fuzz files).
+    public static func crc(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         asynctop_crc32c(0, bytes.baseAddress, bytes.count)
     }
 

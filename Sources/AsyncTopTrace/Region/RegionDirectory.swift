@@ -36,11 +36,19 @@ public enum RegionDirectory {
         return path
     }
 
+    /// `checkPrivate`, where a missing directory is fine (no region published yet).
+    static func checkPrivateIfPresent(_ path: String) throws(RegionError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 || errno != ENOENT else { return }
+        try checkPrivate(path)
+    }
+
     static func checkPrivate(_ path: String) throws(RegionError) {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw .cannotOpen(path: path, errno: errno) }
         guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw .unsafeDirectory(path: path, reason: "it is not a directory")
+            let what = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a directory"
+            throw .unsafeDirectory(path: path, reason: "it is \(what)")
         }
         guard info.st_uid == getuid() else {
             throw .unsafeDirectory(path: path, reason: "it belongs to uid \(info.st_uid)")
@@ -60,9 +68,10 @@ public enum RegionDirectory {
         public var isStale: Bool
     }
 
-    /// The region files in `directory`, live ones first. Files that are not regions are skipped.
-    public static func list(directory: String = defaultPath) -> [Entry] {
-        let entries = regionFiles(directory: directory).compactMap { file -> Entry? in
+    /// The region files in `directory`, live ones first. Files that are not regions are skipped. Throws if the
+    /// directory is not this user's alone (see `regionFiles`).
+    public static func list(directory: String = defaultPath) throws(RegionError) -> [Entry] {
+        let entries = try regionFiles(directory: directory).compactMap { file -> Entry? in
             guard let source = try? AttachedSource(path: file.path) else { return nil }
             return Entry(
                 pid: file.pid, path: file.path, processName: source.info.processName, isStale: !source.isProducerAlive)
@@ -70,8 +79,21 @@ public enum RegionDirectory {
         return entries.sorted { ($0.isStale ? 1 : 0, $0.pid) < ($1.isStale ? 1 : 0, $1.pid) }
     }
 
-    /// The files in `directory` named as regions (`PID.region`), unopened: cheap enough to poll for new ones.
-    public static func regionFiles(directory: String = defaultPath) -> [(pid: Int32, path: String)] {
+    /// Removes the files of `directory`'s stale regions (their process is gone) and returns what it removed.
+    public static func removeStale(directory: String = defaultPath) throws(RegionError) -> [Entry] {
+        var removed: [Entry] = []
+        for entry in try list(directory: directory) where entry.isStale {
+            if unlink(entry.path) == 0 { removed.append(entry) }
+        }
+        return removed
+    }
+
+    /// The files in `directory` named as regions (`PID.region`), unopened: cheap enough to poll for new ones. None
+    /// if the directory does not exist; refused (`unsafeDirectory`) if it is not a directory of this user's that
+    /// only this user can open, or is a symbolic link: another user could put files there to be read.
+    public static func regionFiles(directory: String = defaultPath) throws(RegionError) -> [(pid: Int32, path: String)]
+    {
+        try checkPrivateIfPresent(directory)
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
         var files: [(pid: Int32, path: String)] = []

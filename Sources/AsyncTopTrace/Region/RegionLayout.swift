@@ -14,14 +14,14 @@ public struct RegionLayout: Hashable, Sendable {
     public static let maxRingCapacity = 1 << 24
     public static let processNameCapacity = 64
 
-    /// Byte offsets of header fields.
-    enum Field {
-        static let magic = 0, layoutVersion = 8, vocabulary = 12, pid = 16, uid = 20
-        static let processStartTime = 24, clockKind = 32, ringCount = 36, nanosecondsPerTick = 40
-        static let epochTicks = 48, epochMonotonicNanoseconds = 56, epochUnixNanoseconds = 64
-        static let ringCapacity = 72, ringsOffset = 80, ringStride = 88, namesOffset = 96
-        static let namesCapacity = 104, totalSize = 112, state = 120, ringsClaimed = 128
-        static let namesUsed = 136, namesDropped = 144, ringlessEmits = 152, processName = 160
+    /// Byte offsets of header fields (public for tools that build or fuzz regions).
+    public enum Field {
+        public static let magic = 0, layoutVersion = 8, vocabulary = 12, pid = 16, uid = 20
+        public static let processStartTime = 24, clockKind = 32, ringCount = 36, nanosecondsPerTick = 40
+        public static let epochTicks = 48, epochMonotonicNanoseconds = 56, epochUnixNanoseconds = 64
+        public static let ringCapacity = 72, ringsOffset = 80, ringStride = 88, namesOffset = 96
+        public static let namesCapacity = 104, totalSize = 112, state = 120, ringsClaimed = 128
+        public static let namesUsed = 136, namesDropped = 144, ringlessEmits = 152, processName = 160
     }
     /// Byte offsets inside a ring header.
     enum RingField {

@@ -62,7 +62,7 @@ public struct RingReader: @unchecked Sendable {
         }
         let count = Int(min(published - start, UInt64(max(limit, 0))))
         guard count > 0 else {
-            missed += missedNow
+            missed &+= missedNow
             cursor = start
             return (0, missedNow)
         }
@@ -100,7 +100,7 @@ public struct RingReader: @unchecked Sendable {
             delivered -= torn
         }
         cursor = start + UInt64(count)
-        missed += missedNow
+        missed &+= missedNow  // wrapping: a hostile head can claim any count (found by fuzz-region)
         return (delivered, missedNow)
     }
 }

@@ -19,6 +19,7 @@ public final class AttachedSource: Source, @unchecked Sendable {
 
     /// Attaches to the region published by `pid` in `directory`.
     public convenience init(pid: Int32, directory: String = RegionDirectory.defaultPath) throws(RegionError) {
+        try RegionDirectory.checkPrivateIfPresent(directory)
         let path = RegionDirectory.path(forPID: pid, directory: directory)
         var info = stat()
         guard stat(path, &info) == 0 else { throw .noRegionForProcess(pid: pid, directory: directory) }

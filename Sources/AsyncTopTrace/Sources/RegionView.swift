@@ -98,7 +98,7 @@ struct RegionCursor {
             identities.append(view.ringIdentity(index))
             batch.missedByRing.append(0)
         }
-        batch.beforeReader += skippedAtArrival
+        batch.beforeReader &+= skippedAtArrival
         skippedAtArrival = 0
         if batch.missedByRing.count < readers.count {
             batch.missedByRing.append(contentsOf: repeatElement(0, count: readers.count - batch.missedByRing.count))
@@ -114,7 +114,7 @@ struct RegionCursor {
             let start = batch.events.count
             var (delivered, missed) = readers[index].read(into: &batch.events, limit: remaining)
             remaining -= delivered
-            batch.missedByRing[index] += missed
+            batch.missedByRing[index] &+= missed
             if historyStart > 0, delivered > 0, batch.events[start].time < historyStart {
                 // What states a fact rather than an activity (a loop's start, a counter's value) is kept however
                 // old: the pool's width, say, is written once, when the tap starts.
@@ -123,7 +123,7 @@ struct RegionCursor {
                     batch.events[start..<(start + delivered)].firstIndex { $0.time >= history } ?? start + delivered
                 let facts = batch.events[start..<older].filter { $0.kind == .loopStarted || $0.kind == .counter }
                 batch.events.replaceSubrange(start..<older, with: facts)
-                batch.beforeReader += UInt64(older - start - facts.count)
+                batch.beforeReader &+= UInt64(older - start - facts.count)
                 delivered = batch.events.count - start
             }
             if delivered > 0 {

@@ -80,7 +80,7 @@ public struct EventBatch: Sendable {
     public init() {}
 
     /// Events lost in all rings.
-    public var missed: UInt64 { missedByRing.reduce(0, +) }
+    public var missed: UInt64 { missedByRing.reduce(0, &+) }
 
     /// Empties the batch for reuse, keeping its storage.
     public mutating func removeAll() {

@@ -1,0 +1,32 @@
+import AsyncTopTestSupport
+import Foundation
+import Testing
+
+/// Every input a fuzz target once failed on (`Fuzz/Regressions/<target>/`, one file each, named after what it
+/// found) goes through that target's body again: a fixed reader must take it without trapping.
+@Suite struct FuzzRegressionTests {
+    static let regressions = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/Regressions")
+
+    /// A target's body, by the target's name.
+    static func body(of target: String) -> ((UnsafeRawBufferPointer) -> Void)? {
+        switch target {
+        case "fuzz-atrace": FuzzHarness.traceFile
+        case "fuzz-export": FuzzHarness.export
+        case "fuzz-region": FuzzHarness.region
+        case "fuzz-names": FuzzHarness.names
+        default: nil
+        }
+    }
+
+    @Test(arguments: ["fuzz-atrace", "fuzz-export", "fuzz-region", "fuzz-names"])
+    func pastFindingsPass(_ target: String) throws {
+        let body = try #require(Self.body(of: target))
+        let directory = Self.regressions.appendingPathComponent(target)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for file in files.sorted() {
+            let input = try Data(contentsOf: directory.appendingPathComponent(file))
+            input.withUnsafeBytes { body($0) }
+        }
+    }
+}
