@@ -70,6 +70,22 @@ public final class ChildProcess: @unchecked Sendable {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return reaped(status)
+    }
+
+    /// Waits at most `timeout` seconds for the child to exit: what `wait()` returns, or nil if it still runs.
+    public func wait(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while exitStatus == nil {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return reaped(status) }
+            guard Date() < deadline else { return nil }
+            usleep(20_000)
+        }
+        return exitStatus
+    }
+
+    private func reaped(_ status: Int32) -> Int32 {
         let signal = status & 0x7F
         let code = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
         exitStatus = code
