@@ -101,7 +101,8 @@ let package = Package(
         ),
         .testTarget(name: "AsyncTopTraceTests", dependencies: ["AsyncTopTrace", "AsyncTopTestSupport", "asynctop"]),
         .testTarget(name: "AsyncTopRuntimeTests", dependencies: ["AsyncTopRuntime", "AsyncTopTrace"]),
-        // Child processes, scripted traces, and the fuzz targets' bodies (run by Fuzz/ and by the tests on past findings).
+        // Child processes, scripted traces, and the fuzz targets' bodies (run by Fuzz/, and by the tests on past
+        // findings).
         .target(
             name: "AsyncTopTestSupport", dependencies: ["AsyncTopModel", "AsyncTopExport", "AsyncTopTrace"],
             path: "Tests/AsyncTopTestSupport"),

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// libFuzzer programs for every reader of bytes asynctop did not write: `.atrace` files, other processes' regions,
+// A libFuzzer program for every reader of bytes asynctop did not write: `.atrace` files, other processes' regions,
 // their name tables, and the exports fed from a file. Their bodies are `FuzzHarness` (AsyncTopTestSupport), which
 // the main package's tests also run on past findings. A package of its own: scripts/fuzz builds it with
 // `-sanitize=fuzzer,address`, which the main package's build must never carry.
@@ -14,11 +14,9 @@ let package = Package(
     name: "asynctop-fuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        .target(name: "CFuzzerDriver")
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(
+            name: "asynctop-fuzz",
+            dependencies: ["CFuzzerDriver", .product(name: "AsyncTopTestSupport", package: asynctopPackage)])
     ]
-        + ["fuzz-atrace", "fuzz-export", "fuzz-region", "fuzz-names"].map { name in
-            .executableTarget(
-                name: name,
-                dependencies: ["CFuzzerDriver", .product(name: "AsyncTopTestSupport", package: asynctopPackage)])
-        }
 )

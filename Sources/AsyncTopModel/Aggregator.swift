@@ -145,8 +145,8 @@ public struct Aggregator: Sendable {
 
     /// How often (in trace time) ingesting evaluates the time-based rules.
     static let evaluationIntervalNanoseconds: UInt64 = 100_000_000
-    /// The latest time, and the longest duration, the model takes: 2^62 ns (146 years). More is damage (found by
-    /// fuzz-atrace), and below it sums of a few times or durations cannot overflow.
+    /// The latest time, and the longest duration, the model takes: 2^62 ns (146 years). More is damage (found by the
+    /// atrace fuzz target), and below it sums of a few times or durations cannot overflow.
     public static let latestNanoseconds: UInt64 = 1 << 62
 
     /// Trace ticks (an event's time, or a time or duration in its arg) in nanoseconds, at most `latestNanoseconds`.

@@ -81,7 +81,8 @@ public final class TraceReplay {
         }
         let firstEvent = reader.chunks.first.map { nanoseconds($0.firstTime) }
         startNanoseconds = min(firstEvent ?? span?.lowerBound ?? 0, span?.lowerBound ?? .max)
-        // Never before the start: a damaged file's chunks can claim any times (found by fuzz-atrace: views subtract).
+        // Never before the start: a damaged file's chunks can claim any times (found by the atrace fuzz target;
+        // views subtract).
         endNanoseconds = max(highest, span?.upperBound ?? 0, startNanoseconds)
         // First pass: checkpoints and warning times.
         var seenWarnings = 0

@@ -8,20 +8,9 @@ import Testing
     static let regressions = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/Regressions")
 
-    /// A target's body, by the target's name.
-    static func body(of target: String) -> ((UnsafeRawBufferPointer) -> Void)? {
-        switch target {
-        case "fuzz-atrace": FuzzHarness.traceFile
-        case "fuzz-export": FuzzHarness.export
-        case "fuzz-region": FuzzHarness.region
-        case "fuzz-names": FuzzHarness.names
-        default: nil
-        }
-    }
-
-    @Test(arguments: ["fuzz-atrace", "fuzz-export", "fuzz-region", "fuzz-names"])
+    @Test(arguments: FuzzHarness.targets)
     func pastFindingsPass(_ target: String) throws {
-        let body = try #require(Self.body(of: target))
+        let body = try #require(FuzzHarness.body(of: target))
         let directory = Self.regressions.appendingPathComponent(target)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for file in files.sorted() {

@@ -2,11 +2,25 @@ import AsyncTopExport
 import AsyncTopModel
 import AsyncTopTrace
 
-/// The fuzz targets' bodies: each reader of bytes asynctop did not write, fed one input. The libFuzzer programs in
-/// `Fuzz/` call these on every input, and `FuzzRegressionTests` calls them on every input a fuzzer once failed on
-/// (`Fuzz/Regressions`), so a fixed crash stays fixed. An input that a reader rejects with an error is fine; a trap, a
-/// hang or a sanitizer report is a finding. Each keeps one scratch file, rewritten per input.
+/// The fuzz targets' bodies: each reader of bytes asynctop did not write, fed one input. The libFuzzer program in
+/// `Fuzz/` calls one of these on every input, and `FuzzRegressionTests` calls them on every input a fuzzer once failed
+/// on (`Fuzz/Regressions`), so a fixed crash stays fixed. An input that a reader rejects with an error is fine; a trap,
+/// a hang or a sanitizer report is a finding. Each keeps one scratch file, rewritten per input.
 public enum FuzzHarness {
+    /// The targets, by the names `asynctop-fuzz`, `scripts/fuzz` and `Fuzz/Regressions` use.
+    public static let targets = ["atrace", "export", "region", "names"]
+
+    /// Target `name`'s body.
+    public static func body(of name: String) -> ((UnsafeRawBufferPointer) -> Void)? {
+        switch name {
+        case "atrace": traceFile
+        case "export": export
+        case "region": region
+        case "names": names
+        default: nil
+        }
+    }
+
     private static let traceFileFile = ScratchFile(named: "input.atrace")
 
     /// The `.atrace` reader and replay, on any bytes: open (header, chunk index, names, rings, losses, spans), decode

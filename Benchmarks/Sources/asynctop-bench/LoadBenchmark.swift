@@ -27,14 +27,7 @@ struct LoadBenchmark: ParsableCommand {
     @Option(help: "Events per second the producer emits.")
     var eventsPerSecond = 2_000_000.0
 
-    @Option(help: "The asynctop binary, built with -c release.")
-    var asynctop = "../.build/release/asynctop"
-
-    func validate() throws {
-        guard access(asynctop, X_OK) == 0 else {
-            throw ValidationError("\(asynctop) is not an executable: build it first (swift build -c release)")
-        }
-    }
+    @OptionGroup var binary: AsynctopBinary
 
     func run() throws {
         let directory = NSTemporaryDirectory() + "asynctop-bench-load-\(getpid())"
@@ -43,6 +36,7 @@ struct LoadBenchmark: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let region = try Region.publish(processName: "load", directory: directory)
         let recording = directory + "/load.atrace"
+        let asynctop = binary.absolutePath
         let recorder = try ChildProcess(
             asynctop, ["record", "--pid", "\(getpid())", "--directory", directory, "-o", recording])
         let readers = try (0..<2).map { _ in

@@ -42,16 +42,12 @@ struct ServeBenchmark: ParsableCommand {
     @Option(help: "Events per second the producers emit together.")
     var eventsPerSecond = 1_000_000
 
-    @Option(help: "The asynctop binary, built with -c release.")
-    var asynctop = "../.build/release/asynctop"
+    @OptionGroup var binary: AsynctopBinary
 
     static let processes = 10
     static let loops = 10
 
     func validate() throws {
-        guard access(asynctop, X_OK) == 0 else {
-            throw ValidationError("\(asynctop) is not an executable: build it first (swift build -c release)")
-        }
         guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2") }
     }
 
@@ -78,7 +74,7 @@ struct ServeBenchmark: ParsableCommand {
             }
         }
         let serve = try ChildProcess(
-            URL(fileURLWithPath: asynctop).standardizedFileURL.path, ["serve", "--listen", "127.0.0.1:0"],
+            binary.absolutePath, ["serve", "--listen", "127.0.0.1:0"],
             environment: environment)
         defer {
             serve.send(SIGTERM)

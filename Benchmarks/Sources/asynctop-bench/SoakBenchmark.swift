@@ -26,13 +26,9 @@ struct SoakBenchmark: ParsableCommand {
     @Option(help: "The demo that publishes its trace.")
     var demo = "blocking-callback"
 
-    @Option(help: "The asynctop binary, built with -c release.")
-    var asynctop = "../.build/release/asynctop"
+    @OptionGroup var binary: AsynctopBinary
 
     func validate() throws {
-        guard access(asynctop, X_OK) == 0 else {
-            throw ValidationError("\(asynctop) is not an executable: build it first (swift build -c release)")
-        }
         guard minutes > 5 else { throw ValidationError("--minutes must be more than 5: minute 5 is the baseline") }
     }
 
@@ -42,7 +38,7 @@ struct SoakBenchmark: ParsableCommand {
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let environment = ["XDG_RUNTIME_DIR": directory]
-        let asynctop = URL(fileURLWithPath: self.asynctop).standardizedFileURL.path
+        let asynctop = binary.absolutePath
         let producer = try ChildProcess(asynctop, ["demo", demo, "--publish"], environment: environment)
         defer {
             producer.send(SIGTERM)

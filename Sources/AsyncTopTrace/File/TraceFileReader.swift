@@ -275,8 +275,8 @@ public final class TraceFileReader {
             func decode(checkingEnd: Bool) throws(ByteReader.Malformed) -> TraceEvent {
                 time = time &+ UInt64(bitPattern: try reader.zigzag(checkingEnd: checkingEnd))
                 let packed = try reader.varint(checkingEnd: checkingEnd)
-                // A packed kind is one byte below 127, or 127 and the raw kind (a larger one trapped: found by
-                // fuzz-atrace).
+                // A packed kind is one byte below 127, or 127 and the raw kind (a larger one trapped: found by the
+                // atrace fuzz target).
                 guard packed <= 127 else { throw ByteReader.Malformed() }
                 let kind =
                     packed == 127

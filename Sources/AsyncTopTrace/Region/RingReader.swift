@@ -100,7 +100,7 @@ public struct RingReader: @unchecked Sendable {
             delivered -= torn
         }
         cursor = start + UInt64(count)
-        missed &+= missedNow  // wrapping: a hostile head can claim any count (found by fuzz-region)
+        missed &+= missedNow  // wrapping: a hostile head can claim any count (found by the region fuzz target)
         return (delivered, missedNow)
     }
 }
