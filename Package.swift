@@ -42,8 +42,7 @@ let package = Package(
             dependencies: [
                 "AsyncTopTrace",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HashTreeCollections", package: "swift-collections")
+                .product(name: "DequeModule", package: "swift-collections")
             ]
         ),
         // The instrumented event loop: callbacks, microtasks, timers, epoll I/O, futures, Swift executors.

@@ -1,7 +1,9 @@
 import AsyncTopTrace
 
 /// CSV: a header row, then one row per event — time in ns since the trace's epoch, the kind's name, loop,
-/// the name resolved (terminal-safe, RFC 4180 quoted), id and arg. Loads in pandas or a spreadsheet.
+/// the name resolved (terminal-safe, RFC 4180 quoted), id and arg; an arg that is a duration or a point in time
+/// (`EventKind.argIsTicks`: a delay, a lateness, a deadline, a sleep) is in ns like the time. Loads in pandas or a
+/// spreadsheet.
 struct CSVWriter {
     var out: OutputFile
     private var names: EscapedNames
@@ -32,7 +34,7 @@ struct CSVWriter {
         out.append("\",")
         out.append(decimal: event.id)
         out.append(byte: UInt8(ascii: ","))
-        out.append(decimal: event.arg)
+        out.append(decimal: event.kind.argIsTicks ? calibration.nanoseconds(event.arg) : event.arg)
         out.append(byte: UInt8(ascii: "\n"))
     }
 

@@ -45,6 +45,7 @@ public enum Keymap {
                 break
             }
             monitor.selectedRow[.tasks] = 0
+            monitor.selectedKey[.tasks] = nil
             return true
         }
         if monitor.showHelp {
@@ -89,6 +90,7 @@ public enum Keymap {
             } else if view == .tasks, !monitor.taskFilter.isEmpty {
                 monitor.taskFilter = ""
                 monitor.selectedRow[.tasks] = 0
+                monitor.selectedKey[.tasks] = nil
             }
         case .enter:
             let index = monitor.selection(view)

@@ -50,19 +50,23 @@ public enum TaskTable {
     }
 
     /// The rows of the view: `count` tasks match the filter; `rows` holds the first of them in order, as
-    /// many as `wanted(count)` asks for (the tree mode holds them all).
+    /// many as `wanted` asks for (the tree mode holds them all); `followedIndex` is where the followed task is.
     public struct Listing: Sendable {
         public var count: Int
         public var rows: [Row]
+        public var followedIndex: Int?
     }
 
     /// Filters and orders the tasks. Outside tree mode only the first `wanted(count)` rows are put in order
     /// (a partial selection with a heap when that is a small share of the tasks): a frame with 100 000 tasks
-    /// costs one pass over them to filter and key, O(n) to heapify, and O(log n) per row on screen.
+    /// costs one pass over them to filter and key, O(n) to heapify, and O(log n) per row on screen. `following`: a
+    /// task whose place in the order is wanted (the selected one, so that the selection stays on it as tasks come
+    /// and go around it); its rank costs one more comparison per task, and `wanted` gets it with the count.
     public static func listing(
         _ state: RuntimeState, sort: TaskColumn, descending: Bool, filter: String, tree: Bool, glyphs: Glyphs,
-        wanted: (Int) -> Int = { $0 }
+        following followed: UInt64? = nil, wanted: (_ count: Int, _ followedIndex: Int?) -> Int = { count, _ in count }
     ) -> Listing {
+        var followedRank: Int?
         let parsed = Filter(filter)
         let now = state.nowNanoseconds
         func ordered<Key: Comparable>(_ key: (TaskState) -> Key) -> (count: Int, ids: [UInt64]) {
@@ -73,7 +77,10 @@ public enum TaskTable {
                     entries.append(Entry(key: key(task), id: task.id, descending: descending))
                 }
             }
-            let limit = tree ? entries.count : min(entries.count, max(0, wanted(entries.count)))
+            if let followed, let mine = entries.first(where: { $0.id == followed }) {
+                followedRank = entries.reduce(0) { $1 < mine ? $0 + 1 : $0 }
+            }
+            let limit = tree ? entries.count : min(entries.count, max(0, wanted(entries.count, followedRank)))
             if limit * 8 >= entries.count {
                 entries.sort()
                 return (entries.count, entries.prefix(limit).map(\.id))
@@ -98,7 +105,7 @@ public enum TaskTable {
         }
         let tasks = ids.compactMap { state.tasks[$0] }
         guard tree else {
-            return Listing(count: count, rows: tasks.map { Row(task: $0, prefix: "") })
+            return Listing(count: count, rows: tasks.map { Row(task: $0, prefix: "") }, followedIndex: followedRank)
         }
         let present = Set(ids)
         var children: [UInt64: [TaskState]] = [:]
@@ -123,7 +130,7 @@ public enum TaskTable {
             }
         }
         for root in roots { visit(root, indent: "", isLast: true, isRoot: true) }
-        return Listing(count: rows.count, rows: rows)
+        return Listing(count: rows.count, rows: rows, followedIndex: rows.firstIndex { $0.task.id == followed })
     }
 
     /// A task's sort key; ties broken by id so the order is total and stable, and `descending` reverses both.

@@ -83,6 +83,13 @@ struct StatsCommand: ParsableCommand {
             "timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled, latest by "
                 + "\(ms(s.timers.maxLatenessMilliseconds))"
         )
+        // The busiest sites, with the period they kept (a repeating timer's drift under load: the timer-drift demo).
+        for site in s.timers.bySite.sorted(by: { $0.fired > $1.fired }).prefix(5) {
+            lines.append(
+                "           \(ms(site.meanPeriodMilliseconds)) mean period  \(site.fired)× fired  late "
+                    + "\(ms(site.meanLatenessMilliseconds)) mean, \(ms(site.maxLatenessMilliseconds)) max  \(site.site)"
+            )
+        }
         for (name, counter) in s.counters.sorted(by: { $0.key < $1.key }) {
             lines.append("counter    \(name) = \(counter.last) (max \(counter.max))")
         }

@@ -182,5 +182,18 @@ import Testing
         #expect(status == 0, "\(text)")
         #expect(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == result.events)
         #expect(result.events == reader.eventCount)
+
+        // A time or a duration in `arg` is in ns, like `time_ns` (issue 16.16: it was in clock ticks).
+        var expected: [String] = []
+        var events: [TraceEvent] = []
+        for chunk in reader.chunks { try reader.events(of: chunk, into: &events) }
+        for event in events where event.kind == .timerFired {
+            expected.append(String(reader.info.calibration.nanoseconds(event.arg)))
+        }
+        let rows = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        let written = rows.filter { $0.split(separator: ",")[1] == "\(EventKind.timerFired)" }
+            .map { String($0.split(separator: ",").last!) }
+        #expect(!expected.isEmpty && written == expected)
+        #expect(reader.info.calibration.nanosecondsPerTick != 1, "ticks and ns would be the same")
     }
 }

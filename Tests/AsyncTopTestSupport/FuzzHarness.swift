@@ -10,14 +10,14 @@ public enum FuzzHarness {
     /// The targets, by the names `asynctop-fuzz`, `scripts/fuzz` and `Fuzz/Regressions` use.
     public static let targets = ["atrace", "export", "region", "names"]
 
-    /// Target `name`'s body.
-    public static func body(of name: String) -> ((UnsafeRawBufferPointer) -> Void)? {
+    /// Runs target `name` (one of `targets`) on `input`.
+    public static func run(_ name: String, on input: UnsafeRawBufferPointer) {
         switch name {
-        case "atrace": traceFile
-        case "export": export
-        case "region": region
-        case "names": names
-        default: nil
+        case "atrace": traceFile(input)
+        case "export": export(input)
+        case "region": region(input)
+        case "names": names(input)
+        default: preconditionFailure("no fuzz target \(name)")
         }
     }
 

@@ -74,4 +74,29 @@ import Testing
         let row = canvas.lines[3 + monitor.selection(.warnings)]
         #expect(row.contains("slow.swift:1") && !row.contains("slow.swift:1" + "0"), "\(row)")
     }
+    /// The tasks list too (issue 16.14): sorted newest first, a selected task keeps the selection as newer tasks
+    /// arrive above it, until a key moves it.
+    @Test func aSelectedTaskStaysSelectedAsNewerOnesArrive() {
+        var trace = ScriptedTrace()
+        for id in 1...5 as ClosedRange<UInt64> {
+            trace.at(Double(id), .taskSpawned, loop: 1, name: "job \(id)", id: id)
+        }
+        var monitor = MonitorState(sourceLabel: "x")
+        monitor.view = .tasks
+        monitor.sortDescending = true  // by id, newest first
+        var canvas = MemoryCanvas(rows: 20, columns: 100)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        _ = Keymap.handle(.down, &monitor, runtime: trace.state)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(monitor.selection(.tasks) == 1)  // job 4
+        for id in 6...8 as ClosedRange<UInt64> {
+            trace.at(Double(id), .taskSpawned, loop: 1, name: "job \(id)", id: id)
+        }
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(monitor.selection(.tasks) == 4, "three newer tasks came above it")
+        #expect(monitor.target(ofRow: monitor.selection(.tasks)) == .task(4))
+        _ = Keymap.handle(.down, &monitor, runtime: trace.state)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        #expect(monitor.target(ofRow: monitor.selection(.tasks)) == .task(3), "a key still moves it")
+    }
 }

@@ -19,6 +19,20 @@ import Testing
     }
 }
 
+/// Each timer site's mean period is in the text too, as the timer-drift demo promises (issue 16.16).
+@Suite struct StatsTimerSitesTests {
+    @Test func theTextGivesEachTimerSitesMeanPeriod() {
+        var trace = ScriptedTrace()
+        for firing in 0..<5 {
+            let at = Double(firing) * 100
+            trace.at(at, .timerArmed, loop: 1, name: "Timer.swift:9", id: 1, arg: UInt64((at + 100) * 1e6))
+            trace.at(at + 100.5, .timerFired, loop: 1, id: 1, arg: 500_000)
+        }
+        let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
+        #expect(text.contains("100ms mean period  5× fired  late 500µs mean, 500µs max  Timer.swift:9"), "\(text)")
+    }
+}
+
 /// Options that make no sense together are refused with the reason (issue 16.16).
 @Suite struct RefusedOptionsTests {
     @Test func aLiveDemoWithADurationAndARefreshOfZeroAreRefused() throws {

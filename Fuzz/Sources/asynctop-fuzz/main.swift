@@ -5,24 +5,25 @@ import CFuzzerDriver
     import Glibc
 #endif
 
-/// The body this run fuzzes, chosen by the first argument; set once, before libFuzzer starts.
-nonisolated(unsafe) var body: (UnsafeRawBufferPointer) -> Void = { _ in }
+/// The target this run fuzzes (one of `FuzzHarness.targets`), chosen by the first argument before libFuzzer starts.
+nonisolated(unsafe) var target = ""
 
 /// libFuzzer's entry point for one input (libFuzzer's runtime refers to it by this name).
 @_cdecl("LLVMFuzzerTestOneInput")
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    body(UnsafeRawBufferPointer(start: data, count: count))
+    FuzzHarness.run(target, on: UnsafeRawBufferPointer(start: data, count: count))
     return 0
 }
 
 // asynctop-fuzz TARGET [libFuzzer's options and corpus directories]
-guard CommandLine.argc >= 2, let chosen = FuzzHarness.body(of: CommandLine.arguments[1]) else {
-    fputs(
-        "usage: asynctop-fuzz \(FuzzHarness.targets.joined(separator: "|")) [libFuzzer options] [corpus...]\n", stderr)
-    exit(64)
+exit(runFuzzer(CommandLine.arguments))
+
+/// Runs libFuzzer on the target the arguments name; the usage and 64 if they name none.
+func runFuzzer(_ arguments: [String]) -> Int32 {
+    guard arguments.count > 1, FuzzHarness.targets.contains(arguments[1]) else {
+        print("usage: asynctop-fuzz \(FuzzHarness.targets.joined(separator: "|")) [libFuzzer options] [corpus...]")
+        return 64
+    }
+    target = arguments[1]
+    return asynctop_run_libfuzzer(CommandLine.argc, CommandLine.unsafeArgv)
 }
-body = chosen
-// libFuzzer reads its options from what follows the target's name, which takes the program's name's place.
-let arguments = CommandLine.unsafeArgv
-arguments[1] = arguments[0]
-exit(asynctop_fuzz_main(CommandLine.argc - 1, arguments + 1, testOneInput))

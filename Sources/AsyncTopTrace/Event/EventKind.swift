@@ -14,6 +14,12 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// (major, minor) of the vocabulary this build writes and understands.
     public static let vocabularyVersion = VocabularyVersion(major: 1, minor: 3)
 
+    /// Whether `arg` is a duration or a point in time, in trace ticks (what the CSV export writes in ns).
+    @inlinable public var argIsTicks: Bool {
+        self == .tickBegan || self == .callbackBegan || self == .microtaskBegan || self == .timerArmed
+            || self == .timerFired || self == .taskPollBegan || self == .jobBegan
+    }
+
     // Loop: 0x00xx
     /// A loop started. id: loop thread id.
     @inlinable public static var loopStarted: EventKind { EventKind(rawValue: 0x0001) }

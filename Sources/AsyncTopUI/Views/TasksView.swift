@@ -27,15 +27,19 @@ enum TasksView {
     static func draw(
         _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
     ) {
-        // Only the rows up to the bottom of the screen are put in order and formatted.
-        let selected = monitor.selection(.tasks)
+        // Only the rows up to the bottom of the screen are put in order and formatted. The selection stays on its
+        // task, wherever new tasks put it in the order, until a key moves it.
+        var followed: UInt64?
+        if case .target(.task(let id)) = monitor.selectedKey[.tasks] { followed = id }
         let listing = TaskTable.listing(
             runtime, sort: monitor.taskSort, descending: monitor.sortDescending, filter: monitor.taskFilter,
-            tree: monitor.treeMode, glyphs: monitor.glyphs
-        ) { count in
+            tree: monitor.treeMode, glyphs: monitor.glyphs, following: followed
+        ) { count, followedIndex in
+            let selected = followedIndex ?? monitor.selection(.tasks)
             let window = ListDrawing.window(height: area.height, count: count, selected: selected)
             return window.first + window.visible
         }
+        if let index = listing.followedIndex { monitor.selectedRow[.tasks] = index }
         let widths = ListDrawing.layout(columns, width: area.width)
         let arrow = monitor.sortDescending ? monitor.glyphs.down : monitor.glyphs.up
         let titles = columns.enumerated().map { index, column in

@@ -1,0 +1,33 @@
+import AsyncTopModel
+import AsyncTopTestSupport
+import AsyncTopTrace
+import AsyncTopUI
+import Testing
+
+/// The Overview's latency sparkline plots each second's worst delay (issue 16.13): in microtask-starvation a second
+/// of thousands of quick microtasks and one timer 400 ms late must stand apart from a second whose timer is 3 ms late.
+/// Each second's p99, plotted before, was the microtasks' 10 µs in both.
+@Suite struct LatencySparklineTests {
+    @Test func aSecondWithOneLongDelayAmongThousandsOfShortOnesStandsOut() throws {
+        var trace = ScriptedTrace()
+        var id: UInt64 = 0
+        for second in 0..<4 {
+            let start = Double(second) * 1000
+            for index in 0..<2000 {
+                id += 1
+                trace.at(start + Double(index) * 0.4, .microtaskBegan, loop: 1, id: id, arg: 10_000)
+                trace.at(start + Double(index) * 0.4 + 0.1, .microtaskEnded, loop: 1, id: id)
+            }
+            id += 1
+            let late = second.isMultiple(of: 2) ? 400.0 : 3.0
+            trace.at(start + 900, .callbackBegan, loop: 1, name: "heartbeat", id: id, arg: UInt64(late * 1e6))
+            trace.at(start + 900.1, .callbackEnded, loop: 1, id: id)
+        }
+        trace.advance(to: 4_500)
+        var monitor = MonitorState(sourceLabel: "test")
+        var canvas = MemoryCanvas(rows: 40, columns: 120)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  latency") })
+        #expect(line.contains("█▁█▁"), "\(line)")
+    }
+}
