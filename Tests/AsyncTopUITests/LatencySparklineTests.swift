@@ -24,10 +24,14 @@ import Testing
             trace.at(start + 900.1, .callbackEnded, loop: 1, id: id)
         }
         trace.advance(to: 4_500)
-        var monitor = MonitorState(sourceLabel: "test")
-        var canvas = MemoryCanvas(rows: 40, columns: 120)
-        Screen.draw(trace.state, &monitor, on: &canvas)
-        let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  latency") })
-        #expect(line.contains("█▁█▁"), "\(line)")
+        // At 80 columns too: a line short of room shortens the sparkline instead of dropping it (the 100-column
+        // capture of blocking-callback lost it to one character).
+        for columns in [120, 80] {
+            var monitor = MonitorState(sourceLabel: "test")
+            var canvas = MemoryCanvas(rows: 40, columns: columns)
+            Screen.draw(trace.state, &monitor, on: &canvas)
+            let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  latency") })
+            #expect(line.contains("█▁█▁") && line.contains("p99"), "\(columns) columns: \(line)")
+        }
     }
 }

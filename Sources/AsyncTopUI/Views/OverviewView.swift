@@ -108,9 +108,9 @@ enum OverviewView {
 
     /// A line of delays: a sparkline of each second's worst delay (a second's p99 hides a few late timers among
     /// thousands of quick microtasks: microtask-starvation's 400 ms phase read like its few-ms one), then the window's
-    /// figures (p50, p99, max, and the window
-    /// when given); when the line is too narrow for both, the figures alone, as many whole ones as fit (a figure cut
-    /// short reads as another figure: `p99 9` for `p99 9.4ms`).
+    /// figures (p50, p99, max, and the window when given). A narrow line shortens the sparkline to its latest
+    /// seconds; too narrow for 8 of them, it shows the figures alone, as many whole ones as fit (a figure cut short
+    /// reads as another figure: `p99 9` for `p99 9.4ms`).
     private static func drawDelays(
         _ label: String, _ worst: [Double?], _ latency: LatencyHistogram, window: String?, glyphs: Glyphs,
         sparkWidth: Int,
@@ -123,7 +123,9 @@ enum OverviewView {
             ] + (window.map { [$0] } ?? [])
         let summary = figures.joined(separator: "  ")
         canvas.put(row: row, column: 2, label)
-        if area.width < 14 + sparkWidth + summary.count {
+        // The sparkline gives up its oldest seconds before the figures give up a figure; under 8 seconds it goes.
+        let shown = min(sparkWidth, area.width - 14 - TextWidth.of(summary))
+        if shown < 8 {
             var fitting = ""
             for figure in figures {
                 let longer = fitting.isEmpty ? figure : fitting + "  " + figure
@@ -133,9 +135,9 @@ enum OverviewView {
             canvas.put(row: row, column: 13, fitting)
         } else {
             canvas.put(
-                row: row, column: 13, glyphs.sparkline(worst, floor: 1_000_000),
+                row: row, column: 13, glyphs.sparkline(Array(worst.suffix(shown)), floor: 1_000_000),
                 style: latency.percentile(99) >= 10_000_000 ? .warning : .accent)
-            canvas.put(row: row, column: 14 + sparkWidth, summary)
+            canvas.put(row: row, column: 14 + shown, summary)
         }
     }
 
