@@ -20,8 +20,6 @@ public struct Aggregator: Sendable {
     /// Callbacks at least this long go in `RuntimeState.slowCallbacks`.
     public var slowCallbackNanoseconds: UInt64 = 1_000_000
     public var warningLimit = 1_000
-    /// Task events kept in `RuntimeState.taskEvents` (~24 bytes each).
-    public var taskEventLogLimit = 100_000
     /// Ended spans kept in `RuntimeState.endedSpans`.
     public var spanLogLimit = 10_000
     static let slowCallbackLimit = 100
@@ -779,12 +777,12 @@ public struct Aggregator: Sendable {
                 state.totals.tasksSpawned += 1
                 return
             }
-            state.tasks[event.id] = TaskState(
-                id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
+            var spawned = TaskState(id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
+            spawned.recentEvents.append(TaskEvent(atNanoseconds: time, kind: event.kind, state: .ready))
+            state.tasks[event.id] = spawned
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
-            record(event.kind, on: event.id, in: .ready, at: time)
             return
         }
         if ProducerKind(loop: event.loop) != .eventLoop,
@@ -895,8 +893,8 @@ public struct Aggregator: Sendable {
         default:
             break
         }
+        task.recentEvents.append(TaskEvent(atNanoseconds: time, kind: event.kind, state: task.state))
         state.tasks[event.id] = task
-        record(event.kind, on: event.id, in: task.state, at: time)
     }
 
     /// A poll of `task` that lasted `duration`: its poll-time histogram and the blocking rule.
@@ -919,12 +917,6 @@ public struct Aggregator: Sendable {
             .unhandledFailure, at: time, loop: event.loop, subject: subject,
             culprit: event.id == 0 ? .loop(event.loop) : .task(event.id),
             detail: "failed and nobody observed it: \(error)")
-    }
-
-    private mutating func record(_ kind: EventKind, on task: UInt64, in runState: TaskRunState, at time: UInt64) {
-        state.taskEvents.append(
-            TaskEventRecord(task: task, event: TaskEvent(atNanoseconds: time, kind: kind, state: runState)))
-        if state.taskEvents.count > taskEventLogLimit { state.taskEvents.removeFirst() }
     }
 
     /// Samples queue depths once per second of trace time, for the queue-growth rule.

@@ -17,9 +17,6 @@ public struct RuntimeState: Sendable {
     public var names: [NameID: String] = [:]
     /// Poll-time and scheduled-wait histograms of the tasks under the aggregator's budget.
     public var taskDetails: [UInt64: TaskDetail] = [:]
-    /// The latest task events of all tasks, oldest first (the newest `Aggregator.taskEventLogLimit`): one
-    /// bounded log rather than a list per task, so that a state with many tasks holds no per-task storage.
-    public var taskEvents: Deque<TaskEventRecord> = []
     /// Timers not yet fired or cancelled, and repeating timers between firings.
     public var timers: [UInt64: TimerState] = [:]
     /// Callback and microtask call sites, in the order they first ran.
@@ -68,15 +65,6 @@ public struct RuntimeState: Sendable {
     }
     /// Where a task was spawned ("" if unknown).
     public func site(of task: TaskState) -> String { text(task.siteID) }
-    /// Task `id`'s events still in the log, newest last, at most `limit` of them. O(log length).
-    public func recentEvents(of id: UInt64, limit: Int) -> [TaskEvent] {
-        var found: [TaskEvent] = []
-        for record in taskEvents.reversed() where record.task == id {
-            found.append(record.event)
-            if found.count >= limit { break }
-        }
-        return found.reversed()
-    }
     /// Why a failed task failed.
     public func error(of task: TaskState) -> String? { task.errorID.map(text) }
 
@@ -239,6 +227,8 @@ public struct TaskState: Sendable {
     /// True for a task known only from its jobs (created where the tap could not see, such as an `async let`
     /// child): its end cannot be seen, so it leaves the list after `Aggregator.retentionNanoseconds` waiting.
     public var endUnseen = false
+    /// Its latest events, for its detail view.
+    public var recentEvents = RecentTaskEvents()
     /// False for a task known from its jobs before (or without) its spawn.
     public var spawnSeen = true
     var wokenWhileRunning = false
@@ -272,12 +262,6 @@ public struct TaskState: Sendable {
 public struct TaskDetail: Sendable {
     public var pollTimes = LatencyHistogram()
     public var scheduledWaits = LatencyHistogram()
-}
-
-/// An entry of the task event log.
-public struct TaskEventRecord: Hashable, Sendable {
-    public var task: UInt64
-    public var event: TaskEvent
 }
 
 /// One of a task's recent events, for its detail view.

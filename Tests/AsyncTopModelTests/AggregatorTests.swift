@@ -23,11 +23,31 @@ import Testing
         #expect(trace.state.site(of: task) == "main.swift:12")
         let detail = try! #require(trace.state.taskDetails[1])
         #expect(
-            trace.state.recentEvents(of: 1, limit: 24).map(\.state) == [
+            task.recentEvents.latest(24).map(\.state) == [
                 .ready, .ready, .running, .waiting, .ready, .running, .done
             ])
         #expect(detail.pollTimes.count == 2 && detail.scheduledWaits.count == 2)  // the last poll ends with the task
         #expect(trace.state.totals.tasksSpawned == 1 && trace.state.totals.tasksCompleted == 1)
+    }
+
+    @Test func aTaskKeepsItsLatestEventsWhateverOtherTasksDo() {
+        var trace = ScriptedTrace()
+        trace.at(0, .taskSpawned, id: 1)
+        trace.at(0, .taskSpawned, id: 2)
+        for poll in 0..<20 {
+            let start = Double(poll) * 10 + 1
+            trace.at(start, .taskPollBegan, id: 1)
+            trace.at(start + 1, .taskPollEnded, id: 1)
+            trace.at(start + 2, .taskWoken, id: 1)
+            for other in 0..<50 { trace.at(start + 3 + Double(other) * 0.01, .taskWoken, id: 2) }
+        }
+        trace.at(300, .taskCompleted, id: 1)
+        let events = try! #require(trace.state.tasks[1]).recentEvents.latest(24)
+        #expect(events.count == RecentTaskEvents.capacity)
+        #expect(events.last?.kind == .taskCompleted && events.last?.atNanoseconds == .ms(300))
+        #expect(events.map(\.atNanoseconds) == events.map(\.atNanoseconds).sorted())
+        #expect(events.dropLast().last?.kind == .taskWoken)
+        #expect(try! #require(trace.state.tasks[1]).recentEvents.latest(2).map(\.kind) == [.taskWoken, .taskCompleted])
     }
 
     @Test func wakeDuringPollLeavesTaskReady() {

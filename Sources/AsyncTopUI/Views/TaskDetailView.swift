@@ -63,7 +63,7 @@ enum TaskDetailView {
         }
         line("recent events (newest last)", .title)
         let start = task.spawnedNanoseconds
-        for event in runtime.recentEvents(of: id, limit: max(0, bottom - row)) {
+        for event in task.recentEvents.latest(bottom - row) {
             line(
                 "+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → "
                     + "\(event.state.rawValue)"
