@@ -159,6 +159,28 @@ import Testing
         #expect(!screen.contains("STATE"))
     }
 
+    /// 16.15: a window grown while the monitor runs, then quit, leaves the whole window to the shell: the shell's
+    /// next 40 lines scroll through all 40 rows (a scroll region left at the old 24 rows would keep 24 of them), and
+    /// nothing of the monitor stays on screen.
+    @Test func growingTheWindowThenQuittingLeavesTheWholeWindowToTheShell() throws {
+        let producer = try FakeProducer()
+        defer { producer.stop() }
+        let tmux = try Tmux(
+            "(\(asynctopPath) attach \(producer.region.path!); status=$?; seq 100 139; exit $status)", columns: 80,
+            rows: 24, environment: ["LANG": "C.UTF-8"])
+        _ = try tmux.waitFor { $0.contains("loop 0") && $0.contains("warnings") }
+        try tmux.resize(columns: 120, rows: 40)
+        let grown = try tmux.waitFor { $0.split(separator: "\n").contains { $0.count > 80 } && $0.contains("loop 0") }
+        #expect(grown.split(separator: "\n").contains { $0.count > 80 }, "the monitor drew at 120 columns: \(grown)")
+        try tmux.type("q")
+        let shell = try tmux.waitFor { $0.contains("139") }
+        #expect(tmux.exitStatus() == 0)
+        let lines = shell.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let numbers = (101...139).map(String.init)
+        #expect(numbers.allSatisfy(lines.contains), "the shell scrolled through every row: \(shell)")
+        #expect(!shell.contains("loop 0") && !shell.contains("asynctop"), "nothing of the monitor is left: \(shell)")
+    }
+
     @Test func aTerminalThatHangsUpEndsTheMonitor() throws {
         let producer = try FakeProducer()
         defer { producer.stop() }
