@@ -123,13 +123,19 @@ public enum Screen {
             canvas.fillRow(row, "/" + draft + "_   (Enter keeps, Esc cancels; state:ready, name:...)", style: .accent)
             return
         }
-        // A feed's own keys replace the monitor's (replay's space plays and pauses; it does not freeze).
-        var hints =
-            "q quit  ? help  1-6 views" + (monitor.extraKeys.contains { $0.key == "space" } ? "" : "  space freeze")
-        if monitor.view == .tasks { hints += "  / filter  t tree  ←→ sort  i invert" }
-        for extra in monitor.extraKeys { hints += "  \(extra.key) \(extra.help)" }
-        if !monitor.taskFilter.isEmpty { hints = "filter: \(monitor.taskFilter)  " + hints }
-        canvas.fillRow(row, " " + hints, style: .dim)
+        // A feed's own keys replace the monitor's (replay's space plays and pauses; it does not freeze). Hints are
+        // kept whole, in this order, while they fit; `? help` lists every key.
+        var hints = ["q quit", "? help", "1-6 views"]
+        if !monitor.extraKeys.contains(where: { $0.key == "space" }) { hints.append("space freeze") }
+        if monitor.view == .tasks { hints += ["/ filter", "t tree", "←→ sort", "i invert"] }
+        hints += monitor.extraKeys.map { "\($0.key) \($0.help)" }
+        if !monitor.taskFilter.isEmpty { hints.insert("filter: \(monitor.taskFilter)", at: 0) }
+        var line = ""
+        for hint in hints {
+            let longer = line + "  " + hint
+            if TextWidth.of(longer) - 1 <= canvas.columns { line = longer }
+        }
+        canvas.fillRow(row, String(line.dropFirst()), style: .dim)
     }
 
     private static func drawHelp(_ monitor: MonitorState, on canvas: inout some Canvas) {

@@ -46,6 +46,23 @@ import Testing
         #expect(TextWidth.isSourceLocation(location) && !TextWidth.isSourceLocation("deposit (1 ledger)"))
     }
 
+    /// 16.11: footers fit; a hint that does not fit is left out whole (`? help` lists every key), never cut.
+    @Test func aFooterKeepsItsHintsWholeAtEveryWidth() {
+        let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
+        let hints = ["q quit", "? help", "1-6 views", "/ filter", "t tree", "←→ sort", "i invert", "space play / pause"]
+        for columns in [40, 80, 120] {
+            let footer = String(
+                render(.tasks, rows: 24, columns: columns) { $0.extraKeys = keys }.text.split(separator: "\n").last
+                    ?? "")
+            #expect(!footer.contains("…"), "\(columns) columns: \(footer)")
+            let words = footer.split(separator: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+            #expect(words.allSatisfy { hints.contains($0) || $0 == "w next warning" }, "\(columns) columns: \(footer)")
+            #expect(words.starts(with: ["q quit", "? help"]), "\(columns) columns: \(footer)")
+        }
+    }
+
     @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
         let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
         let footer =

@@ -1,4 +1,5 @@
 import AsyncTopModel
+import AsyncTopTrace
 
 /// View 5: callback call sites by total time (count, mean, max, failures), then the most recent slow
 /// callbacks and each loop's queue depth.
@@ -35,21 +36,29 @@ enum CallbacksView {
             top: area.top, height: tableHeight, width: area.width)
         var row = area.top + tableHeight + 1
         let depths = runtime.loops.values.sorted { $0.id < $1.id }.map {
-            "loop \($0.id): \($0.callbackQueueDepth) queued"
+            "\(ProducerKind.name(loop: $0.id)): \($0.callbackQueueDepth) queued"
         }
+        // The queue depths go on the title line when they fit whole (the Overview shows them too); a cut figure
+        // would mislead.
+        let title = "recent slow callbacks (≥1ms)"
+        let withDepths = title + "   queue depth " + depths.joined(separator: ", ")
         canvas.put(
             row: row - 1, column: 0,
-            TextWidth.pad(
-                "recent slow callbacks (≥1ms)   queue depth " + depths.joined(separator: ", "), to: area.width),
+            TextWidth.pad(TextWidth.of(withDepths) <= area.width ? withDepths : title, to: area.width),
             style: Style(bold: true, underline: true))
         let start = runtime.firstEventNanoseconds ?? 0
         for slow in runtime.slowCallbacks.reversed().prefix(slowHeight) {
+            let figures =
+                "at \(Format.duration(slow.atNanoseconds - min(slow.atNanoseconds, start)))  "
+                + "\(ProducerKind.name(loop: slow.loop))  \(Format.duration(slow.durationNanoseconds))  "
+            // The call site takes what is left, cut so that its file and line stay visible.
+            let room = max(0, area.width - 2 - TextWidth.of(figures))
+            let site =
+                TextWidth.isSourceLocation(slow.site)
+                ? TextWidth.fitLocation(slow.site, to: room) : TextWidth.truncate(slow.site, to: room)
             canvas.put(
-                row: row, column: 1,
-                TextWidth.truncate(
-                    "at \(Format.duration(slow.atNanoseconds - min(slow.atNanoseconds, start)))  loop \(slow.loop)  "
-                        + "\(Format.duration(slow.durationNanoseconds))  \(slow.site)",
-                    to: area.width - 2), style: slow.durationNanoseconds >= 10_000_000 ? .warning : .plain)
+                row: row, column: 1, TextWidth.truncate(figures + site, to: area.width - 2),
+                style: slow.durationNanoseconds >= 10_000_000 ? .warning : .plain)
             row += 1
         }
     }

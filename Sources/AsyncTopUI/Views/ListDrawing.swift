@@ -53,7 +53,14 @@ enum ListDrawing {
         canvas.put(row: top, column: 0, TextWidth.pad(header, to: width), style: Style(bold: true, underline: true))
         let view = monitor.view
         let selected = min(monitor.selection(view), max(0, count - 1))
-        let (visible, first) = window(height: height, count: count, selected: selected)
+        // Where a list longer than its rows says which row is selected ("12/400"): at the header's right end when
+        // it fits there without covering a column's title, else on a line of its own under the rows.
+        let position = "\(selected + 1)/\(count)"
+        let scrolls = count > max(1, height - 1)
+        let headerText = TextWidth.of(String(header.reversed().drop { $0 == " " }.reversed()))
+        let positionOnHeader = headerText + 2 + TextWidth.of(position) + 1 <= width
+        let rowsHeight = scrolls && !positionOnHeader && height > 2 ? height - 1 : height
+        let (visible, first) = window(height: rowsHeight, count: count, selected: selected)
         monitor.pageSize = visible
         monitor.selectedRow[view] = selected
         monitor.rowCount = count
@@ -69,11 +76,11 @@ enum ListDrawing {
         }
         if count == 0 {
             canvas.put(row: top + 1, column: 1, TextWidth.truncate(empty, to: width - 2), style: .dim)
-        } else if count > visible {
-            let position = "\(selected + 1)/\(count)"
+        } else if scrolls {
+            let row = rowsHeight < height ? top + height - 1 : top
             canvas.put(
-                row: top, column: max(0, width - TextWidth.of(position) - 1), position,
-                style: Style(bold: true, underline: true))
+                row: row, column: max(0, width - TextWidth.of(position) - 1), position,
+                style: row == top ? Style(bold: true, underline: true) : .dim)
         }
     }
 

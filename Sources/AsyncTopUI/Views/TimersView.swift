@@ -1,7 +1,7 @@
 import AsyncTopModel
 import AsyncTopTrace
 
-/// View 4: pending timers by deadline, with a live countdown, interval, times fired and last lateness.
+/// View 4: pending timers by deadline, with a live countdown (or how late an overdue one is), interval, times fired and last lateness.
 enum TimersView {
     static let columns: [ListDrawing.Column] = [
         .init(title: "ID", width: 7, alignRight: true),
@@ -22,10 +22,11 @@ enum TimersView {
         }
         let widths = ListDrawing.layout(columns, width: area.width)
         let lines = timers.map { timer -> ListDrawing.Line in
+            // Past its deadline: how late it is, in a word short enough that the figure fits the column at any width.
             let countdown =
                 timer.deadlineNanoseconds >= now
                 ? Format.duration(timer.deadlineNanoseconds - now)
-                : "overdue " + Format.duration(now - timer.deadlineNanoseconds)
+                : "late " + Format.duration(now - timer.deadlineNanoseconds)
             let late = timer.lastLatenessNanoseconds ?? 0
             let cells = [
                 String(timer.id), timer.site.isEmpty ? "-" : timer.site, countdown,

@@ -1,0 +1,29 @@
+import AsyncTopModel
+import AsyncTopTestSupport
+import AsyncTopTrace
+import AsyncTopUI
+import Testing
+
+/// The callbacks view keeps what matters at every width (issue 16.11 and 16.16): a slow callback's call site keeps
+/// its file and line, and the title line above the slow callbacks shows the queue depths whole or not at all.
+@Suite struct CallbacksViewTests {
+    @Test func slowCallbacksKeepTheirLineAndTheTitleLineNoCutFigure() throws {
+        var trace = ScriptedTrace()
+        trace.at(0, .callbackEnqueued, loop: 1, id: 1)
+        trace.at(10, .callbackBegan, loop: 1, name: "AsyncTopDemos/BlockingCallback.swift:31", id: 1)
+        trace.at(260, .callbackEnded, loop: 1, id: 1)
+        trace.advance(to: 500)
+        for (columns, rows) in [(120, 40), (80, 24), (40, 12)] {
+            var monitor = MonitorState(sourceLabel: "test")
+            monitor.view = .callbacks
+            var canvas = MemoryCanvas(rows: rows, columns: columns)
+            Screen.draw(trace.state, &monitor, on: &canvas)
+            let lines = canvas.text.split(separator: "\n").map(String.init)
+            let title = try #require(lines.first { $0.contains("recent slow callbacks") }, "\(canvas.text)")
+            #expect(
+                title.contains("loop 1: 0 queued") || !title.contains("queue"), "\(columns)×\(rows): \(title)")
+            let slow = try #require(lines.first { $0.contains("at 10.0ms") }, "\(canvas.text)")
+            #expect(slow.contains("250ms") && slow.hasSuffix(":31"), "\(columns)×\(rows): \(slow)")
+        }
+    }
+}
