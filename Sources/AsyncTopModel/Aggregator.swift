@@ -785,18 +785,24 @@ public struct Aggregator: Sendable {
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
             return
         }
-        if ProducerKind(loop: event.loop) != .eventLoop,
-            event.kind == .jobEnqueued || event.kind == .taskPollBegan || event.kind == .taskCompleted
-                || event.kind == .taskFailed || event.kind == .taskCancelled,
-            state.tasks[event.id] == nil
-        {
-            // A task the tap saw first (or only) through its jobs: an `async let` child or one created before the
-            // tap, whose end cannot be seen; or one whose spawn is on a ring not read yet (pool threads' rings are
-            // read one after another), which its spawn completes when it comes.
-            var discovered = TaskState(id: event.id, name: .none, parent: 0, loop: event.loop, at: time)
+        let onEventLoop = ProducerKind(loop: event.loop) == .eventLoop
+        let firstSight =
+            onEventLoop
+            ? event.kind == .taskWoken || event.kind == .taskPollBegan
+            : event.kind == .jobEnqueued || event.kind == .taskPollBegan || event.kind == .taskCompleted
+                || event.kind == .taskFailed || event.kind == .taskCancelled
+        if firstSight, state.tasks[event.id] == nil {
+            // A task seen first (or only) through its jobs, whose end cannot be seen. On an event loop: one the loop
+            // never spawned (a TaskGroup's child, a `Task` preferring the loop as its executor), with the task
+            // whose poll enqueued its first job as its parent, the task that created it (a group's child is
+            // created by `addTask` inside its parent's poll). From the tap: an `async let` child or a task created
+            // before the tap; or one whose spawn is on a ring not read yet (pool threads' rings are read one after
+            // another), which its spawn completes when it comes.
+            let parent = onEventLoop && event.kind == .taskWoken ? loop.pollingTask : 0
+            var discovered = TaskState(id: event.id, name: .none, parent: parent, loop: event.loop, at: time)
             discovered.spawnSeen = false
-            discovered.endUnseen = event.kind == .jobEnqueued || event.kind == .taskPollBegan
-            discovered.state = event.kind == .jobEnqueued ? .waiting : .ready
+            discovered.endUnseen = onEventLoop || event.kind == .jobEnqueued || event.kind == .taskPollBegan
+            discovered.state = event.kind == .jobEnqueued || event.kind == .taskWoken ? .waiting : .ready
             state.tasks[event.id] = discovered
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
@@ -860,9 +866,12 @@ public struct Aggregator: Sendable {
             state.totals.taskPolls += 1
             recordLatency(&loop, Self.unheld(nanoseconds(event.arg), endingAt: time, on: loop))
             enter(.running)
+            loop.pollingTask = event.id
         case .taskPollEnded where task.state.isFinished:
-            break  // the runtime ends a task inside its last poll
+            // The runtime ends a task inside its last poll.
+            if loop.pollingTask == event.id { loop.pollingTask = 0 }
         case .taskPollEnded:
+            if loop.pollingTask == event.id { loop.pollingTask = 0 }
             if task.state == .running {
                 task.busyNanoseconds += inState
                 endPoll(of: task, lasting: inState, at: time, loop: event.loop)
@@ -871,6 +880,7 @@ public struct Aggregator: Sendable {
             task.wokenWhileRunning = false
         case .taskCompleted, .taskFailed, .taskCancelled:
             // A task ends inside its last poll: that poll is over too.
+            if loop.pollingTask == event.id { loop.pollingTask = 0 }
             if task.state == .running {
                 task.busyNanoseconds += inState
                 endPoll(of: task, lasting: inState, at: time, loop: event.loop)

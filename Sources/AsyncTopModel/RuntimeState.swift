@@ -130,6 +130,9 @@ public struct LoopState: Sendable {
     public var pendingTimers = 0
     public var ioWatchers = 0
     public var phase: LoopPhase?
+    /// The task whose poll is in progress on the loop (0 between polls): the parent of a task it creates that the
+    /// loop never sees spawned.
+    var pollingTask: UInt64 = 0
     /// When the current phase began.
     var phaseSince: UInt64 = 0
     /// Since when the loop is held between items (step mode), while it is.

@@ -138,6 +138,15 @@ import Testing
         }
         #expect(tree.count >= 4)
         #expect(tree.allSatisfy { $0.state == .cancelled }, "\(tree.map { (run.state.name(of: $0), $0.state) })")
+        // And the tree is a tree (16.8): each subtask's parent is a task of the list, the group's child the loop
+        // never saw spawned, whose own parent is the request.
+        let subtasks = tree.filter { run.state.name(of: $0).hasPrefix("subtask") }
+        #expect(!subtasks.isEmpty)
+        for subtask in subtasks {
+            let child = try #require(run.state.tasks[subtask.parent], "subtask \(subtask.id)'s parent is listed")
+            let request = try #require(run.state.tasks[child.parent], "the group child \(child.id)'s parent is listed")
+            #expect(run.state.name(of: request) == "request")
+        }
     }
 
     @Test func multiLoopBusyRatiosDiffer() throws {
