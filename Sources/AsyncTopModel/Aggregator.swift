@@ -647,7 +647,7 @@ public struct Aggregator: Sendable {
         if site.fired == 0 { site.firstFiredNanoseconds = time }
         site.fired += 1
         site.lastFiredNanoseconds = time
-        site.totalLatenessNanoseconds &+= lateness
+        site.totalLatenessNanoseconds &+= lateness  // wrapping: each ≤ 2^62 ns, their sum in a hostile trace is not
         site.maxLatenessNanoseconds = max(site.maxLatenessNanoseconds, lateness)
     }
 
@@ -655,7 +655,8 @@ public struct Aggregator: Sendable {
     /// the busy time already added.
     private func addBusy(_ loop: inout LoopState, from start: UInt64, to end: UInt64, inIO: Bool = false) {
         guard end > start else { return }
-        // Wrapping: times come from outside, and a damaged or hostile trace can hold any.
+        // Wrapping: each turn is at most 2^62 ns (`nanoseconds(_:)` clamps times), but a hostile trace's overlapping
+        // turns can add up past 2^64.
         if inIO { loop.ioBusyNanoseconds &+= end - start } else { loop.busyNanoseconds &+= end - start }
         var cursor = start
         let window = UInt64(loop.seconds.capacity) * 1_000_000_000

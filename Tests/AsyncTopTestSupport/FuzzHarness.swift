@@ -21,16 +21,22 @@ public enum FuzzHarness {
         }
     }
 
-    private static let traceFileFile = ScratchFile(named: "input.atrace")
+    /// The scratch file the `.atrace` targets write their input to (one target runs in a process).
+    private static let inputTraceFile = ScratchFile(named: "input.atrace")
+
+    /// `bytes` as a `.atrace` file opened by the reader (nil when it refuses them), with their checksums made right
+    /// first (`TraceFileRepair`) so that they reach the decoders.
+    private static func openTraceFile(_ bytes: [UInt8], in file: ScratchFile) -> TraceFileReader? {
+        var bytes = bytes
+        TraceFileRepair.fixChecksums(&bytes)
+        bytes.withUnsafeBytes { file.write($0) }
+        return try? TraceFileReader(path: file.path)
+    }
 
     /// The `.atrace` reader and replay, on any bytes: open (header, chunk index, names, rings, losses, spans), decode
-    /// every events chunk (varints, kinds, deltas), then replay the trace through the model and seek in it. Checksums
-    /// are made right first (`TraceFileRepair`) so that the input reaches the decoders.
+    /// every events chunk (varints, kinds, deltas), then replay the trace through the model and seek in it.
     public static func traceFile(_ input: UnsafeRawBufferPointer) {
-        var bytes = Array(input)
-        TraceFileRepair.fixChecksums(&bytes)
-        bytes.withUnsafeBytes { traceFileFile.write($0) }
-        guard let reader = try? TraceFileReader(path: traceFileFile.path) else { return }
+        guard let reader = openTraceFile(Array(input), in: inputTraceFile) else { return }
         var events: [TraceEvent] = []
         for chunk in reader.chunks {
             events.removeAll(keepingCapacity: true)
@@ -45,16 +51,12 @@ public enum FuzzHarness {
         _ = TraceSummary(replay.aggregator.state)
     }
 
-    private static let exportFile = ScratchFile(named: "input.atrace")
     private static let exportOutput = ScratchFile(named: "output")
 
     /// The exports, fed by the reader from any bytes: CSV, Chrome JSON and Perfetto protobuf, written and renamed into
-    /// a scratch directory. Checksums are made right first (`TraceFileRepair`).
+    /// a scratch directory.
     public static func export(_ input: UnsafeRawBufferPointer) {
-        var bytes = Array(input)
-        TraceFileRepair.fixChecksums(&bytes)
-        bytes.withUnsafeBytes { exportFile.write($0) }
-        guard let reader = try? TraceFileReader(path: exportFile.path) else { return }
+        guard let reader = openTraceFile(Array(input), in: inputTraceFile) else { return }
         for format in TraceExport.Format.allCases {
             _ = try? TraceExport.run(reader, format: format, to: exportOutput.path)
         }
@@ -111,10 +113,8 @@ public enum FuzzHarness {
             for (id, _) in names.all() { _ = names.bytes(for: id) }
         }
 
-        var trace = Templates.traceFileHeader + Templates.chunk(type: .names, payload: input)
-        TraceFileRepair.fixChecksums(&trace)
-        trace.withUnsafeBytes { namesTraceFile.write($0) }
-        if let reader = try? TraceFileReader(path: namesTraceFile.path) { resolveAll(reader.names) }
+        let trace = Templates.traceFileHeader + Templates.chunk(type: .names, payload: input)
+        if let reader = openTraceFile(trace, in: namesTraceFile) { resolveAll(reader.names) }
 
         guard input.count >= 2 else { return }
         var region = Templates.region

@@ -42,20 +42,4 @@ public final class ScratchFile: Sendable {
             done += n
         }
     }
-
-    /// Every byte of a file (for templates made by the real writers).
-    public static func contents(of path: String) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { fatalError("cannot open \(path)") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes += block[0..<n]
-        }
-        return bytes
-    }
 }

@@ -1,4 +1,5 @@
 import AsyncTopTrace
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -27,7 +28,7 @@ public enum Templates {
                 }
             }
             _ = region.names.intern("worker")
-            let bytes = ScratchFile.contents(of: RegionDirectory.path(forPID: getpid(), directory: directory))
+            let bytes = Self.contents(of: RegionDirectory.path(forPID: getpid(), directory: directory))
             region.close()
             return bytes
         } catch {
@@ -50,7 +51,7 @@ public enum Templates {
         } catch {
             fatalError("cannot write a template trace: \(error)")
         }
-        let bytes = ScratchFile.contents(of: scratch.path)
+        let bytes = Self.contents(of: scratch.path)
         let nameLength =
             Int(bytes[TraceFileRepair.headerFixedSize - 2]) | Int(bytes[TraceFileRepair.headerFixedSize - 1]) << 8
         return Array(bytes.prefix(TraceFileRepair.headerFixedSize + nameLength + 4))
@@ -69,5 +70,10 @@ public enum Templates {
         bytes += payload
         append(UInt32(0))
         return bytes
+    }
+
+    private static func contents(of path: String) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { fatalError("cannot read \(path)") }
+        return Array(data)
     }
 }

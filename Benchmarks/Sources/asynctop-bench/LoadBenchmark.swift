@@ -72,15 +72,11 @@ struct LoadBenchmark: ParsableCommand {
         var notes: [String] = ["recorder \(recorded) + \(recorderMissed) missed"]
         for reader in readers {
             reader.wait()
-            // `events=N missed=M before=B`, on its last line.
-            var counts: [String: UInt64] = [:]
-            for field in reader.stderr.split(whereSeparator: \.isWhitespace) {
-                let parts = field.split(separator: "=")
-                if parts.count == 2, let value = UInt64(parts[1]) { counts[String(parts[0])] = value }
+            guard let counts = EventsReaderCounts(stderr: reader.stderr) else {
+                throw ValidationError("a reader did not say what it read: \(reader.stderr)")
             }
-            let delivered = counts["events"] ?? 0
-            let missed = counts["missed"] ?? 0
-            unaccounted += Int64(emitted) - Int64(delivered) - Int64(missed) - Int64(counts["before"] ?? 0)
+            let (delivered, missed) = (counts.events, counts.missed)
+            unaccounted += Int64(emitted) - Int64(delivered) - Int64(missed) - Int64(counts.before)
             readerMissed = max(readerMissed, missed)
             notes.append("reader \(delivered) + \(missed) missed")
         }

@@ -53,18 +53,10 @@ struct SoakBenchmark: ParsableCommand {
         for _ in 0..<100 where access(region, F_OK) != 0 { usleep(50_000) }
         guard access(region, F_OK) == 0 else { throw ValidationError("the demo did not publish \(region)") }
 
-        let session = "asynctop-soak-\(getpid())"
-        _ = try ChildProcess.run(
-            "/usr/bin/env",
-            [
-                "tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-                "exec env XDG_RUNTIME_DIR=\(directory) \(asynctop) attach \(producer.pid)"
-            ])
-        defer { _ = try? ChildProcess.run("/usr/bin/env", ["tmux", "kill-session", "-t", session]) }
-        let panePID = try ChildProcess.run("/usr/bin/env", ["tmux", "display", "-p", "-t", session, "#{pane_pid}"])
-        guard let monitor = Int32(panePID.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ValidationError("no monitor in tmux: \(panePID.stderr)")
-        }
+        let session = try TmuxSession(
+            "env XDG_RUNTIME_DIR=\(directory) \(asynctop) attach \(producer.pid)", name: "asynctop-soak-\(getpid())")
+        defer { session.end() }
+        let monitor = session.panePID
         let recording = directory + "/soak.atrace"
         let recorder = try ChildProcess(
             asynctop, ["record", "--pid", "\(producer.pid)", "-o", recording], environment: environment)

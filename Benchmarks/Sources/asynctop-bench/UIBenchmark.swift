@@ -99,28 +99,15 @@ struct UIBenchmark: ParsableCommand {
     /// The real binary in a tmux pseudo-terminal, attached to this process; its CPU share from /proc.
     func measureTerminal(region: Region) -> Double? {
         guard FileManager.default.isExecutableFile(atPath: asynctop), let path = region.path else { return nil }
-        let session = "asynctop-bench-\(getpid())"
-        func tmux(_ arguments: [String]) -> Int32 {
-            (try? ChildProcess.run("/usr/bin/env", ["tmux"] + arguments).status) ?? -1
-        }
-        guard
-            tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "exec \(asynctop) attach \(path)"]) == 0
+        guard let session = try? TmuxSession("\(asynctop) attach \(path)", name: "asynctop-bench-\(getpid())")
         else { return nil }
-        defer { _ = tmux(["kill-session", "-t", session]) }
+        defer { session.end() }
         usleep(1_000_000)
-        guard let pid = childPID(of: session), let before = processCPUNanoseconds(pid) else { return nil }
+        guard let before = processCPUNanoseconds(session.panePID) else { return nil }
         let start = TraceClock.monotonicNanoseconds()
         usleep(UInt32(seconds * 1e6))
-        guard let after = processCPUNanoseconds(pid) else { return nil }
+        guard let after = processCPUNanoseconds(session.panePID) else { return nil }
         return Double(after - before) / Double(TraceClock.monotonicNanoseconds() - start) * 100
-    }
-
-    func childPID(of session: String) -> Int32? {
-        guard
-            let listed = try? ChildProcess.run(
-                "/usr/bin/env", ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"])
-        else { return nil }
-        return Int32(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func processCPUNanoseconds(_ pid: Int32) -> UInt64? {
