@@ -13,6 +13,7 @@ public enum Keymap {
         ("i", "invert the sort order"),
         ("/", "filter tasks: text, state:ready, name:fetch"),
         ("t", "tasks as a tree by parent"),
+        ("e", "open / close a group of warnings"),
         ("space", "freeze the display (events still ingested)"),
         ("?", "this help"),
         ("q  Ctrl-C", "quit")
@@ -113,6 +114,15 @@ public enum Keymap {
         case .character("t"):
             guard view == .tasks else { return false }
             monitor.treeMode.toggle()
+        case .character("e"):
+            guard view == .warnings else { return false }
+            let group: WarningGroup.Key
+            switch monitor.selectedKey[.warnings] {
+            case .warningGroup(let key)?, .warning(_, let key)?: group = key
+            default: return true
+            }
+            if monitor.expandedWarningGroups.remove(group) == nil { monitor.expandedWarningGroups.insert(group) }
+            monitor.selectedKey[.warnings] = .warningGroup(group)  // the selection stays on the group's row
         case .character(" "):
             monitor.frozen = monitor.frozen == nil ? runtime : nil
         case .resize:

@@ -122,13 +122,17 @@ public final class ReplayFeed: MonitorFeed {
             position = replay.position
             playing = false
             monitor.view = .warnings
-            // Select it: warning `next` of the trace is in the state's (bounded) list at its place from the end.
+            // Select it, its group open: warning `next` of the trace is in the state's (bounded) list at its place
+            // from the end.
             let state = replay.aggregator.state
             let inList = next - (Int(state.totals.warnings) - state.warnings.count)
             if state.warnings.indices.contains(inList) {
                 let target = state.warnings[inList]
-                monitor.selectedRow[.warnings] = WarningsView.ordered(state).firstIndex(of: target) ?? 0
-                monitor.selectedKey[.warnings] = nil
+                let group = WarningGroup.Key(target)
+                monitor.expandedWarningGroups.insert(group)
+                let alone = state.warnings.lazy.filter { WarningGroup.Key($0) == group }.count == 1
+                monitor.selectedKey[.warnings] =
+                    alone ? .warningGroup(group) : .warning(atNanoseconds: target.atNanoseconds, group: group)
             }
         default:
             return false

@@ -62,6 +62,8 @@ public struct MonitorState: Sendable {
     /// The filter being typed after `/`, or nil when not typing.
     public var filterDraft: String?
     public var treeMode = false
+    /// The warning groups opened (`e`) in the warnings view.
+    var expandedWarningGroups: Set<WarningGroup.Key> = []
     public var detailTaskID: UInt64?
     /// The state shown while frozen (space): ingestion goes on underneath.
     public var frozen: RuntimeState?

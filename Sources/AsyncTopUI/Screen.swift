@@ -51,20 +51,27 @@ public enum Screen {
         let missed = runtime.totals.missed
         let warnings = runtime.totals.warnings
         let narrow = canvas.columns < 80
-        // Most important last to go: name, missed, warnings, time, rate; the source label yields first.
-        var parts: [(text: String, style: Style)] = [
-            (" asynctop ", Style(color: .header, bold: true)),
-            (narrow ? "" : TextWidth.truncate(monitor.sourceLabel, to: max(8, canvas.columns / 3)) + "  ", .header),
-            (Format.clock(runtime.elapsedNanoseconds) + "  ", .header),
-            (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s  "), .header),
-            ((narrow ? "miss " : "missed ") + Format.count(Double(missed)), missed > 0 ? .warning : .header),
-            ("  ", .header),
+        // Parts are kept whole: when they do not all fit, the rate goes first, then the time, then the source label
+        // (a cut figure would read as another number: "warn 30" cut to "warn 3").
+        var parts: [(text: String, style: Style, dropOrder: Int)] = [
+            (" asynctop ", Style(color: .header, bold: true), 0),
+            (
+                narrow ? "" : TextWidth.truncate(monitor.sourceLabel, to: max(8, canvas.columns / 3)) + "  ", .header,
+                3
+            ),
+            (Format.clock(runtime.elapsedNanoseconds) + "  ", .header, 2),
+            (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s  "), .header, 1),
+            ((narrow ? "miss " : "missed ") + Format.count(Double(missed)), missed > 0 ? .warning : .header, 0),
+            ("  ", .header, 0),
             (
                 (narrow ? "warn " : "warnings ") + String(warnings),
-                warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header
+                warnings > 0 ? Style(color: .yellow, bold: true, reverse: true) : .header, 0
             )
         ]
-        if monitor.frozen != nil { parts.append(("  FROZEN", Style(color: .header, bold: true))) }
+        if monitor.frozen != nil { parts.append(("  FROZEN", Style(color: .header, bold: true), 0)) }
+        for order in [1, 2, 3] where parts.reduce(0, { $0 + TextWidth.of($1.text) }) > canvas.columns {
+            parts.removeAll { $0.dropOrder == order }
+        }
         var column = 0
         for part in parts where !part.text.isEmpty {
             guard column < canvas.columns else { break }
@@ -128,6 +135,7 @@ public enum Screen {
         var hints = ["q quit", "? help", "1-6 views"]
         if !monitor.extraKeys.contains(where: { $0.key == "space" }) { hints.append("space freeze") }
         if monitor.view == .tasks { hints += ["/ filter", "t tree", "←→ sort", "i invert"] }
+        if monitor.view == .warnings { hints.append("e open group") }
         hints += monitor.extraKeys.map { "\($0.key) \($0.help)" }
         if !monitor.taskFilter.isEmpty { hints.insert("filter: \(monitor.taskFilter)", at: 0) }
         var line = ""

@@ -53,9 +53,16 @@ import Testing
             let state = feed.state
             #expect(monitor.view == .warnings)
             #expect(state.totals.warnings == UInt64(index + 1), "the state holds the warning it landed on")
-            let newestFirst = state.warnings.sorted { $0.atNanoseconds > $1.atNanoseconds }
-            let selected = newestFirst[monitor.selection(.warnings)]
-            #expect(selected.atNanoseconds == UInt64(expected) * 1_000_000 && selected.kind == .blocking)
+            // The row drawn selected (reversed) is that warning, its group open if it has others.
+            var canvas = MemoryCanvas(rows: 24, columns: 100)
+            Screen.draw(state, &monitor, on: &canvas)
+            let selected = try #require(
+                canvas.cells.dropFirst(3).first { row in row.contains { $0.style.reverse } }.map {
+                    $0.map(\.text).joined()
+                })
+            #expect(
+                selected.contains(Format.duration(UInt64(expected) * 1_000_000)) && selected.contains("blocking"),
+                "\(selected)\n\(canvas.text)")
         }
         // No third warning: w stays where it is.
         let position = replay.position

@@ -63,6 +63,23 @@ import Testing
         }
     }
 
+    /// 16.11: the header keeps its figures whole: at 40 columns a long rate made "warn 30" read "warn 3".
+    @Test func theHeaderDropsWholePartsNeverCutsAFigure() {
+        var state = RuntimeState()
+        state.totals.warningsByKind[.lateTimer] = 30
+        state.totals.missed = 12_345
+        for columns in [40, 60, 80, 120] {
+            var monitor = MonitorState(sourceLabel: "demo blocking-callback")
+            monitor.eventsPerSecond = 335.3
+            monitor.frozen = state
+            var canvas = MemoryCanvas(rows: 24, columns: columns)
+            Screen.draw(state, &monitor, on: &canvas)
+            let header = canvas.lines[0]
+            #expect(header.contains("warn") && header.contains(" 30"), "\(columns) columns: \(header)")
+            #expect(header.contains("12.3k") && header.contains("FROZEN"), "\(columns) columns: \(header)")
+        }
+    }
+
     @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
         let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
         let footer =

@@ -17,7 +17,8 @@ enum ListDrawing {
     /// A row's identity in its list.
     enum RowKey: Hashable, Sendable {
         case target(Warning.Culprit)
-        case warning(atNanoseconds: UInt64, kind: Warning.Kind, subject: String)
+        case warningGroup(WarningGroup.Key)
+        case warning(atNanoseconds: UInt64, group: WarningGroup.Key)
     }
 
     static func draw(
@@ -103,9 +104,16 @@ enum ListDrawing {
         let byPriority = columns.indices.sorted { columns[$0].priority > columns[$1].priority }
         for index in byPriority where used() > width && columns[index].priority > 0 { kept[index] = false }
         let fixed = zip(columns, kept).reduce(0) { $0 + ($1.1 && !$1.0.flexible ? $1.0.width + 1 : 0) }
-        let flexCount = zip(columns, kept).filter { $0.1 && $0.0.flexible }.count
-        let flexWidth = flexCount > 0 ? max(8, (width - fixed) / flexCount - 1) : 0
-        return columns.indices.map { kept[$0] ? (columns[$0].flexible ? flexWidth : columns[$0].width) : 0 }
+        // Flexible columns share what is left in proportion to their widths (a warning's text gets more than its
+        // subject), at least 8 each.
+        let flexible = zip(columns, kept).filter { $0.1 && $0.0.flexible }.map(\.0)
+        let flexTotal = max(1, flexible.reduce(0) { $0 + $1.width })
+        let room = width - fixed - flexible.count
+        return columns.indices.map { index in
+            guard kept[index] else { return 0 }
+            guard columns[index].flexible else { return columns[index].width }
+            return max(8, room * columns[index].width / flexTotal)
+        }
     }
 
     /// One row of cells in a layout. A source location too wide for its column loses its directories, then its

@@ -1,18 +1,21 @@
 import AsyncTopModel
 import AsyncTopTrace
 
-/// View 6: the warnings, newest first; Enter opens the culprit (task, call site, timer or loop).
+/// View 6: the warnings grouped by kind, loop and subject (`WarningGroup`), the group with the newest warning first,
+/// each with its count (×N) and its latest warning; `e` opens a group to list its warnings under it. Enter opens
+/// the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
 enum WarningsView {
     static let columns: [ListDrawing.Column] = [
         .init(title: "AT", width: 9, alignRight: true),
         .init(title: "KIND", width: 17),
-        .init(title: "LOOP", width: 4, alignRight: true, priority: 2),
+        .init(title: "COUNT", width: 6, alignRight: true, priority: 1),
+        .init(title: "LOOP", width: 4, alignRight: true, priority: 3),
         .init(title: "SUBJECT", width: 16, flexible: true),
-        .init(title: "WHAT HAPPENED", width: 30, flexible: true, priority: 1)
+        .init(title: "WHAT HAPPENED", width: 24, flexible: true, priority: 2)
     ]
 
     /// The warnings in the order the view lists them: newest first (ties in the order they were raised).
-    static func ordered(_ runtime: RuntimeState) -> [Warning] {
+    private static func ordered(_ runtime: RuntimeState) -> [Warning] {
         runtime.warnings.reversed().enumerated().sorted {
             ($0.element.atNanoseconds, -$0.offset) > ($1.element.atNanoseconds, -$1.offset)
         }
@@ -25,15 +28,33 @@ enum WarningsView {
         let start = runtime.firstEventNanoseconds ?? 0
         let widths = ListDrawing.layout(columns, width: area.width)
         let newestFirst = ordered(runtime)
-        let lines = newestFirst.map { warning -> ListDrawing.Line in
+        let lines = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups).map {
+            row -> ListDrawing.Line in
+            let warning: Warning
+            let count: String
+            let identity: ListDrawing.RowKey
+            switch row {
+            case .group(let group):
+                warning = group.latest
+                let open = monitor.expandedWarningGroups.contains(group.key) && group.warnings.count > 1
+                count = group.warnings.count == 1 ? "" : (open ? "▼ " : "") + "×\(group.warnings.count)"
+                identity = .warningGroup(group.key)
+            case .member(let member):
+                warning = member
+                count = ""
+                identity = .warning(atNanoseconds: member.atNanoseconds, group: WarningGroup.Key(member))
+            }
+            let isMember: Bool
+            if case .member = row { isMember = true } else { isMember = false }
             let cells = [
-                Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)), warning.kind.rawValue,
+                Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)),
+                isMember ? "  " + warning.kind.rawValue : warning.kind.rawValue, count,
                 warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject,
                 warning.detail
             ]
             return ListDrawing.Line(
-                text: ListDrawing.row(cells, columns, widths: widths), style: .warning, target: warning.culprit,
-                identity: .warning(atNanoseconds: warning.atNanoseconds, kind: warning.kind, subject: warning.subject))
+                text: ListDrawing.row(cells, columns, widths: widths), style: isMember ? .plain : .warning,
+                target: warning.culprit, identity: identity)
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
