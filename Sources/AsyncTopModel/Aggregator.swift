@@ -24,6 +24,10 @@ public struct Aggregator: Sendable {
     public var spanLogLimit = 10_000
     static let slowCallbackLimit = 100
     static let firedTimerRetentionNanoseconds: UInt64 = 1_000_000_000
+    /// An empty window of a counter's seconds.
+    static let counterWindow = SecondBuckets(capacity: 64, empty: CounterSecond()) {
+        $0.highest = max($0.highest, $1.highest)
+    }
 
     private let calibration: ClockCalibration
     /// Where each call site's stats are in `state.callSites`, by the site's name id (unique per trace), and
@@ -430,6 +434,10 @@ public struct Aggregator: Sendable {
             if name == PoolState.widthCounter { state.pool.width = Int(clamping: value) }
             state.counters[name] = value
             state.counterPeaks[name] = max(state.counterPeaks[name] ?? value, value)
+            state.counterSeconds[name, default: Self.counterWindow].update(second: time / 1_000_000_000) {
+                $0.highest = max($0.highest, value)
+                $0.last = value
+            }
         default:
             break
         }

@@ -29,6 +29,9 @@ public struct RuntimeState: Sendable {
     public var counters: [String: Int64] = [:]
     /// User counters by name: highest value seen.
     public var counterPeaks: [String: Int64] = [:]
+    /// User counters by name: each of the last 64 seconds in which the counter was set (its highest and its last
+    /// value then), for the Overview's sparklines. ~1.5 KiB a counter.
+    public var counterSeconds: [String: SecondBuckets<CounterSecond>] = [:]
     /// Timer firings by call site, over the whole trace.
     public var timerSites: [String: TimerSiteStats] = [:]
     public var totals = Totals()
@@ -272,6 +275,13 @@ public struct TaskEvent: Hashable, Sendable {
     public var atNanoseconds: UInt64
     public var kind: EventKind
     public var state: TaskRunState
+}
+
+/// A user counter's values in one second in which it was set.
+public struct CounterSecond: Sendable {
+    public var highest = Int64.min
+    /// Its value at the end of the second (what it holds through the seconds after, until set again).
+    public var last: Int64 = 0
 }
 
 /// A timer, pending or repeating.

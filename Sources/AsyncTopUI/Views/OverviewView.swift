@@ -89,11 +89,10 @@ enum OverviewView {
             }
             row += 1
         }
-        if row < bottom, !runtime.counters.isEmpty {
-            let counters = runtime.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-                separator: "  ")
-            canvas.put(row: row, column: 1, TextWidth.truncate("counters  " + counters, to: area.width - 2))
-            row += 1
+        if row + 1 < bottom, !runtime.counters.isEmpty {
+            drawCounters(
+                runtime, glyphs: glyphs, sparkWidth: sparkWidth, nowSecond: nowSecond, row: &row, bottom: bottom - 1,
+                on: &canvas, area: area)
         }
         if row < bottom {
             let t = runtime.totals
@@ -111,6 +110,48 @@ enum OverviewView {
     /// figures (p50, p99, max, and the window when given). A narrow line shortens the sparkline to its latest
     /// seconds; too narrow for 8 of them, it shows the figures alone, as many whole ones as fit (a figure cut short
     /// reads as another figure: `p99 9` for `p99 9.4ms`).
+    /// The user's counters, one line each by name: a sparkline of each second's highest value (a second in which it
+    /// was not set shows the value it held: its last of the second before), its value now and its highest in the
+    /// sparkline's seconds. Counters that do not fit above `bottom` are counted on the last line.
+    private static func drawCounters(
+        _ runtime: RuntimeState, glyphs: Glyphs, sparkWidth: Int, nowSecond: UInt64, row: inout Int, bottom: Int,
+        on canvas: inout some Canvas, area: Screen.Area
+    ) {
+        canvas.put(row: row, column: 0, "counters", style: .title)
+        row += 1
+        let names = runtime.counters.keys.sorted()
+        let labelWidth = min(24, names.map(TextWidth.of).max() ?? 0)
+        for (index, name) in names.enumerated() {
+            guard row + 1 < bottom || (row < bottom && index == names.count - 1) else {
+                canvas.put(row: row, column: 2, "… and \(names.count - index) more", style: .dim)
+                row += 1
+                return
+            }
+            var held: Double?
+            let series = (runtime.counterSeconds[name]?.window(endingAt: nowSecond, count: sparkWidth) ?? []).map {
+                second -> Double? in
+                guard let second else { return held }
+                held = Double(second.last)
+                return Double(second.highest)
+            }
+            let now = runtime.counters[name] ?? 0
+            let highest = max(now, Int64(series.compactMap { $0 }.max() ?? Double(now)))
+            let figures = "now \(now)  max \(highest)"
+            canvas.put(row: row, column: 2, TextWidth.pad(TextWidth.truncate(name, to: labelWidth), to: labelWidth))
+            // As on the latency line: the sparkline gives up its oldest seconds first, and goes under 8 of them.
+            let column = max(13, 3 + labelWidth)  // under the loops' sparklines when the names are short
+            let shown = min(sparkWidth, area.width - column - 1 - TextWidth.of(figures))
+            if shown >= 8 {
+                canvas.put(
+                    row: row, column: column, glyphs.sparkline(Array(series.suffix(shown)), floor: 4), style: .accent)
+                canvas.put(row: row, column: column + shown + 1, figures)
+            } else {
+                canvas.put(row: row, column: column, TextWidth.fitWords(figures, to: max(0, area.width - column)))
+            }
+            row += 1
+        }
+    }
+
     private static func drawDelays(
         _ label: String, _ worst: [Double?], _ latency: LatencyHistogram, window: String?, glyphs: Glyphs,
         sparkWidth: Int,
