@@ -16,10 +16,12 @@ extension Demo {
         start: { context in
             let loop = context.loop
             loop.execute {
-                let delay = loop.scheduleRepeating(every: .milliseconds(100), mode: .fixedDelay) { tick in
+                let delay = loop.scheduleRepeating(every: .milliseconds(100), mode: .fixedDelay, name: "fixed-delay") {
+                    tick in
                     if context.isStopped { tick.handle.cancel() }
                 }
-                let rate = loop.scheduleRepeating(every: .milliseconds(100), mode: .fixedRate) { tick in
+                let rate = loop.scheduleRepeating(every: .milliseconds(100), mode: .fixedRate, name: "fixed-rate") {
+                    tick in
                     if context.isStopped { tick.handle.cancel() }
                 }
                 _ = (delay, rate)

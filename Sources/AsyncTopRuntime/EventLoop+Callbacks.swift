@@ -20,6 +20,12 @@ extension EventLoop {
         enqueue(.callback(work), file: file, line: line)
     }
 
+    /// `execute(_:)`, traced under `name` (shown in the callbacks view and warnings) instead of the call site.
+    @inline(__always)
+    public func execute(name: StaticString, _ work: consuming @escaping @Sendable () throws -> Void) {
+        enqueue(.callback(work), file: name, line: 0)
+    }
+
     /// Queues `work` like `execute` and returns a future of its result; a throw fails the future (and is traced).
     /// After shutdown the future fails with `LoopError.shutDown`.
     public func submit<Value: Sendable>(

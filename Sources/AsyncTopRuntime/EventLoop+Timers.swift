@@ -20,6 +20,17 @@ extension EventLoop {
         schedule(at: .now() + delay, file: file, line: line, work)
     }
 
+    /// `schedule(after:_:)`, traced under `name` (shown in the timers and callbacks views, warnings and stats)
+    /// instead of the call site.
+    @discardableResult
+    public func schedule(
+        after delay: Duration, name: StaticString, _ work: @escaping @Sendable () throws -> Void
+    ) -> TimerHandle {
+        let key = armTimer(
+            deadline: (LoopDeadline.now() + delay).uptimeNanoseconds, body: .once(work), site: CallSite(name: name))
+        return TimerHandle(loop: self, key: key ?? 0)
+    }
+
     /// Runs `work` once on the loop, not before `deadline`. Timers with equal deadlines fire in arming order.
     @discardableResult
     public func schedule(
@@ -38,12 +49,29 @@ extension EventLoop {
         every period: Duration, startingAfter initialDelay: Duration? = nil, mode: RepeatMode = .fixedRate,
         file: StaticString = #fileID, line: UInt = #line, _ work: @escaping @Sendable (TimerTick) throws -> Void
     ) -> TimerHandle {
+        armRepeating(
+            every: period, startingAfter: initialDelay, mode: mode, site: CallSite(file: file, line: line), work)
+    }
+
+    /// `scheduleRepeating(every:startingAfter:mode:_:)`, traced under `name` (shown in the timers and callbacks
+    /// views, warnings and stats) instead of the call site.
+    @discardableResult
+    public func scheduleRepeating(
+        every period: Duration, startingAfter initialDelay: Duration? = nil, mode: RepeatMode = .fixedRate,
+        name: StaticString, _ work: @escaping @Sendable (TimerTick) throws -> Void
+    ) -> TimerHandle {
+        armRepeating(every: period, startingAfter: initialDelay, mode: mode, site: CallSite(name: name), work)
+    }
+
+    private func armRepeating(
+        every period: Duration, startingAfter initialDelay: Duration?, mode: RepeatMode, site: CallSite,
+        _ work: @escaping @Sendable (TimerTick) throws -> Void
+    ) -> TimerHandle {
         let periodNanoseconds = max(LoopDeadline.nanoseconds(period), 1)
         let first = LoopDeadline.now() + (initialDelay ?? period)
         let key = armTimer(
             deadline: first.uptimeNanoseconds,
-            body: .repeating(work, period: periodNanoseconds, mode: mode, firings: 0),
-            site: CallSite(file: file, line: line))
+            body: .repeating(work, period: periodNanoseconds, mode: mode, firings: 0), site: site)
         return TimerHandle(loop: self, key: key ?? 0)
     }
 

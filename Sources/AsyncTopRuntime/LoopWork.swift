@@ -39,12 +39,20 @@ struct RemoteItem {
 @usableFromInline
 struct CallSite: Sendable {
     var file: StaticString
+    /// 0 when `file` is a name the code gave (`execute(name:)`, `schedule(after:name:)`): traced as it is, in place
+    /// of "file:line".
     var line: UInt
 
     @usableFromInline
     init(file: StaticString, line: UInt) {
         self.file = file
         self.line = line
+    }
+
+    /// A name given in place of the call site.
+    @usableFromInline
+    init(name: StaticString) {
+        self.init(file: name, line: 0)
     }
 }
 

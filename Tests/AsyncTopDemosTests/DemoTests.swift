@@ -91,12 +91,9 @@ import Testing
 
     @Test func timerDriftFixedDelayDriftsFixedRateKeepsRate() throws {
         let run = try run(.timerDrift, seconds: 4)
-        // The demo's timers in source order: fixed-delay, fixed-rate, then the 150 ms load.
-        func line(_ site: TimerSiteStats) -> Int { Int(site.site.split(separator: ":").last ?? "") ?? 0 }
-        let sites = run.state.timerSites.values.filter { $0.site.contains("TimerDrift") }.sorted { line($0) < line($1) }
-        try #require(sites.count == 3)
-        let delay = sites[0]
-        let rate = sites[1]
+        // The demo names its two timers (`scheduleRepeating(name:)`): the trace carries the names, not file:line.
+        let delay = try #require(run.state.timerSites["fixed-delay"], "\(run.state.timerSites.keys)")
+        let rate = try #require(run.state.timerSites["fixed-rate"], "\(run.state.timerSites.keys)")
         #expect(rate.fired > delay.fired)
         #expect(abs(Double(rate.meanPeriodNanoseconds) / 1e6 - 100) < 10)
         #expect(Double(delay.meanPeriodNanoseconds) / 1e6 > 110)

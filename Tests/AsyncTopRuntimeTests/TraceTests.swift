@@ -47,6 +47,29 @@ struct TraceTests {
         }
     }
 
+    @Test("a callback or timer given a name is traced under that name, from the loop thread and from outside")
+    func namedCallbacksAndTimers() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "named", region: region)
+        let ran = loop.submit { () -> Bool in
+            loop.execute(name: "flush queue") {}
+            loop.schedule(after: .milliseconds(1), name: "retry") {}
+            loop.scheduleRepeating(every: .milliseconds(1), name: "heartbeat") { $0.handle.cancel() }
+            return true
+        }
+        loop.execute(name: "from outside") {}
+        #expect(try await ran.value)
+        try await Task.sleep(for: .milliseconds(50))
+        await loop.shutdown()
+        let events = Self.events(of: loop, in: source)
+        func named(_ kind: EventKind) -> Set<String> {
+            Set(events.filter { $0.kind == kind }.compactMap { source.names.string(for: $0.name) })
+        }
+        #expect(named(.callbackEnqueued).isSuperset(of: ["flush queue", "from outside"]), "\(named(.callbackEnqueued))")
+        #expect(named(.timerArmed) == ["retry", "heartbeat"], "\(named(.timerArmed))")
+    }
+
     @Test("a task spawned by a task names it as parent, on its own loop and on another; each ends under its own id")
     func spawnParents() async throws {
         let region = try Self.smallRegion()

@@ -39,7 +39,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public static var loopHeld: EventKind { EventKind(rawValue: 0x0006) }
 
     // Callbacks: 0x01xx
-    /// A callback was queued. id: callback id; name: call site.
+    /// A callback was queued. id: callback id; name: call site (`File.swift:21`), or the name the code gave it
+    /// (`execute(name:)`).
     @inlinable public static var callbackEnqueued: EventKind { EventKind(rawValue: 0x0101) }
     /// A callback started. id: callback id; arg: scheduling delay (run time − enqueue time). Right after a
     /// `timerFired` or an `ioReady` on the same ring it is that timer's or I/O handler's callback, which was never
@@ -59,7 +60,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public static var microtaskEnded: EventKind { EventKind(rawValue: 0x0203) }
 
     // Timers: 0x03xx
-    /// A timer was armed. id: timer id; arg: deadline (ticks since epoch); name: call site.
+    /// A timer was armed. id: timer id; arg: deadline (ticks since epoch); name: call site, or the name the code
+    /// gave it (`schedule(after:name:)`).
     @inlinable public static var timerArmed: EventKind { EventKind(rawValue: 0x0301) }
     /// A timer fired. id: timer id; arg: lateness (run time − deadline).
     @inlinable public static var timerFired: EventKind { EventKind(rawValue: 0x0302) }

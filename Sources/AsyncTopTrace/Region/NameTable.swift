@@ -54,13 +54,15 @@ public final class NameTable: @unchecked Sendable {
         state.withLock { append(bytes, &$0) }
     }
 
-    /// The id for a call site such as `#fileID`, `#line`, interned as "file:line". A repeat lookup allocates
-    /// nothing: the key is the static string's address and the line.
+    /// The id for a call site such as `#fileID`, `#line`, interned as "file:line"; line 0 marks a name the code
+    /// gave instead (`EventLoop.execute(name:)`), interned as it is. A repeat lookup allocates nothing: the key is
+    /// the static string's address and the line.
     public func intern(fileID: StaticString, line: UInt) -> NameID {
         let key = CallSite(fileID: UInt(bitPattern: fileID.utf8Start), line: line)
         return state.withLock { state in
             if let id = state.byCallSite[key] { return id }
-            let text = fileID.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } + ":" + String(line)
+            let file = fileID.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+            let text = line == 0 ? file : file + ":" + String(line)
             let id = append(Array(text.utf8), &state)
             if id != .none { state.byCallSite[key] = id }
             return id
