@@ -40,16 +40,22 @@ public struct LatencyHistogram: Sendable {
         count == 0 ? 0 : histogram.valueAtPercentile(percentile)
     }
 
-    /// Counts in `buckets` logarithmic bins from `lowest`, doubling each time (for drawing).
+    /// Counts in `buckets` logarithmic bins from `lowest`, doubling each time (for drawing); the last bin takes
+    /// everything above. Each recorded value is counted once, in the bin of its bucket's middle: a bucket of the
+    /// histogram can straddle a bin's bound (`Histogram.count(within:)` counts it on both sides), so the bins add up
+    /// to `count`.
     public func logBins(from lowest: UInt64, count buckets: Int) -> [(upTo: UInt64, count: UInt64)] {
-        var bins: [(UInt64, UInt64)] = []
-        var lower: UInt64 = 0
+        guard buckets > 0 else { return [] }
+        var bins: [(upTo: UInt64, count: UInt64)] = []
         var upper = lowest
-        for index in 0..<buckets {
-            let top = index == buckets - 1 ? Self.highestNanoseconds : upper
-            bins.append((upper, histogram.count(within: lower...top)))
-            lower = upper + 1
-            upper *= 2
+        for _ in 0..<buckets {
+            bins.append((upper, 0))
+            upper = upper > UInt64.max / 2 ? .max : upper * 2
+        }
+        for recorded in histogram.recordedValues() {
+            let middle = histogram.medianEquivalentForValue(recorded.value)
+            let bin = bins.firstIndex { middle <= $0.upTo } ?? buckets - 1
+            bins[bin].count += UInt64(recorded.count)
         }
         return bins
     }
