@@ -963,7 +963,7 @@ public struct Aggregator: Sendable {
                 tracker.warned = true
                 warn(
                     .queueGrowth, at: now, loop: 0, subject: name, culprit: .counter(name),
-                    detail: "\(name) grew for \(Format.duration(growing)) to \(value)")
+                    detail: "grew for \(Format.duration(growing)) to \(value)")
             }
             counterGrowth[name] = tracker
         }

@@ -342,12 +342,19 @@ public struct SlowCallback: Hashable, Sendable {
 struct GrowthTracker: Sendable {
     private var since: UInt64?
     private var lastDepth: Int64 = 0
+    private var lastSecond: UInt64?
     var warned = false
 
-    /// Records a depth at `time`; returns how long it has been growing, or nil if it is not.
+    /// Records a depth at `time` (one sample a second of trace time); returns how long it has been growing, or nil if
+    /// it is not. Growing means higher at every sample, a second apart: a second without a sample (nothing happened
+    /// in it) starts over, so a counter that rose and then stayed put while the program was quiet is not growing.
     mutating func record(_ depth: Int64, at time: UInt64) -> UInt64? {
-        defer { lastDepth = depth }
-        guard let since, depth > lastDepth else {
+        let second = time / 1_000_000_000
+        defer {
+            lastDepth = depth
+            lastSecond = second
+        }
+        guard let since, let lastSecond, second == lastSecond + 1, depth > lastDepth else {
             since = time
             warned = false
             return nil

@@ -78,6 +78,18 @@ import Testing
         #expect(trace.warnings(.queueGrowth).map(\.subject) == ["queue.depth"])
     }
 
+    /// echo-server's totals rose for 0.2 s, then the program was quiet until its recording ended at 8 s: the one
+    /// sample at the end was higher than the last one at 0.1 s, and the rule said "grew for 7.91s" (16.6's stats).
+    @Test func aCounterThatRoseThenStayedPutThroughQuietSecondsIsNotGrowing() {
+        var trace = ScriptedTrace()
+        for step in 0..<20 {
+            trace.at(20 + Double(step) * 10, .counter, name: "clients.verified", arg: UInt64(step * 5))
+            if step == 10 { trace.advance(to: 120) }  // judged in second 0, halfway up
+        }
+        trace.advance(to: 8_005)  // the end of the recording
+        #expect(trace.warnings(.queueGrowth).isEmpty, "\(trace.warnings(.queueGrowth).map(\.detail))")
+    }
+
     @Test func lostWakeWarnsForAWaitingTaskOnly() {
         var trace = ScriptedTrace()
         trace.at(0, .taskSpawned, name: "forgotten", id: 1)
