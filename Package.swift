@@ -79,7 +79,8 @@ let package = Package(
         .target(
             name: "AsyncTopUI",
             dependencies: [
-                "AsyncTopModel", "AsyncTopTrace", "CNcurses", .product(name: "HeapModule", package: "swift-collections")
+                "AsyncTopModel", "AsyncTopTrace", "CAsyncTopSupport", "CNcurses",
+                .product(name: "HeapModule", package: "swift-collections")
             ]
         ),
         // `asynctop serve`: every publishing process's figures for Prometheus, served on asynctop's own loop.

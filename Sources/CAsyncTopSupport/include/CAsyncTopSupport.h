@@ -13,6 +13,8 @@
 #if defined(__linux__)
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+// And the monitor this: `malloc_trim`, to give freed pages back while it runs for hours.
+#include <malloc.h>
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
