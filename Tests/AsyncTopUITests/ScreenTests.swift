@@ -98,6 +98,12 @@ import Testing
         #expect(TextWidth.fitWords(detail, to: 42) == "201ms turn during GET /block-loop…", "not (14 tas…")
         #expect(TextWidth.fitWords("p50 1ns  p99 15.0ms  max 210ms", to: 20) == "p50 1ns p99 15.0ms…")
         #expect(TextWidth.fitWords(detail, to: 4) == "201…", "a first word too wide is cut")
+        // A sentence's one figure stays when the words before it are cut (16.11: view 6 at 80 columns read
+        // "callback blocked the…", its 200ms lost).
+        let blocked = "callback blocked the loop for 200ms"
+        #expect(TextWidth.fitWords(blocked, to: 24) == "callback blocked… 200ms")
+        #expect(TextWidth.fitWords(blocked, to: 8) == "… 200ms")
+        #expect(TextWidth.fitWords("fired 50.4ms late", to: 13) == "fired 50.4ms…")
     }
 
     @Test(arguments: ViewID.allCases)

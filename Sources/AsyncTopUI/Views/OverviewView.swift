@@ -56,13 +56,12 @@ enum OverviewView {
             row += 1
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
             if row < bottom {
-                canvas.put(row: row, column: 2, "busy")
-                canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
-                canvas.put(
-                    row: row, column: 34,
-                    " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s   whole run "
-                        + "\(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%"
-                )
+                drawBusy(
+                    busyRatio, style: busyStyle,
+                    parts: [
+                        "\(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s",
+                        "   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%"
+                    ], glyphs: glyphs, row: row, on: &canvas, area: area)
                 row += 1
             }
             if row < bottom {
@@ -95,21 +94,23 @@ enum OverviewView {
                 on: &canvas, area: area)
         }
         if row < bottom {
+            // Whole parts, in this order, while they fit: a count cut short reads as another count.
             let t = runtime.totals
-            canvas.put(
-                row: row, column: 1,
-                TextWidth.truncate(
-                    "tasks \(t.tasksSpawned) spawned, \(t.tasksCompleted) done, \(t.tasksFailed) failed, "
-                        + "\(t.tasksCancelled) cancelled   callbacks \(t.callbacks)   timers \(t.timersFired) fired",
-                    to: area.width - 2), style: .dim)
+            let parts = [
+                ("tasks \(t.tasksSpawned) spawned", ""), ("\(t.tasksCompleted) done", ", "),
+                ("\(t.tasksFailed) failed", ", "), ("\(t.tasksCancelled) cancelled", ", "),
+                ("callbacks \(t.callbacks)", "   "), ("timers \(t.timersFired) fired", "   ")
+            ]
+            var line = ""
+            for (part, separator) in parts {
+                let longer = line + separator + part
+                guard TextWidth.of(longer) <= area.width - 2 else { break }
+                line = longer
+            }
+            canvas.put(row: row, column: 1, line, style: .dim)
         }
     }
 
-    /// A line of delays: a sparkline of each second's worst delay (a second's p99 hides a few late timers among
-    /// thousands of quick microtasks: microtask-starvation's 400 ms phase read like its few-ms one), then the window's
-    /// figures (p50, p99, max, and the window when given). A narrow line shortens the sparkline to its latest
-    /// seconds; too narrow for 8 of them, it shows the figures alone, as many whole ones as fit (a figure cut short
-    /// reads as another figure: `p99 9` for `p99 9.4ms`).
     /// The user's counters, one line each by name: a sparkline of each second's highest value (a second in which it
     /// was not set shows the value it held: its last of the second before), its value now and its highest in the
     /// sparkline's seconds. Counters that do not fit above `bottom` are counted on the last line.
@@ -152,6 +153,30 @@ enum OverviewView {
         }
     }
 
+    /// A busy line: a bar of `ratio`, then `parts` (the first is the share and its window) whole, in order, while
+    /// they fit; a narrow line shortens the bar (to 8) before it drops a part, and never cuts one.
+    private static func drawBusy(
+        _ ratio: Double, style: Style, parts: [String], glyphs: Glyphs, row: Int, on canvas: inout some Canvas,
+        area: Screen.Area
+    ) {
+        let room = area.width - 14
+        let first = TextWidth.of(parts.first ?? "")
+        let barWidth = max(8, min(20, room - first - 1))
+        var text = ""
+        for part in parts {
+            guard TextWidth.of(text + part) <= room - barWidth - 1 else { break }
+            text += part
+        }
+        canvas.put(row: row, column: 2, "busy")
+        canvas.put(row: row, column: 13, glyphs.bar(ratio, width: barWidth), style: style)
+        canvas.put(row: row, column: 14 + barWidth, " " + text)
+    }
+
+    /// A line of delays: a sparkline of each second's worst delay (a second's p99 hides a few late timers among
+    /// thousands of quick microtasks: microtask-starvation's 400 ms phase read like its few-ms one), then the window's
+    /// figures (p50, p99, max, and the window when given). A narrow line shortens the sparkline to its latest
+    /// seconds; too narrow for 8 of them, it shows the figures alone, as many whole ones as fit, the worst delay
+    /// first (a figure cut short reads as another figure: `p99 9` for `p99 9.4ms`).
     private static func drawDelays(
         _ label: String, _ worst: [Double?], _ latency: LatencyHistogram, window: String?, glyphs: Glyphs,
         sparkWidth: Int,
@@ -167,13 +192,16 @@ enum OverviewView {
         // The sparkline gives up its oldest seconds before the figures give up a figure; under 8 seconds it goes.
         let shown = min(sparkWidth, area.width - 14 - TextWidth.of(summary))
         if shown < 8 {
-            var fitting = ""
-            for figure in figures {
-                let longer = fitting.isEmpty ? figure : fitting + "  " + figure
-                guard TextWidth.of(longer) <= area.width - 14 else { break }
-                fitting = longer
+            // The worst delay first (it is what the sparkline would have shown), then p99, p50, the window; shown in
+            // their usual order.
+            var kept = Set<Int>()
+            for index in [2, 1, 0, 3] where figures.indices.contains(index) {
+                let trying = kept.union([index])
+                let text = figures.indices.filter(trying.contains).map { figures[$0] }.joined(separator: "  ")
+                if TextWidth.of(text) <= area.width - 14 { kept = trying }
             }
-            canvas.put(row: row, column: 13, fitting)
+            canvas.put(
+                row: row, column: 13, figures.indices.filter(kept.contains).map { figures[$0] }.joined(separator: "  "))
         } else {
             canvas.put(
                 row: row, column: 13, glyphs.sparkline(Array(worst.suffix(shown)), floor: 1_000_000),
@@ -215,15 +243,13 @@ enum OverviewView {
             let busyRatio = figures.busyRatio
             let ioRatio = min(busyRatio, Double(figures.ioBusy) / (figures.seconds * 1e9))
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
-            canvas.put(row: row, column: 2, "busy")
-            canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
-            canvas.put(
-                row: row, column: 34,
-                TextWidth.truncate(
-                    " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.seconds))s: I/O "
-                        + "\(Format.decimal(ioRatio * 100, digits: 0))%, tasks "
-                        + "\(Format.decimal((busyRatio - ioRatio) * 100, digits: 0))%",
-                    to: max(0, area.width - 35)))
+            drawBusy(
+                busyRatio, style: busyStyle,
+                parts: [
+                    "\(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.seconds))s",
+                    ": I/O \(Format.decimal(ioRatio * 100, digits: 0))%",
+                    ", tasks \(Format.decimal((busyRatio - ioRatio) * 100, digits: 0))%"
+                ], glyphs: glyphs, row: row, on: &canvas, area: area)
             row += 1
         }
         if row < bottom {
@@ -263,15 +289,13 @@ enum OverviewView {
         row += 1
         if row < bottom {
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
-            canvas.put(row: row, column: 2, "busy")
-            canvas.put(row: row, column: 13, glyphs.bar(busyRatio, width: 20), style: busyStyle)
             let perThread = figures.map { Format.decimal($0.busyRatio * 100, digits: 0) + "%" }.joined(separator: " ")
-            canvas.put(
-                row: row, column: 34,
-                TextWidth.truncate(
-                    " \(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.map(\.seconds).max() ?? 1))s "
-                        + "  threads \(perThread)",
-                    to: max(0, area.width - 35)))
+            drawBusy(
+                busyRatio, style: busyStyle,
+                parts: [
+                    "\(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(figures.map(\.seconds).max() ?? 1))s",
+                    "   threads \(perThread)"
+                ], glyphs: glyphs, row: row, on: &canvas, area: area)
             row += 1
         }
         if row < bottom {
