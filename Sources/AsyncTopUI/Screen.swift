@@ -60,7 +60,8 @@ public enum Screen {
                 3
             ),
             (Format.clock(runtime.elapsedNanoseconds) + "  ", .header, 2),
-            (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s  "), .header, 1),
+            // Over the last second (the loops' rates are over their window, which they state).
+            (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s (1s)  "), .header, 1),
             ((narrow ? "miss " : "missed ") + Format.count(Double(missed)), missed > 0 ? .warning : .header, 0),
             ("  ", .header, 0),
             (

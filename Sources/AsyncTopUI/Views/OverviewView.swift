@@ -51,7 +51,9 @@ enum OverviewView {
                 loopTitle(
                     [
                         "loop \(loop.id)", state, "ticks/s \(Format.count(Double(ticks) / seconds))",
-                        "events/s \(Format.count(Double(events) / seconds))", "thread \(loop.threadID)"
+                        // Both rates are over the window the latency line states too.
+                        "events/s \(Format.count(Double(events) / seconds)) (\(Int(seconds))s)",
+                        "thread \(loop.threadID)"
                     ], width: area.width), style: .title)
             row += 1
             let busyStyle: Style = busyRatio > 0.9 ? .warning : busyRatio > 0.6 ? .notice : .good
