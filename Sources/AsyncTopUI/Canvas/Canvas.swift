@@ -142,7 +142,8 @@ public enum TextWidth {
         let figures = pieces.filter { $0.contains(where: \.isNumber) }
         if figures.count == 1, let figure = figures.first, !pieces[..<keptCount].contains(figure) {
             for count in stride(from: keptCount, through: 0, by: -1) {
-                let candidate = (pieces[..<count] + ["…"]).joined(separator: " ").replacing(" …", with: "…")
+                let candidate =
+                    (pieces[..<count] + ["…"]).joined(separator: " ").replacing(" …", with: "…")
                     + " " + figure
                 if of(candidate) <= width { return candidate }
             }
