@@ -110,9 +110,14 @@ struct DemoCommand: ParsableCommand {
         }
         let app = MonitorApp(
             source: InProcessSource(region: running.region), label: label(running.demo), options: monitor.app)
-        app.appKeys =
-            [("c", "caption on/off"), ("s", "step mode: hold the loop (n one item, Esc resumes)")]
-            + (only ? [] : [("n", "next demo")])
+        // The keys of the mode the demo is in: step mode's own while it holds the loop.
+        func keys(stepping: Bool) -> [(key: String, help: String)] {
+            stepping
+                ? [("n", "run one item"), ("Esc", "resume the loop"), ("c", "caption on/off")]
+                : [("c", "caption on/off"), ("s", "step mode: hold the loop (n one item, Esc resumes)")]
+                    + (only ? [] : [("n", "next demo")])
+        }
+        app.appKeys = keys(stepping: false)
         app.onKey = { key, state in
             let stepper = running.context.loop.stepper
             switch key {
@@ -149,9 +154,9 @@ struct DemoCommand: ParsableCommand {
         }
         app.beforeFrame = { state in
             let demo = running.demo
-            if running.context.loop.stepper.isPaused {
-                state.stepReport = StepReport.lines(running.context.loop.stepper)
-            }
+            let stepping = running.context.loop.stepper.isPaused
+            if stepping { state.stepReport = StepReport.lines(running.context.loop.stepper) }
+            app.appKeys = keys(stepping: stepping)
             let log = running.context.recentLog
             state.caption = Caption(
                 title: "\(demo.name): \(demo.summary)",

@@ -80,13 +80,15 @@ struct StatsCommand: ParsableCommand {
             lines.append("           \(ms(site.maxMilliseconds)) max  \(site.count)×  \(site.site)")
         }
         lines.append(
-            "timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled, latest by "
-                + "\(ms(s.timers.maxLatenessMilliseconds))"
+            "timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled"
+                + (s.timers.fired > 0 ? ", at worst \(ms(s.timers.maxLatenessMilliseconds)) late" : "")
         )
         // The busiest sites, with the period they kept (a repeating timer's drift under load: the timer-drift demo).
+        // A site that fired once has no period.
         for site in s.timers.bySite.sorted(by: { $0.fired > $1.fired }).prefix(5) {
+            let period = site.fired > 1 ? "\(ms(site.meanPeriodMilliseconds)) mean period  " : ""
             lines.append(
-                "           \(ms(site.meanPeriodMilliseconds)) mean period  \(site.fired)× fired  late "
+                "           \(period)\(site.fired)× fired  late "
                     + "\(ms(site.meanLatenessMilliseconds)) mean, \(ms(site.maxLatenessMilliseconds)) max  \(site.site)"
             )
         }

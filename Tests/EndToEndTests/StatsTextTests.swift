@@ -30,6 +30,16 @@ import Testing
         }
         let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
         #expect(text.contains("100ms mean period  5× fired  late 500µs mean, 500µs max  Timer.swift:9"), "\(text)")
+        #expect(text.contains("timers     5 fired, 0 cancelled, at worst 500µs late"), "\(text)")
+    }
+
+    @Test func aSiteThatFiredOnceHasNoPeriod() {
+        var trace = ScriptedTrace()
+        trace.at(0, .timerArmed, loop: 1, name: "Once.swift:3", id: 1, arg: UInt64(100e6))
+        trace.at(101, .timerFired, loop: 1, id: 1, arg: 1_000_000)
+        let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
+        #expect(text.contains("           1× fired  late 1.00ms mean, 1.00ms max  Once.swift:3"), "\(text)")
+        #expect(!text.contains("mean period"), "\(text)")
     }
 }
 

@@ -33,7 +33,7 @@ enum CallbacksView {
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
-            top: area.top, height: tableHeight, width: area.width)
+            top: area.top, height: tableHeight, width: area.width, empty: "(no callback has run)")
         var row = area.top + tableHeight + 1
         let depths = runtime.loops.values.sorted { $0.id < $1.id }.map {
             "\(ProducerKind.name(loop: $0.id)): \($0.callbackQueueDepth) queued"

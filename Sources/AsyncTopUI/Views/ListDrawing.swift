@@ -21,9 +21,10 @@ enum ListDrawing {
         case warning(atNanoseconds: UInt64, group: WarningGroup.Key)
     }
 
+    /// `empty`: what an empty list says (what is not there, not "yet": a replay at its end has nothing to come).
     static func draw(
         header: String, lines: [Line], _ monitor: inout MonitorState, on canvas: inout some Canvas, top: Int,
-        height: Int, width: Int
+        height: Int, width: Int, empty: String
     ) {
         if let focus = monitor.pendingFocus, let index = lines.firstIndex(where: { $0.target == focus }) {
             monitor.selectedRow[monitor.view] = index
@@ -35,7 +36,7 @@ enum ListDrawing {
         }
         draw(
             header: header, count: lines.count, line: { lines[$0] }, &monitor, on: &canvas, top: top, height: height,
-            width: width)
+            width: width, empty: empty)
     }
 
     /// How many rows fit under the header, and the first of the rows to show (so the selection is on screen).
@@ -49,7 +50,7 @@ enum ListDrawing {
     /// what its visible rows cost.
     static func draw(
         header: String, count: Int, line: (Int) -> Line, _ monitor: inout MonitorState, on canvas: inout some Canvas,
-        top: Int, height: Int, width: Int, empty: String = "(nothing yet)"
+        top: Int, height: Int, width: Int, empty: String
     ) {
         canvas.put(row: top, column: 0, TextWidth.pad(header, to: width), style: Style(bold: true, underline: true))
         let view = monitor.view

@@ -80,7 +80,13 @@ enum OverviewView {
                 ("io", { $0.ioWatchers }, loop.ioWatchers)
             ]
             for (name, depth, current) in queues where row < bottom {
-                let series = recent.map { $0.map { Double(depth($0)) } }
+                // A second without events left the queue as the second before left it (an idle loop's pending
+                // timer is still pending): it holds that depth rather than drawing a gap.
+                var held: Double?
+                let series = recent.map { second -> Double? in
+                    if let second { held = Double(depth(second)) }
+                    return held
+                }
                 canvas.put(row: row, column: 2, TextWidth.pad(name, to: 10))
                 canvas.put(row: row, column: 13, glyphs.sparkline(series, floor: 4), style: .accent)
                 canvas.put(
@@ -120,7 +126,7 @@ enum OverviewView {
         _ runtime: RuntimeState, glyphs: Glyphs, sparkWidth: Int, nowSecond: UInt64, row: inout Int, bottom: Int,
         on canvas: inout some Canvas, area: Screen.Area
     ) {
-        canvas.put(row: row, column: 0, "counters", style: .title)
+        canvas.put(row: row, column: 1, "counters", style: .title)
         row += 1
         let names = runtime.counters.keys.sorted()
         let labelWidth = min(24, names.map(TextWidth.of).max() ?? 0)

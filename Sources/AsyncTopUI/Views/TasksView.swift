@@ -66,7 +66,7 @@ enum TasksView {
         let empty =
             filter.problem
             ?? (monitor.taskFilter.isEmpty
-                ? "(nothing yet)" : "no task matches '\(monitor.taskFilter)' (Esc clears the filter)")
+                ? "(no tasks)" : "no task matches '\(monitor.taskFilter)' (Esc clears the filter)")
         ListDrawing.draw(
             header: header, count: listing.count, line: line, &monitor, on: &canvas, top: area.top, height: area.height,
             width: area.width, empty: empty)

@@ -39,6 +39,6 @@ enum TimersView {
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
-            top: area.top, height: area.height, width: area.width)
+            top: area.top, height: area.height, width: area.width, empty: "(no timer pending)")
     }
 }

@@ -58,6 +58,6 @@ enum WarningsView {
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
-            top: area.top, height: area.height, width: area.width)
+            top: area.top, height: area.height, width: area.width, empty: "(no warnings)")
     }
 }
