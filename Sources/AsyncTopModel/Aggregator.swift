@@ -4,7 +4,7 @@ import DequeModule
 /// Turns trace events into `RuntimeState`. Pure and deterministic: no clock, no I/O; the state depends only on
 /// the events ingested and the times `advance(to:)` was called with, so a replay rebuilds what a live monitor
 /// saw. Memory is bounded: finished tasks are dropped `retentionNanoseconds` after they end, per-task
-/// histograms stop being allocated past `taskHistogramBudget`, and the task event log and recent lists are capped.
+/// task details stop being allocated past `taskHistogramBudget`, and the recent lists are capped.
 ///
 /// Cost: O(1) per event and no allocation on the common path: a callback costs an array update (its call site,
 /// found by a last-site cache or a name-id index) and one histogram record; a task event a dictionary update
@@ -15,7 +15,7 @@ public struct Aggregator: Sendable {
     public var thresholds: WarningThresholds
     /// How long finished tasks stay visible.
     public var retentionNanoseconds: UInt64
-    /// Most tasks that keep histograms at once (each ~3 KiB).
+    /// Most tasks that keep a `TaskDetail` (histograms and latest events) at once (each ~3 KiB).
     public var taskHistogramBudget = 4_000
     /// Callbacks at least this long go in `RuntimeState.slowCallbacks`.
     public var slowCallbackNanoseconds: UInt64 = 1_000_000
@@ -786,9 +786,11 @@ public struct Aggregator: Sendable {
                 state.totals.tasksSpawned += 1
                 return
             }
-            var spawned = TaskState(id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
-            spawned.recentEvents.append(TaskEvent(atNanoseconds: time, kind: event.kind, state: .ready))
-            state.tasks[event.id] = spawned
+            state.tasks[event.id] = TaskState(
+                id: event.id, name: event.name, parent: event.arg, loop: event.loop, at: time)
+            keepDetail(of: event.id)
+            state.taskDetails[event.id]?.recentEvents.append(
+                TaskEvent(atNanoseconds: time, kind: event.kind, state: .ready))
             state.totals.tasksSpawned += 1
             state.totals.liveTasks += 1
             state.totals.maxLiveTasks = max(state.totals.maxLiveTasks, state.totals.liveTasks)
@@ -856,10 +858,7 @@ public struct Aggregator: Sendable {
         case .taskPollBegan:
             if task.state == .ready {
                 task.scheduledWaitNanoseconds += inState
-                if state.taskDetails[event.id] == nil, taskHistograms < taskHistogramBudget {
-                    state.taskDetails[event.id] = TaskDetail()
-                    taskHistograms += 1
-                }
+                keepDetail(of: event.id)
                 state.taskDetails[event.id]?.scheduledWaits.record(inState)
                 let waited = Self.unheld(inState, endingAt: time, on: loop)
                 if waited >= thresholds.starvedNanoseconds, !task.warnedStarved {
@@ -912,8 +911,16 @@ public struct Aggregator: Sendable {
         default:
             break
         }
-        task.recentEvents.append(TaskEvent(atNanoseconds: time, kind: event.kind, state: task.state))
         state.tasks[event.id] = task
+        state.taskDetails[event.id]?.recentEvents.append(
+            TaskEvent(atNanoseconds: time, kind: event.kind, state: task.state))
+    }
+
+    /// Gives task `id` a `TaskDetail` (histograms and latest events) if it has none and the budget allows.
+    private mutating func keepDetail(of id: UInt64) {
+        guard state.taskDetails[id] == nil, taskHistograms < taskHistogramBudget else { return }
+        state.taskDetails[id] = TaskDetail()
+        taskHistograms += 1
     }
 
     /// A poll of `task` that lasted `duration`: its poll-time histogram and the blocking rule.

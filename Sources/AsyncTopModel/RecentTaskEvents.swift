@@ -1,13 +1,13 @@
 import AsyncTopTrace
 
-/// A task's latest events (at most `capacity`), kept inside its `TaskState`, for the task detail view.
+/// A task's latest events (at most `capacity`), kept in its `TaskDetail`, for the task detail view.
 ///
-/// Why inline and fixed: the memory for them then follows the tasks kept (live ones, and ended ones for the
-/// retention window), not the trace's length, and a task holds no reference, so copying a state with many tasks (a
-/// replay checkpoint) copies bytes without touching reference counts. A global log of every task's events grew for
-/// as long as the program ran (to its cap) and, at high rates, lost a task's events within milliseconds.
+/// Why per task and fixed: the memory for them then follows the tasks kept (at most the detail budget), not the
+/// trace's length, and they hold no reference, so copying a state (a replay checkpoint) copies bytes without touching
+/// reference counts. A global log of every task's events grew for as long as the program ran (to its cap) and, at
+/// high rates, lost a task's events within milliseconds.
 ///
-/// Cost: 82 bytes in each task; `append` writes three slots, no allocation.
+/// Cost: 82 bytes a task detail; `append` writes three slots, no allocation.
 public struct RecentTaskEvents: Sendable {
     public static var capacity: Int { 8 }
     private var times = InlineArray<8, UInt64>(repeating: 0)

@@ -23,7 +23,7 @@ import Testing
         #expect(trace.state.site(of: task) == "main.swift:12")
         let detail = try! #require(trace.state.taskDetails[1])
         #expect(
-            task.recentEvents.latest(24).map(\.state) == [
+            detail.recentEvents.latest(24).map(\.state) == [
                 .ready, .ready, .running, .waiting, .ready, .running, .done
             ])
         #expect(detail.pollTimes.count == 2 && detail.scheduledWaits.count == 2)  // the last poll ends with the task
@@ -42,12 +42,14 @@ import Testing
             for other in 0..<50 { trace.at(start + 3 + Double(other) * 0.01, .taskWoken, id: 2) }
         }
         trace.at(300, .taskCompleted, id: 1)
-        let events = try! #require(trace.state.tasks[1]).recentEvents.latest(24)
+        let events = try! #require(trace.state.taskDetails[1]).recentEvents.latest(24)
         #expect(events.count == RecentTaskEvents.capacity)
         #expect(events.last?.kind == .taskCompleted && events.last?.atNanoseconds == .ms(300))
         #expect(events.map(\.atNanoseconds) == events.map(\.atNanoseconds).sorted())
         #expect(events.dropLast().last?.kind == .taskWoken)
-        #expect(try! #require(trace.state.tasks[1]).recentEvents.latest(2).map(\.kind) == [.taskWoken, .taskCompleted])
+        #expect(
+            try! #require(trace.state.taskDetails[1]).recentEvents.latest(2).map(\.kind) == [.taskWoken, .taskCompleted]
+        )
     }
 
     @Test func wakeDuringPollLeavesTaskReady() {

@@ -63,7 +63,10 @@ enum TaskDetailView {
         }
         line("recent events (newest last)", .title)
         let start = task.spawnedNanoseconds
-        for event in task.recentEvents.latest(bottom - row) {
+        if detail == nil {
+            line("not kept: more tasks than the detail budget were alive when it started", .dim)
+        }
+        for event in detail?.recentEvents.latest(bottom - row) ?? [] {
             line(
                 "+\(Format.duration(event.atNanoseconds - min(event.atNanoseconds, start)))  \(event.kind)  → "
                     + "\(event.state.rawValue)"
