@@ -394,7 +394,8 @@ public struct Aggregator: Sendable {
             // Updated in place (a timer fires often; copying its state out and back copies its strings).
             let siteName = Self.fire(
                 &state.timers[
-                    event.id, default: TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)],
+                    TimerKey(loop: event.loop, id: event.id),
+                    default: TimerState(id: event.id, loop: event.loop, site: "", deadlineNanoseconds: time)],
                 at: time, lateness: lateness)
             if !siteName.isEmpty {
                 Self.fire(
@@ -403,12 +404,13 @@ public struct Aggregator: Sendable {
             if lateness >= thresholds.lateTimerNanoseconds {
                 warn(
                     .lateTimer, at: time, loop: event.loop, subject: siteName.isEmpty ? "timer \(event.id)" : siteName,
-                    culprit: .timer(event.id), detail: "fired \(Format.duration(lateness)) late")
+                    culprit: .timer(TimerKey(loop: event.loop, id: event.id)),
+                    detail: "fired \(Format.duration(lateness)) late")
             }
         case .timerCancelled:
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
             state.totals.timersCancelled += 1
-            state.timers[event.id] = nil
+            state.timers[TimerKey(loop: event.loop, id: event.id)] = nil
         case .taskSpawned, .taskLocation, .taskWoken, .taskPollBegan, .taskPollEnded, .taskCompleted, .taskFailed,
             .taskCancelled, .failureUnobserved:
             if event.kind == .taskPollBegan || event.kind == .taskPollEnded,
@@ -756,15 +758,16 @@ public struct Aggregator: Sendable {
     {
         let deadline = nanoseconds(event.arg)
         loop.pendingTimers += 1
-        if var timer = state.timers[event.id] {
+        let key = TimerKey(loop: event.loop, id: event.id)
+        if var timer = state.timers[key] {
             if timer.timesFired > 0, deadline > timer.deadlineNanoseconds {
                 timer.intervalNanoseconds = deadline - timer.deadlineNanoseconds
             }
             timer.deadlineNanoseconds = deadline
             timer.isPending = true
-            state.timers[event.id] = timer
+            state.timers[key] = timer
         } else {
-            state.timers[event.id] = TimerState(
+            state.timers[key] = TimerState(
                 id: event.id, loop: event.loop, site: resolve(event.name, names), deadlineNanoseconds: deadline)
         }
     }

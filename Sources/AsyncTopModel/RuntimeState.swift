@@ -17,8 +17,9 @@ public struct RuntimeState: Sendable {
     public var names: [NameID: String] = [:]
     /// Poll-time and scheduled-wait histograms and latest events of the tasks under the aggregator's budget.
     public var taskDetails: [UInt64: TaskDetail] = [:]
-    /// Timers not yet fired or cancelled, and repeating timers between firings.
-    public var timers: [UInt64: TimerState] = [:]
+    /// Timers not yet fired or cancelled, and repeating timers between firings, by loop and id (each loop numbers
+    /// its own timers: two loops have a timer 1).
+    public var timers: [TimerKey: TimerState] = [:]
     /// Callback and microtask call sites, in the order they first ran.
     public var callSites: [CallSiteStats] = []
     /// The most recent callbacks that ran for at least `Aggregator.slowCallbackNanoseconds`, newest last.
@@ -283,6 +284,17 @@ public struct CounterSecond: Sendable {
     public var highest = Int64.min
     /// Its value at the end of the second (what it holds through the seconds after, until set again).
     public var last: Int64 = 0
+}
+
+/// Which timer: a loop numbers its timers from 1, so an id alone names one timer per loop.
+public struct TimerKey: Hashable, Sendable {
+    public var loop: UInt16
+    public var id: UInt64
+
+    public init(loop: UInt16, id: UInt64) {
+        self.loop = loop
+        self.id = id
+    }
 }
 
 /// A timer, pending or repeating.

@@ -15,7 +15,7 @@ public struct Warning: Hashable, Sendable {
     public enum Culprit: Hashable, Sendable {
         case task(UInt64)
         case callSite(String)
-        case timer(UInt64)
+        case timer(TimerKey)
         case loop(UInt16)
         case counter(String)
         /// The Swift Concurrency pool.

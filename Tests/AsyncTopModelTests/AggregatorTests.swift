@@ -109,7 +109,7 @@ import Testing
         #expect(loop.callbackQueueDepth == 4 && loop.pendingTimers == 1 && loop.ioWatchers == 1)
         #expect(trace.state.callSite(named: "work")?.count == 10)
         #expect(trace.state.slowCallbacks.count == 10)
-        #expect(trace.state.timers[9]?.deadlineNanoseconds == .ms(2000))
+        #expect(trace.state.timers[TimerKey(loop: 2, id: 9)]?.deadlineNanoseconds == .ms(2000))
     }
 
     @Test func repeatingTimerKeepsIntervalAndFiringCount() {
@@ -120,7 +120,7 @@ import Testing
             trace.at(deadline + 2, .timerFired, id: 4, arg: .ms(2))
         }
         trace.at(300, .timerArmed, id: 4, arg: .ms(400))
-        let timer = try! #require(trace.state.timers[4])
+        let timer = try! #require(trace.state.timers[TimerKey(loop: 0, id: 4)])
         #expect(timer.timesFired == 3)
         #expect(timer.intervalNanoseconds == .ms(100))
         #expect(timer.lastLatenessNanoseconds == .ms(2))

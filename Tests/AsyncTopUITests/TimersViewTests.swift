@@ -20,4 +20,24 @@ import Testing
             #expect(line.contains("late 1.79s"), "\(columns)×\(rows): \(line)")
         }
     }
+
+    /// Each loop numbers its timers from 1: multi-loop's loop 1 and loop 2 both have a timer 1, and the view merged
+    /// them into one row (a 500 ms timer "fired 1 073 times in 10 s").
+    @Test func timersOfTwoLoopsWithTheSameIdAreTwoRows() throws {
+        var trace = ScriptedTrace()
+        trace.at(0, .timerArmed, loop: 1, name: "Hot.swift:20", id: 1, arg: .ms(10))
+        trace.at(0, .timerArmed, loop: 2, name: "Idle.swift:20", id: 1, arg: .ms(500))
+        trace.at(10, .timerFired, loop: 1, id: 1)
+        trace.at(10, .timerArmed, loop: 1, name: "Hot.swift:20", id: 1, arg: .ms(20))
+        trace.advance(to: 15)
+        #expect(trace.state.timers.count == 2)
+        var monitor = MonitorState(sourceLabel: "test")
+        monitor.view = .timers
+        var canvas = MemoryCanvas(rows: 24, columns: 100)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        let rows = canvas.text.split(separator: "\n").filter { $0.contains(".swift:20") }
+        #expect(rows.count == 2, "\(canvas.text)")
+        #expect(rows.contains { $0.contains("Hot.swift:20") && $0.hasSuffix(" 1") }, "\(rows)")
+        #expect(rows.contains { $0.contains("Idle.swift:20") && $0.hasSuffix(" 2") }, "\(rows)")
+    }
 }

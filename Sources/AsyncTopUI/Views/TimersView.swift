@@ -18,7 +18,7 @@ enum TimersView {
     ) {
         let now = runtime.nowNanoseconds
         let timers = runtime.timers.values.filter(\.isPending).sorted {
-            ($0.deadlineNanoseconds, $0.id) < ($1.deadlineNanoseconds, $1.id)
+            ($0.deadlineNanoseconds, $0.loop, $0.id) < ($1.deadlineNanoseconds, $1.loop, $1.id)
         }
         let widths = ListDrawing.layout(columns, width: area.width)
         let lines = timers.map { timer -> ListDrawing.Line in
@@ -35,7 +35,7 @@ enum TimersView {
             ]
             let style: Style = timer.deadlineNanoseconds < now ? .notice : late >= 10_000_000 ? .warning : .plain
             return ListDrawing.Line(
-                text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(timer.id))
+                text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(TimerKey(loop: timer.loop, id: timer.id)))
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
