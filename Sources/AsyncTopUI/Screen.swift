@@ -51,7 +51,7 @@ public enum Screen {
         let missed = runtime.totals.missed
         let warnings = runtime.totals.warnings
         let narrow = canvas.columns < 80
-        // Parts are kept whole: when they do not all fit, the rate goes first, then the time, then the source label
+        // Parts are kept whole: when they do not all fit, the source label goes first, then the rate, then the time
         // (a cut figure would read as another number: "warn 30" cut to "warn 3").
         var parts: [(text: String, style: Style, dropOrder: Int)] = [
             (" asynctop ", Style(color: .header, bold: true), 0),
@@ -70,7 +70,7 @@ public enum Screen {
             )
         ]
         if monitor.frozen != nil { parts.append(("  FROZEN", Style(color: .header, bold: true), 0)) }
-        for order in [1, 2, 3] where parts.reduce(0, { $0 + TextWidth.of($1.text) }) > canvas.columns {
+        for order in [3, 1, 2] where parts.reduce(0, { $0 + TextWidth.of($1.text) }) > canvas.columns {
             parts.removeAll { $0.dropOrder == order }
         }
         var column = 0

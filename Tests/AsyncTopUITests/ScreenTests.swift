@@ -80,6 +80,29 @@ import Testing
         }
     }
 
+    /// 16.11: the task detail keeps its spawn site's file and line (80 columns read "spawned at AsyncTopDemos/Blocki…")
+    /// and its facts whole.
+    @Test func theTaskDetailKeepsItsSpawnSiteLineAndWholeFacts() throws {
+        var trace = ScriptedTrace()
+        trace.at(0, .taskSpawned, loop: 1, name: "request", id: 7)
+        trace.at(0, .taskLocation, loop: 1, name: "AsyncTopDemos/BlockingCallback.swift:21", id: 7)
+        trace.at(1, .taskPollBegan, loop: 1, id: 7)
+        trace.at(2, .taskPollEnded, loop: 1, id: 7)
+        trace.advance(to: 100)
+        for columns in [120, 80] {
+            var monitor = MonitorState(sourceLabel: "test")
+            monitor.detailTaskID = 7
+            monitor.view = .taskDetail
+            var canvas = MemoryCanvas(rows: 30, columns: columns)
+            Screen.draw(trace.state, &monitor, on: &canvas)
+            let facts = try #require(canvas.lines.first { $0.contains("state ") }, "\(canvas.text)")
+            #expect(
+                facts.contains("spawned at ")
+                    && (facts.contains("Callback.swift:21") || facts.contains("ckingCallback:21")), "\(facts)")
+            #expect(!facts.contains("…s") && !facts.hasSuffix("…"), "\(facts)")
+        }
+    }
+
     @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
         let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
         let footer =

@@ -23,19 +23,37 @@ enum TaskDetailView {
             canvas.put(row: row, column: 1, TextWidth.truncate(text, to: area.width - 2), style: style)
             row += 1
         }
+        // Facts kept whole, in order, while they fit (a figure cut short reads as another); the spawn site takes the
+        // room left, cut so that its file and line stay visible.
+        func facts(_ parts: [String], site: String? = nil) -> String {
+            var text = ""
+            for part in parts {
+                let longer = text.isEmpty ? part : text + "   " + part
+                guard TextWidth.of(longer) <= area.width - 2 else { break }
+                text = longer
+            }
+            let room = area.width - 2 - TextWidth.of(text) - TextWidth.of("   spawned at ")
+            guard let site, room >= 8 else { return text }
+            return text + "   spawned at "
+                + (TextWidth.isSourceLocation(site)
+                    ? TextWidth.fitLocation(site, to: room) : TextWidth.truncate(site, to: room))
+        }
         line("Task \(task.id)  \(runtime.name(of: task))", .title)
         line(
-            "state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))"
-                + "   on \(ProducerKind.name(loop: task.loop))"
-                + "   parent " + (task.parent == 0 ? "-" : String(task.parent))
-                + "   spawned at " + (runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task)),
+            facts(
+                [
+                    "state \(task.state.rawValue) for \(Format.duration(now - min(now, task.stateSinceNanoseconds)))",
+                    "on \(ProducerKind.name(loop: task.loop))",
+                    "parent " + (task.parent == 0 ? "-" : String(task.parent))
+                ], site: runtime.site(of: task).isEmpty ? "-" : runtime.site(of: task)),
             TasksView.stateStyle(task.state))
         line(
-            "polls \(task.polls)   wakes \(task.wakes)   busy \(Format.duration(task.busyNanoseconds(now: now)))   "
-                + "scheduled \(Format.duration(task.scheduledWaitNanoseconds(now: now)))   idle "
-                + "\(Format.duration(task.idleNanoseconds(now: now)))   total "
-                + "\(Format.duration(task.totalNanoseconds(now: now)))"
-        )
+            facts([
+                "polls \(task.polls)", "wakes \(task.wakes)", "busy \(Format.duration(task.busyNanoseconds(now: now)))",
+                "scheduled \(Format.duration(task.scheduledWaitNanoseconds(now: now)))",
+                "idle \(Format.duration(task.idleNanoseconds(now: now)))",
+                "total \(Format.duration(task.totalNanoseconds(now: now)))"
+            ]))
         if let error = runtime.error(of: task) { line("error: \(error)", .warning) }
         row += 1
         let histogramWidth = (area.width - 3) / 2

@@ -35,7 +35,8 @@ enum TimersView {
             ]
             let style: Style = timer.deadlineNanoseconds < now ? .notice : late >= 10_000_000 ? .warning : .plain
             return ListDrawing.Line(
-                text: ListDrawing.row(cells, columns, widths: widths), style: style, target: .timer(TimerKey(loop: timer.loop, id: timer.id)))
+                text: ListDrawing.row(cells, columns, widths: widths), style: style,
+                target: .timer(TimerKey(loop: timer.loop, id: timer.id)))
         }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
