@@ -32,11 +32,13 @@ public final class LoopStepper: Sendable {
     /// What the last step ran (nil before the first).
     public var lastStep: StepRecord? { state.withLock { $0.last } }
 
-    /// Holds the loop before its next item.
+    /// Holds the loop before its next item: a new run of steps, numbered from 1 (the last run's steps are not its).
     public func pause() {
         state.withLock {
             $0.paused = true
             $0.permits = 0
+            $0.steps = 0
+            $0.last = nil
         }
         pausedFlag.store(true, ordering: .releasing)
     }

@@ -247,6 +247,29 @@ struct TraceTests {
         #expect(began > released, "the callback began after the hold, so it does not last it")
     }
 
+    @Test("step mode entered again starts a new run of steps: no step shown from the last run, numbered from 1")
+    func stepModeEnteredAgainStartsOver() async throws {
+        let region = try Self.smallRegion()
+        let loop = try EventLoop(name: "stepping", region: region)
+        loop.stepper.pause()
+        for _ in 0..<3 { loop.execute {} }
+        for _ in 0..<3 {
+            loop.stepper.step()
+            usleep(20_000)
+        }
+        #expect(loop.stepper.lastStep?.number == 3)
+        loop.stepper.resume()
+        usleep(20_000)
+        loop.stepper.pause()
+        #expect(loop.stepper.lastStep == nil, "the panel says no item stepped yet")
+        loop.execute {}
+        loop.stepper.step()
+        usleep(20_000)
+        #expect(loop.stepper.lastStep?.number == 1)
+        loop.stepper.resume()
+        await loop.shutdown()
+    }
+
     @Test("with tracing switched off the loop writes nothing and behaves the same")
     func tracingOff() async throws {
         let region = try Self.smallRegion()

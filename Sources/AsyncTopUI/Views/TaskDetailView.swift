@@ -57,15 +57,18 @@ enum TaskDetailView {
         if let error = runtime.error(of: task) { line("error: \(error)", .warning) }
         row += 1
         let histogramWidth = (area.width - 3) / 2
-        let histogramHeight = min(10, max(3, (bottom - row) / 2))
+        // Histograms only where 3 rows of each fit (a title and two bars): drawn past the area they covered the caption.
+        let histogramHeight = min(10, (bottom - row) / 2)
         let detail = runtime.taskDetails[id]
-        drawHistogram(
-            "poll time", detail?.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1,
-            width: histogramWidth, height: histogramHeight)
-        drawHistogram(
-            "scheduled wait", detail?.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row,
-            column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
-        row += histogramHeight + 1
+        if histogramHeight >= 3 {
+            drawHistogram(
+                "poll time", detail?.pollTimes, glyphs: monitor.glyphs, on: &canvas, row: row, column: 1,
+                width: histogramWidth, height: histogramHeight)
+            drawHistogram(
+                "scheduled wait", detail?.scheduledWaits, glyphs: monitor.glyphs, on: &canvas, row: row,
+                column: 2 + histogramWidth, width: histogramWidth, height: histogramHeight)
+            row += histogramHeight + 1
+        }
         let spans = runtime.spans(of: id, limit: min(8, max(0, (bottom - row) / 2 - 1)))
         if !spans.isEmpty {
             line("spans (open first, then the latest ended)", .title)
