@@ -193,25 +193,32 @@ public struct Aggregator: Sendable {
         loop.openSecondEnd = loop.openSecondStart + 1_000_000_000
     }
 
-    /// Adds the events and delays counted in the loop's open second to its bucket, with the queue depths as
-    /// they are now: once per batch (`closeOpenSeconds`), and when the second changes, not per event.
+    /// Adds the events and delays counted in the loop's open second to its bucket, with the deepest the queues got
+    /// and the timers and watchers as they are now: once per batch (`closeOpenSeconds`), and when the second changes,
+    /// not per event.
     private func closeSecond(_ loop: inout LoopState) {
         guard loop.openSecondEvents > 0 else { return }
         let events = loop.openSecondEvents
-        let depths = (loop.microtaskQueueDepth, loop.pendingTimers, loop.ioWatchers)
+        let deepest = (
+            callbacks: max(loop.openSecondDeepest.callbacks, loop.callbackQueueDepth),
+            microtasks: max(loop.openSecondDeepest.microtasks, loop.microtaskQueueDepth)
+        )
+        let depths = (loop.pendingTimers, loop.ioWatchers)
         let hasLatency = loop.openSecondLatency.count > 0
         do {
             // The copy ends with this block, so the reset below clears the histogram in place, not a copy of it.
             let latency = loop.openSecondLatency
             loop.seconds.update(second: loop.openSecond) {
                 $0.events += events
-                $0.microtaskQueueDepth = depths.0
-                $0.pendingTimers = depths.1
-                $0.ioWatchers = depths.2
+                $0.callbackQueueDepth = max($0.callbackQueueDepth, deepest.callbacks)
+                $0.microtaskQueueDepth = max($0.microtaskQueueDepth, deepest.microtasks)
+                $0.pendingTimers = depths.0
+                $0.ioWatchers = depths.1
                 if hasLatency { $0.latency.add(latency) }
             }
         }
         loop.openSecondEvents = 0
+        loop.openSecondDeepest = (loop.callbackQueueDepth, loop.microtaskQueueDepth)
         if hasLatency { loop.openSecondLatency.reset() }
     }
 
@@ -308,8 +315,10 @@ public struct Aggregator: Sendable {
         switch event.kind {
         case .callbackEnqueued:
             loop.callbackQueueDepth += 1
+            loop.openSecondDeepest.callbacks = max(loop.openSecondDeepest.callbacks, loop.callbackQueueDepth)
         case .microtaskEnqueued:
             loop.microtaskQueueDepth += 1
+            loop.openSecondDeepest.microtasks = max(loop.openSecondDeepest.microtasks, loop.microtaskQueueDepth)
         case .callbackBegan, .microtaskBegan:
             // A timer's or an I/O handler's callback was never queued (its `timerFired` or `ioReady` came just
             // before); a timer's delay is its lateness, recorded at `timerFired` already.
@@ -352,7 +361,7 @@ public struct Aggregator: Sendable {
             loop.seconds.update(second: loop.openSecond) {
                 $0.ticks += 1
                 $0.itemsRun &+= items
-                $0.callbackQueueDepth = depth
+                $0.callbackQueueDepth = max($0.callbackQueueDepth, depth)
             }
         case .loopHeld where event.id == 1:
             // Like a poll: the turn's busy stretch pauses while the loop is held.

@@ -171,6 +171,9 @@ public struct LoopState: Sendable {
     var openSecondEnd: UInt64 = 0
     var openSecond: UInt64 { openSecondStart / 1_000_000_000 }
     var openSecondEvents: UInt64 = 0
+    /// The deepest the callback and microtask queues got in the open second (a flood drained within a turn is
+    /// gone by the turn's end, where the depth was sampled before).
+    var openSecondDeepest = (callbacks: 0, microtasks: 0)
     var openSecondLatency = LatencyHistogram()
     /// Listed in the aggregator's loops to close at the end of the batch.
     var openSecondPending = false
@@ -194,8 +197,10 @@ public struct LoopSecond: Sendable {
     public var itemsRun: UInt64 = 0
     public var events: UInt64 = 0
     public var latency = LatencyHistogram()
+    /// The deepest the callback and microtask queues got in the second.
     public var callbackQueueDepth = 0
     public var microtaskQueueDepth = 0
+    /// Timers pending and I/O watchers at the second's last reading.
     public var pendingTimers = 0
     public var ioWatchers = 0
     public init() {}

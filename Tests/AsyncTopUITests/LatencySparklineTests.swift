@@ -34,4 +34,23 @@ import Testing
             #expect(line.contains("█▁█▁") && line.contains("p99"), "\(columns) columns: \(line)")
         }
     }
+
+    /// The queue rows plot each second's deepest queue: microtask-starvation floods thousands of microtasks that the
+    /// same turn drains, and the row read "max 0" (the depth was sampled at the turn's end).
+    @Test func aFloodDrainedWithinATurnShowsInTheQueueRow() throws {
+        var trace = ScriptedTrace()
+        trace.at(0, .tickBegan, loop: 1)
+        for id in 1...500 as ClosedRange<UInt64> { trace.at(0.001 * Double(id), .microtaskEnqueued, loop: 1, id: id) }
+        for id in 1...500 as ClosedRange<UInt64> {
+            trace.at(1 + 0.001 * Double(id), .microtaskBegan, loop: 1, id: id)
+            trace.at(1 + 0.001 * Double(id), .microtaskEnded, loop: 1, id: id)
+        }
+        trace.at(3, .tickEnded, loop: 1, id: 500, arg: 0)
+        trace.advance(to: 1_500)
+        var monitor = MonitorState(sourceLabel: "test")
+        var canvas = MemoryCanvas(rows: 40, columns: 120)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  microtasks") })
+        #expect(line.contains("now 0  max 500"), "\(line)")
+    }
 }
