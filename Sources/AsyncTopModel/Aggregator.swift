@@ -248,7 +248,7 @@ public struct Aggregator: Sendable {
         // Tasks whose end cannot be seen, waiting for longer than the retention: taken as ended.
         var unseenEnds: [UInt64] = []
         // Found in dictionary order (which differs between processes), warned in task-id order: deterministic.
-        var due: [(id: UInt64, kind: Warning.Kind, detail: String)] = []
+        var due: [(id: UInt64, kind: Warning.Kind, detail: String, figure: UInt64)] = []
         warnIfPoolSaturated(now: now)
         judgeLongTurns(now: now)
         // A task a warning names stays while the warning is kept, so that Enter on the warning still finds it.
@@ -269,7 +269,7 @@ public struct Aggregator: Sendable {
                 let loop = state.loops[task.loop]
                 let waited = loop.map { Self.unheld(inState, endingAt: now, on: $0) } ?? inState
                 if loop?.heldSinceNanoseconds == nil, waited >= thresholds.starvedNanoseconds {
-                    due.append((id, .starved, "ready for \(Format.duration(waited)) without being polled"))
+                    due.append((id, .starved, "ready for \(Format.duration(waited)) without being polled", waited))
                 }
             }
             // Only the event loop's tasks: its runtime writes every wake, so a long wait with none is suspect. A
@@ -277,7 +277,7 @@ public struct Aggregator: Sendable {
             if task.state == .waiting, !task.warnedLostWake, inState >= thresholds.lostWakeNanoseconds,
                 ProducerKind(loop: task.loop) == .eventLoop
             {
-                due.append((id, .lostWake, "neither woken nor completed for \(Format.duration(inState))"))
+                due.append((id, .lostWake, "neither woken nor completed for \(Format.duration(inState))", inState))
             }
         }
         for warning in due.sorted(by: { $0.id < $1.id }) {
@@ -286,7 +286,7 @@ public struct Aggregator: Sendable {
             if warning.kind == .lostWake { state.tasks[warning.id]?.warnedLostWake = true }
             warn(
                 warning.kind, at: now, loop: task.loop, subject: state.name(of: task), culprit: .task(warning.id),
-                detail: warning.detail)
+                detail: warning.detail, figure: warning.figure)
         }
         for id in unseenEnds {
             if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
@@ -414,7 +414,7 @@ public struct Aggregator: Sendable {
                 warn(
                     .lateTimer, at: time, loop: event.loop, subject: siteName.isEmpty ? "timer \(event.id)" : siteName,
                     culprit: .timer(TimerKey(loop: event.loop, id: event.id)),
-                    detail: "fired \(Format.duration(lateness)) late")
+                    detail: "fired \(Format.duration(lateness)) late", figure: lateness)
             }
         case .timerCancelled:
             loop.pendingTimers = max(0, loop.pendingTimers - 1)
@@ -502,7 +502,7 @@ public struct Aggregator: Sendable {
                     let what = label.isEmpty ? "job" : label
                     warn(
                         .blocking, at: time, loop: event.loop, subject: what, culprit: .loop(event.loop),
-                        detail: "\(Format.duration(duration)) holding a pool thread")
+                        detail: "\(Format.duration(duration)) holding a pool thread", figure: duration)
                 }
             }
         }
@@ -565,7 +565,7 @@ public struct Aggregator: Sendable {
         let items = tasks == 1 ? "1 task" : "\(tasks) tasks"
         warn(
             .blocking, at: end, loop: loop, subject: ProducerKind.name(loop: loop), culprit: .loop(loop),
-            detail: "\(Format.duration(turn)) turn\(during) (\(items))")
+            detail: "\(Format.duration(turn)) turn\(during) (\(items))", figure: turn)
     }
 
     /// A span opened or ended: the open spans, the ended spans' log, and the name of the task that opened it.
@@ -631,7 +631,8 @@ public struct Aggregator: Sendable {
             state.pool.saturationWarnedUntil = wait.end
             warn(
                 .poolSaturated, at: wait.end, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
-                detail: "all \(width) threads busy while a job waited \(Format.duration(wait.end - wait.start))")
+                detail: "all \(width) threads busy while a job waited \(Format.duration(wait.end - wait.start))",
+                figure: wait.end - wait.start)
         }
         state.pool.longWaits.removeFirst(judged)
         let horizon = ripe - min(ripe, 2 * PoolState.judgingDelayNanoseconds)
@@ -734,7 +735,7 @@ public struct Aggregator: Sendable {
         if duration >= thresholds.blockingNanoseconds {
             warn(
                 .blocking, at: time, loop: event.loop, subject: site, culprit: .callSite(site),
-                detail: "callback blocked the loop for \(Format.duration(duration))")
+                detail: "callback blocked the loop for \(Format.duration(duration))", figure: duration)
         }
     }
 
@@ -876,7 +877,7 @@ public struct Aggregator: Sendable {
                 if waited >= thresholds.starvedNanoseconds, !task.warnedStarved {
                     warn(
                         .starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
-                        detail: "waited \(Format.duration(waited)) ready before it was polled")
+                        detail: "waited \(Format.duration(waited)) ready before it was polled", figure: waited)
                 }
             } else if task.state == .waiting {
                 task.idleNanoseconds += inState
@@ -944,7 +945,9 @@ public struct Aggregator: Sendable {
             ProducerKind(loop: loop) == .poolThread
             ? "\(Format.duration(duration)) holding a pool thread"
             : "poll blocked the loop for \(Format.duration(duration))"
-        warn(.blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id), detail: detail)
+        warn(
+            .blocking, at: time, loop: loop, subject: state.name(of: task), culprit: .task(task.id), detail: detail,
+            figure: duration)
     }
 
     private mutating func unobserved(_ event: TraceEvent, subject: String, at time: UInt64, names: any NameResolver) {
@@ -970,7 +973,8 @@ public struct Aggregator: Sendable {
                 loop.queueGrowth.warned = true
                 warn(
                     .queueGrowth, at: now, loop: id, subject: "loop \(id) callbacks", culprit: .loop(id),
-                    detail: "callback queue grew for \(Format.duration(growing)) to \(loop.callbackQueueDepth)")
+                    detail: "callback queue grew for \(Format.duration(growing)) to \(loop.callbackQueueDepth)",
+                    figure: growing)
             }
             state.loops[id] = loop
         }
@@ -982,18 +986,23 @@ public struct Aggregator: Sendable {
                 tracker.warned = true
                 warn(
                     .queueGrowth, at: now, loop: 0, subject: name, culprit: .counter(name),
-                    detail: "grew for \(Format.duration(growing)) to \(value)")
+                    detail: "grew for \(Format.duration(growing)) to \(value)", figure: growing)
             }
             counterGrowth[name] = tracker
         }
     }
 
+    /// `figure`: the duration the warning is about (how late, how long blocked or waiting), 0 when none: what a
+    /// group of warnings is ranked by.
     private mutating func warn(
-        _ kind: Warning.Kind, at time: UInt64, loop: UInt16, subject: String, culprit: Warning.Culprit, detail: String
+        _ kind: Warning.Kind, at time: UInt64, loop: UInt16, subject: String, culprit: Warning.Culprit, detail: String,
+        figure: UInt64 = 0
     ) {
         state.totals.warningsByKind[kind, default: 0] += 1
         state.warnings.append(
-            Warning(kind: kind, atNanoseconds: time, loop: loop, subject: subject, detail: detail, culprit: culprit))
+            Warning(
+                kind: kind, atNanoseconds: time, loop: loop, subject: subject, detail: detail, culprit: culprit,
+                figureNanoseconds: figure))
         if state.warnings.count > warningLimit { state.warnings.removeFirst() }
     }
 }

@@ -31,4 +31,7 @@ public struct Warning: Hashable, Sendable {
     /// One line saying what happened (terminal-safe).
     public var detail: String
     public var culprit: Culprit
+    /// The duration it is about, in ns (how late, how long blocked or waiting; 0 for a failure): the worst of a
+    /// group is the one with the largest.
+    public var figureNanoseconds: UInt64 = 0
 }

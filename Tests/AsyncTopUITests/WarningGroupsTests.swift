@@ -7,15 +7,16 @@ import Testing
 /// The warnings view lists warnings grouped by kind, loop and subject with a count (×N), and `e` opens a group to
 /// list its warnings under it (asked for in issue 16: blocking-callback raised 75 warnings in 30 s, five sites).
 @Suite struct WarningGroupsTests {
-    /// Five 30 ms blocking callbacks at one site, then one at another.
+    /// Five blocking callbacks at one site (30 ms, the third 40 ms), then one at another.
     static func trace() -> ScriptedTrace {
         var trace = ScriptedTrace()
         for index in 0..<6 {
             let at = Double(index) * 200
             let site = index < 5 ? "Blocking.swift:23" : "Other.swift:9"
+            let length = index == 2 ? 40.0 : 30.0
             trace.at(at, .callbackEnqueued, loop: 1, id: UInt64(index))
             trace.at(at + 1, .callbackBegan, loop: 1, name: site, id: UInt64(index))
-            trace.at(at + 31, .callbackEnded, loop: 1, id: UInt64(index))
+            trace.at(at + 1 + length, .callbackEnded, loop: 1, id: UInt64(index))
         }
         trace.advance(to: 1_500)
         return trace
@@ -36,6 +37,8 @@ import Testing
         #expect(rows.count == 2, "\(rows)")
         #expect(rows[0].contains("Other.swift:9") && !rows[0].contains("×"), "the newest group first: \(rows)")
         #expect(rows[1].contains("Blocking.swift:23") && rows[1].contains("×5"), "\(rows)")
+        // The group says its worst (the 40 ms one), not its latest.
+        #expect(rows[1].contains("worst: callback blocked the loop for 40.0ms"), "\(rows)")
 
         _ = Keymap.handle(.down, &monitor, runtime: trace.state)
         _ = Self.lines(trace.state, &monitor)
@@ -43,7 +46,7 @@ import Testing
         rows = Self.lines(trace.state, &monitor)
         #expect(rows.count == 7, "the group and its five warnings: \(rows)")
         #expect(rows[1].contains("▼ ×5") && rows[2...].allSatisfy { $0.contains("Blocking.swift:23") }, "\(rows)")
-        #expect(rows[2...].map { $0.split(separator: " ")[0] } == ["831ms", "631ms", "431ms", "231ms", "31.0ms"])
+        #expect(rows[2...].map { $0.split(separator: " ")[0] } == ["831ms", "631ms", "441ms", "231ms", "31.0ms"])
 
         #expect(Keymap.handle(.character("e"), &monitor, runtime: trace.state))
         rows = Self.lines(trace.state, &monitor)

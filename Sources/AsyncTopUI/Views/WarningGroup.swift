@@ -20,6 +20,14 @@ struct WarningGroup {
     /// Its warnings, newest first.
     var warnings: [Warning]
     var latest: Warning { warnings[0] }
+    /// The one with the largest figure (how late, how long blocked), the latest of equals: what the group's row says
+    /// happened, so that a group of late timers reads its 380 ms, not its latest 20 ms.
+    var worst: Warning {
+        warnings.indices.max {
+            warnings[$0].figureNanoseconds < warnings[$1].figureNanoseconds
+                || (warnings[$0].figureNanoseconds == warnings[$1].figureNanoseconds && $0 < $1)
+        }.map { warnings[$0] } ?? latest
+    }
 
     /// The groups of `newestFirst` (warnings newest first), the group with the newest warning first.
     static func groups(_ newestFirst: [Warning]) -> [WarningGroup] {

@@ -2,8 +2,8 @@ import AsyncTopModel
 import AsyncTopTrace
 
 /// View 6: the warnings grouped by kind, loop and subject (`WarningGroup`), the group with the newest warning first,
-/// each with its count (×N) and its latest warning; `e` opens a group to list its warnings under it. Enter opens
-/// the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
+/// each with its count (×N), its latest time and its worst warning; `e` opens a group to list its warnings under it.
+/// Enter opens the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
 enum WarningsView {
     static let columns: [ListDrawing.Column] = [
         .init(title: "AT", width: 9, alignRight: true),
@@ -31,16 +31,19 @@ enum WarningsView {
         let lines = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups).map {
             row -> ListDrawing.Line in
             let warning: Warning
+            let detail: String
             let count: String
             let identity: ListDrawing.RowKey
             switch row {
             case .group(let group):
                 warning = group.latest
+                detail = group.warnings.count > 1 ? "worst: " + group.worst.detail : warning.detail
                 let open = monitor.expandedWarningGroups.contains(group.key) && group.warnings.count > 1
                 count = group.warnings.count == 1 ? "" : (open ? "▼ " : "") + "×\(group.warnings.count)"
                 identity = .warningGroup(group.key)
             case .member(let member):
                 warning = member
+                detail = member.detail
                 count = ""
                 identity = .warning(atNanoseconds: member.atNanoseconds, group: WarningGroup.Key(member))
             }
@@ -49,8 +52,7 @@ enum WarningsView {
             let cells = [
                 Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)),
                 isMember ? "  " + warning.kind.rawValue : warning.kind.rawValue, count,
-                warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject,
-                warning.detail
+                warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject, detail
             ]
             return ListDrawing.Line(
                 text: ListDrawing.row(cells, columns, widths: widths), style: isMember ? .plain : .warning,
