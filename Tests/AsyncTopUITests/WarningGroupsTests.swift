@@ -37,6 +37,10 @@ import Testing
         #expect(rows.count == 2, "\(rows)")
         #expect(rows[0].contains("Other.swift:9") && !rows[0].contains("×"), "the newest group first: \(rows)")
         #expect(rows[1].contains("Blocking.swift:23") && rows[1].contains("×5"), "\(rows)")
+        // At 40 columns too the group shows its count (the time gives way first).
+        var narrow = MonitorState(sourceLabel: "test")
+        narrow.view = .warnings
+        #expect(Self.lines(trace.state, &narrow, columns: 40).contains { $0.contains("×5") })
         // The group says its worst (the 40 ms one), not its latest.
         #expect(rows[1].contains("worst: callback blocked the loop for 40.0ms"), "\(rows)")
 

@@ -6,9 +6,10 @@ import AsyncTopTrace
 /// Enter opens the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
 enum WarningsView {
     static let columns: [ListDrawing.Column] = [
-        .init(title: "AT", width: 9, alignRight: true),
+        // Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
+        .init(title: "AT", width: 9, alignRight: true, priority: 1),
         .init(title: "KIND", width: 17),
-        .init(title: "COUNT", width: 6, alignRight: true, priority: 1),
+        .init(title: "COUNT", width: 6, alignRight: true),
         .init(title: "LOOP", width: 4, alignRight: true, priority: 3),
         .init(title: "SUBJECT", width: 16, flexible: true),
         .init(title: "WHAT HAPPENED", width: 24, flexible: true, priority: 2)
