@@ -155,9 +155,18 @@ public enum Screen {
         let left = (canvas.columns - width) / 2
         let top = max(1, (canvas.rows - height) / 2)
         canvas.put(row: top, column: left, TextWidth.pad(" Keys  (any key closes)", to: width), style: .header)
-        for (index, entry) in entries.prefix(height - 2).enumerated() {
+        // A window too small for every key says how many it leaves out, on the box's last line.
+        let shown = entries.count <= height - 2 ? entries.count : max(0, height - 3)
+        for (index, entry) in entries.prefix(shown).enumerated() {
             let line = " " + TextWidth.pad(entry.key, to: 12) + " " + entry.help
             canvas.put(row: top + 1 + index, column: left, TextWidth.pad(line, to: width), style: .selected)
+        }
+        if shown < entries.count {
+            canvas.put(
+                row: top + 1 + shown, column: left,
+                TextWidth.pad(
+                    TextWidth.fitWords(" … \(entries.count - shown) more in a bigger window", to: width), to: width),
+                style: .selected)
         }
         canvas.put(row: top + height - 1, column: left, TextWidth.pad("", to: width), style: .selected)
     }

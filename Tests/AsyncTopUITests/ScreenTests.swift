@@ -103,6 +103,14 @@ import Testing
         }
     }
 
+    /// Help in a small window says how many keys it leaves out (at 40x12 it showed 8 of 17, silently).
+    @Test func helpInASmallWindowCountsTheKeysItLeavesOut() {
+        let text = render(.overview, rows: 12, columns: 40) { $0.showHelp = true }.text
+        #expect(text.contains("more in a bigger window"), "\(text)")
+        let full = render(.overview, rows: 40, columns: 120) { $0.showHelp = true }.text
+        #expect(!full.contains("more in a bigger window") && full.contains("quit"), "\(full)")
+    }
+
     @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
         let keys: [(key: String, help: String)] = [("space", "play / pause"), ("w", "next warning")]
         let footer =
