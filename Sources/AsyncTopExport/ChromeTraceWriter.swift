@@ -14,7 +14,9 @@ struct ChromeTraceWriter: TimelineSink {
     private var names: EscapedNames
     private let pid: UInt64
     /// Per loop id: `","pid":P,"tid":T,"ts":`, what follows the phase in every event on the loop.
+    /// By slot (`headSlots`): each loop's `"pid":…,"tid":…,"ts":` bytes.
     private var loopHeads: [[UInt8]] = []
+    private var headSlots = LoopSlots()
     /// Per counter track index: its escaped name.
     private var counterNames: [[UInt8]] = []
 
@@ -34,18 +36,21 @@ struct ChromeTraceWriter: TimelineSink {
     private mutating func head(_ phase: StaticString, loop: UInt16, at ns: UInt64) {
         out.append(",\n{\"ph\":\"")
         out.append(phase)
-        let slot = Int(loop)
-        if slot >= loopHeads.count || loopHeads[slot].isEmpty { setLoopHead(loop, threadID: UInt64(loop) + 1) }
+        let (slot, isNew) = headSlots.slot(of: loop)
+        if isNew { loopHeads.append(Self.loopHead(pid: pid, threadID: UInt64(loop) + 1)) }
         out.append(loopHeads[slot])
         out.append(microsecondsFromNanoseconds: ns)
     }
 
     private mutating func setLoopHead(_ loop: UInt16, threadID: UInt64) {
-        let slot = Int(loop)
-        if slot >= loopHeads.count {
-            loopHeads.append(contentsOf: repeatElement([], count: slot + 1 - loopHeads.count))
-        }
-        loopHeads[slot] = Array("\",\"pid\":\(pid),\"tid\":\(threadID),\"ts\":".utf8)
+        let (slot, isNew) = headSlots.slot(of: loop)
+        let head = Self.loopHead(pid: pid, threadID: threadID)
+        if isNew { loopHeads.append(head) } else { loopHeads[slot] = head }
+    }
+
+    /// The part of an event's JSON that names its process and thread.
+    private static func loopHead(pid: UInt64, threadID: UInt64) -> [UInt8] {
+        Array("\",\"pid\":\(pid),\"tid\":\(threadID),\"ts\":".utf8)
     }
 
     mutating func thread(loop: UInt16, threadID: UInt64, name: String) {

@@ -102,14 +102,15 @@ public enum CounterTrack: Hashable, Sendable {
 /// that caused it; work submitted from outside any slice has no cause to point from) and ends at the
 /// begin of the poll or run it caused. Flow ids are a per-export sequence.
 ///
-/// Cost: per-loop state lives in an array indexed by loop id, so most events hash nothing; tasks and
+/// Cost: per-loop state lives in an array of dense slots (`LoopSlots`), so most events hash nothing; tasks and
 /// flows (keyed by arbitrary ids) take a dictionary operation at a spawn, wake, poll, run or completion.
 public struct TimelineWalker<Sink: TimelineSink> {
     public var sink: Sink
     private let calibration: ClockCalibration
     private let names: any NameResolver
-    /// Indexed by loop id; grown when a higher loop id first appears.
+    /// By slot (`loopSlots`), in order of first appearance.
     private var loops: [LoopTimeline] = []
+    private var loopSlots = LoopSlots()
     private var userCounters: [NameID: Int] = [:]
     private var counterTracks = 0
     /// Tasks alive, with their names (a poll slice is named after its task).
@@ -147,7 +148,6 @@ public struct TimelineWalker<Sink: TimelineSink> {
 
     /// What the walker keeps per loop.
     private struct LoopTimeline {
-        var announced = false
         /// Ids of the slices open on the loop, innermost last.
         var openSlices: [UInt64] = []
         var pendingTimers = 0
@@ -171,13 +171,9 @@ public struct TimelineWalker<Sink: TimelineSink> {
     /// pool, on a ring of its own, and both rings name the thread after its loop (exports name threads by id).
     private var loopOfThread: [UInt64: UInt16] = [:]
 
-    /// Announces a loop's thread the first time the loop appears.
+    /// Announces a loop's thread the first time the loop appears (and gives it its slot's state).
     private mutating func announce(_ loop: UInt16) {
-        let index = Int(loop)
-        if index >= loops.count {
-            loops.append(contentsOf: repeatElement(LoopTimeline(), count: index + 1 - loops.count))
-        }
-        loops[index].announced = true
+        loops.append(LoopTimeline())
         let thread = threads[loop] ?? UInt64(loop) + 1
         sink.thread(loop: loop, threadID: thread, name: ProducerKind.name(loop: loopOfThread[thread] ?? loop))
     }
@@ -209,8 +205,8 @@ public struct TimelineWalker<Sink: TimelineSink> {
             writeEndedSpans(before: lastTime - Self.spanGraceNanoseconds)
         }
         let loop = event.loop
-        let slot = Int(loop)
-        if slot >= loops.count || !loops[slot].announced { announce(loop) }
+        let (slot, isNew) = loopSlots.slot(of: loop)
+        if isNew { announce(loop) }
         switch event.kind {
         case .callbackEnqueued:
             let flow = loops[slot].openSlices.isEmpty ? nil : newFlow()
@@ -357,7 +353,7 @@ public struct TimelineWalker<Sink: TimelineSink> {
         for id in spans.keys.sorted() where spans[id]?.began != nil { finishSpan(id) }
         spans.removeAll()
         for slot in loops.indices {
-            for _ in loops[slot].openSlices { sink.sliceEnd(loop: UInt16(slot), at: lastTime) }
+            for _ in loops[slot].openSlices { sink.sliceEnd(loop: loopSlots.loops[slot], at: lastTime) }
             loops[slot].openSlices.removeAll()
         }
         for (task, name) in openTasks.sorted(by: { $0.key < $1.key }) {
