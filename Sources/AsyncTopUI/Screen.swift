@@ -150,7 +150,8 @@ public enum Screen {
     private static func drawHelp(_ monitor: MonitorState, on canvas: inout some Canvas) {
         let overridden = Set(monitor.extraKeys.map(\.key))
         let entries = Keymap.help.filter { !overridden.contains($0.key) } + monitor.extraKeys
-        let width = min(canvas.columns - 2, 64)
+        // The whole width of a narrow window, so that nothing of the view behind shows at its sides.
+        let width = canvas.columns < 66 ? canvas.columns : 64
         let height = min(canvas.rows - 2, entries.count + 3)
         let left = (canvas.columns - width) / 2
         let top = max(1, (canvas.rows - height) / 2)
@@ -158,7 +159,7 @@ public enum Screen {
         // A window too small for every key says how many it leaves out, on the box's last line.
         let shown = entries.count <= height - 2 ? entries.count : max(0, height - 3)
         for (index, entry) in entries.prefix(shown).enumerated() {
-            let line = " " + TextWidth.pad(entry.key, to: 12) + " " + entry.help
+            let line = " " + TextWidth.pad(entry.key, to: 12) + " " + TextWidth.fitWords(entry.help, to: width - 15)
             canvas.put(row: top + 1 + index, column: left, TextWidth.pad(line, to: width), style: .selected)
         }
         if shown < entries.count {
