@@ -14,10 +14,7 @@ import Testing
         trace.at(260, .callbackEnded, loop: 1, id: 1)
         trace.advance(to: 500)
         for (columns, rows) in [(120, 40), (80, 24), (40, 12)] {
-            var monitor = MonitorState(sourceLabel: "test")
-            monitor.view = .callbacks
-            var canvas = MemoryCanvas(rows: rows, columns: columns)
-            Screen.draw(trace.state, &monitor, on: &canvas)
+            let canvas = drawn(trace.state, view: .callbacks, columns: columns, rows: rows)
             let lines = canvas.text.split(separator: "\n").map(String.init)
             let title = try #require(lines.first { $0.contains("recent slow callbacks") }, "\(canvas.text)")
             #expect(

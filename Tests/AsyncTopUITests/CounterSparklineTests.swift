@@ -17,9 +17,7 @@ import Testing
         trace.at(100, .counter, loop: 1, name: "queued", arg: 3)
         trace.advance(to: 9_500)
         for columns in [120, 80, 40] {
-            var monitor = MonitorState(sourceLabel: "test")
-            var canvas = MemoryCanvas(rows: 40, columns: columns)
-            Screen.draw(trace.state, &monitor, on: &canvas)
+            let canvas = drawn(trace.state, columns: columns, rows: 40)
             let lines = canvas.text.split(separator: "\n").map(String.init)
             let inFlight = try #require(lines.first { $0.hasPrefix("  in_flight") }, "\(canvas.text)")
             #expect(inFlight.contains("now 40  max 40"), "\(columns) columns: \(inFlight)")
@@ -40,9 +38,7 @@ import Testing
         trace.at(1_100, .counter, loop: 1, name: "in_flight", arg: 50)
         trace.at(1_200, .counter, loop: 1, name: "in_flight", arg: 0)
         trace.advance(to: 3_500)
-        var monitor = MonitorState(sourceLabel: "test")
-        var canvas = MemoryCanvas(rows: 40, columns: 120)
-        Screen.draw(trace.state, &monitor, on: &canvas)
+        let canvas = drawn(trace.state, columns: 120, rows: 40)
         let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  in_flight") })
         #expect(line.contains("▁█▁▁ now 0  max 50"), "\(line)")
     }

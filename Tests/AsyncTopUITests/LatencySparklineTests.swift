@@ -27,9 +27,7 @@ import Testing
         // At 80 columns too: a line short of room shortens the sparkline instead of dropping it (the 100-column
         // capture of blocking-callback lost it to one character).
         for columns in [120, 80] {
-            var monitor = MonitorState(sourceLabel: "test")
-            var canvas = MemoryCanvas(rows: 40, columns: columns)
-            Screen.draw(trace.state, &monitor, on: &canvas)
+            let canvas = drawn(trace.state, columns: columns, rows: 40)
             let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  latency") })
             #expect(line.contains("█▁█▁") && line.contains("p99"), "\(columns) columns: \(line)")
         }
@@ -47,9 +45,7 @@ import Testing
         }
         trace.at(3, .tickEnded, loop: 1, id: 500, arg: 0)
         trace.advance(to: 1_500)
-        var monitor = MonitorState(sourceLabel: "test")
-        var canvas = MemoryCanvas(rows: 40, columns: 120)
-        Screen.draw(trace.state, &monitor, on: &canvas)
+        let canvas = drawn(trace.state, columns: 120, rows: 40)
         let line = try #require(canvas.text.split(separator: "\n").first { $0.hasPrefix("  microtasks") })
         #expect(line.contains("now 0  max 500"), "\(line)")
     }

@@ -14,10 +14,7 @@ import Testing
         }
         trace.advance(to: 100)
         for (columns, rows) in [(120, 40), (80, 24), (40, 12)] {
-            var monitor = MonitorState(sourceLabel: "test")
-            monitor.view = .tasks
-            var canvas = MemoryCanvas(rows: rows, columns: columns)
-            Screen.draw(trace.state, &monitor, on: &canvas)
+            let canvas = drawn(trace.state, view: .tasks, columns: columns, rows: rows)
             let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let header = try #require(lines.first { $0.contains("NAME") }, "\(canvas.text)")
             let titles = header.split(separator: " ").filter { !$0.contains("/") }

@@ -13,15 +13,11 @@ import Testing
     func render(_ view: ViewID, rows: Int, columns: Int, configure: (inout MonitorState) -> Void = { _ in })
         -> MemoryCanvas
     {
-        let state = SampleRuntime.make().state
-        var monitor = MonitorState(sourceLabel: "demo sample")
-        monitor.eventsPerSecond = 12_345
-        monitor.view = view
-        monitor.detailTaskID = 2
-        configure(&monitor)
-        var canvas = MemoryCanvas(rows: rows, columns: columns)
-        Screen.draw(state, &monitor, on: &canvas)
-        return canvas
+        drawn(SampleRuntime.make().state, view: view, columns: columns, rows: rows, label: "demo sample") {
+            $0.eventsPerSecond = 12_345
+            $0.detailTaskID = 2
+            configure(&$0)
+        }
     }
 
     func assertSnapshot(_ canvas: MemoryCanvas, named name: String, sourceLocation: SourceLocation = #_sourceLocation)
@@ -69,11 +65,10 @@ import Testing
         state.totals.warningsByKind[.lateTimer] = 30
         state.totals.missed = 12_345
         for columns in [40, 60, 80, 120] {
-            var monitor = MonitorState(sourceLabel: "demo blocking-callback")
-            monitor.eventsPerSecond = 335.3
-            monitor.frozen = state
-            var canvas = MemoryCanvas(rows: 24, columns: columns)
-            Screen.draw(state, &monitor, on: &canvas)
+            let canvas = drawn(state, columns: columns, rows: 24, label: "demo blocking-callback") {
+                $0.eventsPerSecond = 335.3
+                $0.frozen = state
+            }
             let header = canvas.lines[0]
             #expect(header.contains("warn") && header.contains(" 30"), "\(columns) columns: \(header)")
             #expect(header.contains("12.3k") && header.contains("FROZEN"), "\(columns) columns: \(header)")
@@ -90,11 +85,7 @@ import Testing
         trace.at(2, .taskPollEnded, loop: 1, id: 7)
         trace.advance(to: 100)
         for columns in [120, 80] {
-            var monitor = MonitorState(sourceLabel: "test")
-            monitor.detailTaskID = 7
-            monitor.view = .taskDetail
-            var canvas = MemoryCanvas(rows: 30, columns: columns)
-            Screen.draw(trace.state, &monitor, on: &canvas)
+            let canvas = drawn(trace.state, view: .taskDetail, columns: columns, rows: 30) { $0.detailTaskID = 7 }
             let facts = try #require(canvas.lines.first { $0.contains("state ") }, "\(canvas.text)")
             #expect(
                 facts.contains("spawned at ")

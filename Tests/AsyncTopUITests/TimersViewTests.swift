@@ -12,10 +12,7 @@ import Testing
         trace.at(0, .timerArmed, loop: 1, name: "Heartbeat.swift:24", id: 7, arg: .ms(200))
         trace.advance(to: 1_990)
         for (columns, rows) in [(120, 40), (80, 24), (40, 12)] {
-            var monitor = MonitorState(sourceLabel: "test")
-            monitor.view = .timers
-            var canvas = MemoryCanvas(rows: rows, columns: columns)
-            Screen.draw(trace.state, &monitor, on: &canvas)
+            let canvas = drawn(trace.state, view: .timers, columns: columns, rows: rows)
             let line = try #require(canvas.text.split(separator: "\n").first { $0.contains(":24") }, "\(canvas.text)")
             #expect(line.contains("late 1.79s"), "\(columns)×\(rows): \(line)")
         }
@@ -31,10 +28,7 @@ import Testing
         trace.at(10, .timerArmed, loop: 1, name: "Hot.swift:20", id: 1, arg: .ms(20))
         trace.advance(to: 15)
         #expect(trace.state.timers.count == 2)
-        var monitor = MonitorState(sourceLabel: "test")
-        monitor.view = .timers
-        var canvas = MemoryCanvas(rows: 24, columns: 100)
-        Screen.draw(trace.state, &monitor, on: &canvas)
+        let canvas = drawn(trace.state, view: .timers, columns: 100, rows: 24)
         let rows = canvas.text.split(separator: "\n").filter { $0.contains(".swift:20") }
         #expect(rows.count == 2, "\(canvas.text)")
         #expect(rows.contains { $0.contains("Hot.swift:20") && $0.hasSuffix(" 1") }, "\(rows)")
