@@ -99,6 +99,7 @@ public final class AttachedSource: Source, @unchecked Sendable {
         guard fileStillWhole else { return .ended(reason: "the region file was truncated by its producer") }
         let before = batch.events.count
         cursor.read(view, into: &batch, limit: limit)
+        releaseReadPagesNow()
         guard batch.events.count - before < limit, !producerSeemsAlive else { return .live }
         return .ended(
             reason: view.state == .closed ? "process \(info.pid) closed its region" : "process \(info.pid) has exited")
@@ -116,4 +117,18 @@ public final class AttachedSource: Source, @unchecked Sendable {
     }
     private var nextLivenessCheck: UInt64 = 0
     static let livenessIntervalNanoseconds: UInt64 = 100_000_000
+
+    /// Every `releaseIntervalNanoseconds`, drops the region's pages from this reader's page tables
+    /// (`MADV_DONTNEED`). The mapping is shared, so the data stays (it is the producer's); the next read faults in
+    /// what it touches. Without it a reader's resident memory counted every page of the rings it had ever read (a
+    /// 4 MiB ring is touched a little more with each event until the producer has been round it), and a monitor left
+    /// on grew ~5 MB in its first quarter of an hour. Costs a minor fault per 4 KiB read again.
+    private func releaseReadPagesNow() {
+        let now = TraceClock.monotonicNanoseconds()
+        guard now >= nextRelease else { return }
+        nextRelease = now + Self.releaseIntervalNanoseconds
+        _ = madvise(UnsafeMutableRawPointer(mutating: view.base), mappedSize, MADV_DONTNEED)
+    }
+    private var nextRelease: UInt64 = 0
+    static let releaseIntervalNanoseconds: UInt64 = 10_000_000_000
 }
