@@ -114,6 +114,18 @@ public enum TextWidth {
         return "…" + String(String.UnicodeScalarView(kept.reversed()))
     }
 
+    /// As many of `parts` as fit in `width` columns whole, in order, joined by `separator` (the first that does not
+    /// fit ends the line): for lines made of figures, where a part cut short reads as another figure.
+    public static func fitParts(_ parts: [String], separator: String = "", to width: Int) -> String {
+        var text = ""
+        for part in parts {
+            let longer = text.isEmpty ? part : text + separator + part
+            guard of(longer) <= width else { break }
+            text = longer
+        }
+        return text
+    }
+
     /// Free text fitted to `width` columns without splitting a word, nor a number from the word after it: whole
     /// words, then "…", so that a figure and its unit (`201ms`, `(14 tasks)`, `p50 1ns`) show whole or not at all;
     /// a sentence's one figure, if cut, is kept after the "…" when it fits. A first word wider than the width is

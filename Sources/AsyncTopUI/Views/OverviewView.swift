@@ -105,17 +105,10 @@ enum OverviewView {
             // Whole parts, in this order, while they fit: a count cut short reads as another count.
             let t = runtime.totals
             let parts = [
-                ("tasks \(t.tasksSpawned) spawned", ""), ("\(t.tasksCompleted) done", ", "),
-                ("\(t.tasksFailed) failed", ", "), ("\(t.tasksCancelled) cancelled", ", "),
-                ("callbacks \(t.callbacks)", "   "), ("timers \(t.timersFired) fired", "   ")
+                "tasks \(t.tasksSpawned) spawned", ", \(t.tasksCompleted) done", ", \(t.tasksFailed) failed",
+                ", \(t.tasksCancelled) cancelled", "   callbacks \(t.callbacks)", "   timers \(t.timersFired) fired"
             ]
-            var line = ""
-            for (part, separator) in parts {
-                let longer = line + separator + part
-                guard TextWidth.of(longer) <= area.width - 2 else { break }
-                line = longer
-            }
-            canvas.put(row: row, column: 1, line, style: .dim)
+            canvas.put(row: row, column: 1, TextWidth.fitParts(parts, to: area.width - 2), style: .dim)
         }
     }
 
@@ -170,11 +163,7 @@ enum OverviewView {
         let room = area.width - 14
         let first = TextWidth.of(parts.first ?? "")
         let barWidth = max(8, min(20, room - first - 1))
-        var text = ""
-        for part in parts {
-            guard TextWidth.of(text + part) <= room - barWidth - 1 else { break }
-            text += part
-        }
+        let text = TextWidth.fitParts(parts, to: room - barWidth - 1)
         canvas.put(row: row, column: 2, "busy")
         canvas.put(row: row, column: 13, glyphs.bar(ratio, width: barWidth), style: style)
         canvas.put(row: row, column: 14 + barWidth, " " + text)
@@ -220,9 +209,8 @@ enum OverviewView {
 
     /// A loop's title line: its parts, most important first, as many as fit whole (a rate is never cut to `tic…`).
     static func loopTitle(_ parts: [String], width: Int) -> String {
-        var kept = parts
-        while kept.count > 1, TextWidth.of(" " + kept.joined(separator: "  ")) > width { kept.removeLast() }
-        return TextWidth.pad(" " + kept.joined(separator: "  "), to: width)
+        let kept = TextWidth.fitParts(parts, separator: "  ", to: width - 1)
+        return TextWidth.pad(" " + (kept.isEmpty ? parts.first ?? "" : kept), to: width)
     }
 
     /// A SwiftNIO loop: its state and tick rate, busy share split into I/O handling and tasks, and the length of its

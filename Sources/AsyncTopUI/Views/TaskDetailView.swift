@@ -26,12 +26,7 @@ enum TaskDetailView {
         // Facts kept whole, in order, while they fit (a figure cut short reads as another); the spawn site takes the
         // room left, cut so that its file and line stay visible.
         func facts(_ parts: [String], site: String? = nil) -> String {
-            var text = ""
-            for part in parts {
-                let longer = text.isEmpty ? part : text + "   " + part
-                guard TextWidth.of(longer) <= area.width - 2 else { break }
-                text = longer
-            }
+            let text = TextWidth.fitParts(parts, separator: "   ", to: area.width - 2)
             let room = area.width - 2 - TextWidth.of(text) - TextWidth.of("   spawned at ")
             guard let site, room >= 8 else { return text }
             return text + "   spawned at "
