@@ -40,6 +40,8 @@ public struct Aggregator: Sendable {
     /// Loops whose open second has counts not yet in their buckets (closed at the end of each batch).
     private var loopsWithOpenSeconds: [UInt16] = []
     private var lastEvaluation: UInt64 = 0
+    /// Structured children whose own end the trace cannot show, by parent: they end with their parent.
+    private var structuredChildren: [UInt64: [UInt64]] = [:]
 
     public init(
         calibration: ClockCalibration, thresholds: WarningThresholds = WarningThresholds(),
@@ -289,6 +291,7 @@ public struct Aggregator: Sendable {
                 detail: warning.detail, figure: warning.figure)
         }
         for id in unseenEnds {
+            structuredChildren.removeValue(forKey: id)
             if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
             state.tasks.removeLive(id)
         }
@@ -825,6 +828,10 @@ public struct Aggregator: Sendable {
             let parent = onEventLoop && event.kind == .taskWoken ? loop.pollingTask : 0
             var discovered = TaskState(id: event.id, name: .none, parent: parent, loop: event.loop, at: time)
             discovered.spawnSeen = false
+            if event.kind == .taskWoken, TaskWake(rawValue: event.arg).contains(.structuredChild), parent != 0 {
+                discovered.structuredChild = true
+                structuredChildren[parent, default: []].append(event.id)
+            }
             discovered.endUnseen = onEventLoop || event.kind == .jobEnqueued || event.kind == .taskPollBegan
             discovered.state = event.kind == .jobEnqueued || event.kind == .taskWoken ? .waiting : .ready
             state.tasks[event.id] = discovered
@@ -846,6 +853,7 @@ public struct Aggregator: Sendable {
             task.state = next
             task.stateSinceNanoseconds = max(task.stateSinceNanoseconds, time)
         }
+        if event.kind == .taskWoken, TaskWake(rawValue: event.arg).contains(.cancelled) { task.seenCancelled = true }
         switch event.kind {
         case .taskLocation:
             _ = resolve(event.name, names)
@@ -919,6 +927,7 @@ public struct Aggregator: Sendable {
                 task.errorID = error
             }
             if final == .cancelled { state.totals.tasksCancelled += 1 }
+            endStructuredChildren(of: event.id, at: time, kind: event.kind)
         case .failureUnobserved:
             unobserved(event, subject: state.name(of: task), at: time, names: names)
         default:
@@ -927,6 +936,28 @@ public struct Aggregator: Sendable {
         state.tasks[event.id] = task
         state.taskDetails[event.id]?.recentEvents.append(
             TaskEvent(atNanoseconds: time, kind: event.kind, state: task.state))
+    }
+
+    /// Ends the structured children of `parent` (ended at `time` by an event of `kind`) that are not over yet, and
+    /// theirs: a structured child never outlives its parent. One seen cancelled ends cancelled; any other, `ended`.
+    private mutating func endStructuredChildren(of parent: UInt64, at time: UInt64, kind: EventKind) {
+        var parents = [parent]
+        while let next = parents.popLast() {
+            for id in structuredChildren.removeValue(forKey: next) ?? [] {
+                guard var child = state.tasks[id], !child.state.isFinished else { continue }
+                let inState = time - min(time, child.stateSinceNanoseconds)
+                if child.state == .waiting { child.idleNanoseconds += inState }
+                if child.state == .ready { child.scheduledWaitNanoseconds += inState }
+                child.state = child.seenCancelled ? .cancelled : .ended
+                child.stateSinceNanoseconds = max(child.stateSinceNanoseconds, time)
+                child.endedNanoseconds = time
+                if child.seenCancelled { state.totals.tasksCancelled += 1 }
+                state.totals.liveTasks -= 1
+                state.tasks[id] = child
+                state.taskDetails[id]?.recentEvents.append(TaskEvent(atNanoseconds: time, kind: kind, state: child.state))
+                parents.append(id)
+            }
+        }
     }
 
     /// Gives task `id` a `TaskDetail` (histograms and latest events) if it has none and the budget allows.

@@ -209,7 +209,10 @@ public struct LoopSecond: Sendable {
 /// Lifecycle of a task as the views show it.
 public enum TaskRunState: String, Sendable, CaseIterable {
     case running, ready, waiting, done, failed, cancelled
-    public var isFinished: Bool { self == .done || self == .failed || self == .cancelled }
+    /// Over, but how is not known: a structured child whose own end the trace cannot show (the loop never spawned
+    /// it), ended with its parent, which a structured child never outlives.
+    case ended
+    public var isFinished: Bool { self == .done || self == .failed || self == .cancelled || self == .ended }
 }
 
 /// One async task.
@@ -241,6 +244,10 @@ public struct TaskState: Sendable {
     public var endUnseen = false
     /// False for a task known from its jobs before (or without) its spawn.
     public var spawnSeen = true
+    /// A task group's child or an `async let` (`TaskWake.structuredChild`): it ends with its parent at the latest.
+    public var structuredChild = false
+    /// Seen cancelled when woken (`TaskWake.cancelled`).
+    var seenCancelled = false
     var wokenWhileRunning = false
     var warnedStarved = false
     var warnedLostWake = false

@@ -111,7 +111,7 @@ extension EventLoop {
     }
 
     /// Queues a Swift job run by this loop's thread itself. Traced as the task being woken (and spawned, for
-    /// the first job of a `spawn`). Jobs that belong to no task (the runtime's own, e.g. the hop of a
+    /// the first job of a `spawn`), with what the runtime says of it (`TaskWake`). Jobs that belong to no task (the runtime's own, e.g. the hop of a
     /// `Task.yield()`) are run but not traced as tasks.
     func enqueueJobLocal(_ job: UnownedJob) {
         var now: UInt64 = 0
@@ -126,7 +126,7 @@ extension EventLoop {
                         .taskLocation, at: now, loop: id, name: siteNames.name(for: spawn.site, in: region.names),
                         id: taskID)
                 }
-                tracer.emit(.taskWoken, at: now, loop: id, id: taskID)
+                tracer.emit(.taskWoken, at: now, loop: id, id: taskID, arg: EventLoop.wake(of: job))
             }
         }
         callbacks.append(LoopItem(work: .job(job), enqueuedAt: now, id: taskID))

@@ -78,7 +78,7 @@ extension EventLoop {
                         traceAtClock(.taskSpawned, name: spawn.name, id: taskID, arg: spawn.parent)
                         traceAtClock(.taskLocation, name: siteNames.name(for: spawn.site, in: region.names), id: taskID)
                     }
-                    traceAtClock(.taskWoken, id: taskID)
+                    traceAtClock(.taskWoken, id: taskID, arg: EventLoop.wake(of: job))
                 }
             }
             callbacks.append(LoopItem(work: item.work, enqueuedAt: item.enqueuedAt, id: taskID))

@@ -1,4 +1,5 @@
 import AsyncTopTrace
+import CAsyncTopSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -151,6 +152,16 @@ extension EventLoop: TaskExecutor, SerialExecutor {
     /// The id of the task a job belongs to (a task's jobs are the task itself).
     static func taskID(of job: UnownedJob) -> UInt64 {
         swiftJobTaskID(unsafeBitCast(job, to: UnsafeRawPointer.self))
+    }
+
+    /// `taskWoken`'s arg for a task's job (`TaskWake`): is the task a structured child, is it cancelled. Two calls
+    /// into the runtime, each a load; the job must be a task's (`taskID(of:)` is not 0).
+    static func wake(of job: UnownedJob) -> UInt64 {
+        let task = unsafeBitCast(job, to: UnsafeRawPointer.self)
+        var wake: TaskWake = []
+        if asynctop_job_flags(task) & TaskWake.structuredJobFlags != 0 { wake.insert(.structuredChild) }
+        if asynctop_task_is_cancelled(task) { wake.insert(.cancelled) }
+        return wake.rawValue
     }
 
     /// The spawn in progress for this loop, once: the first job enqueued during `spawn` is the new task's. On the

@@ -8,6 +8,12 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+__attribute__((swiftcall)) uint32_t swift_task_getJobFlags(const void *job);
+__attribute__((swiftcall)) bool swift_task_isCancelled(const void *task);
+
+uint32_t asynctop_job_flags(const void *job) { return swift_task_getJobFlags(job); }
+bool asynctop_task_is_cancelled(const void *task) { return swift_task_isCancelled(task); }
+
 int asynctop_tracing_flag = 1;
 int asynctop_clock_uses_tsc = 0;
 

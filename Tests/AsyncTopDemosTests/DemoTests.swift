@@ -143,6 +143,8 @@ import Testing
             let child = try #require(run.state.tasks[subtask.parent], "subtask \(subtask.id)'s parent is listed")
             let request = try #require(run.state.tasks[child.parent], "the group child \(child.id)'s parent is listed")
             #expect(run.state.name(of: request) == "request")
+            // The group's children end with the request, cancelled: the loop saw them woken cancelled.
+            #expect(child.structuredChild && child.state == .cancelled, "group child \(child.id): \(child.state)")
         }
     }
 

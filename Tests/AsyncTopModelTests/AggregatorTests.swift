@@ -52,6 +52,34 @@ import Testing
         )
     }
 
+    /// A structured child the loop never spawned (a group's child) ends with its parent: cancelled if it was seen
+    /// cancelled, `ended` if not; and a grandchild with it. An unstructured task it woke stays.
+    @Test func structuredChildrenEndWithTheirParent() {
+        var trace = ScriptedTrace()
+        let child = TaskWake.structuredChild.rawValue
+        trace.at(0, .taskSpawned, name: "request", id: 1)
+        trace.at(1, .taskPollBegan, id: 1)
+        trace.at(1.1, .taskWoken, id: 10, arg: child)  // addTask in the request's poll
+        trace.at(1.2, .taskWoken, id: 11, arg: child)
+        trace.at(1.3, .taskWoken, id: 12)  // a `Task` preferring the loop: not structured
+        trace.at(2, .taskPollEnded, id: 1)
+        trace.at(3, .taskPollBegan, id: 10)
+        trace.at(3.1, .taskWoken, id: 20, arg: child)  // the child's own group
+        trace.at(4, .taskPollEnded, id: 10)
+        trace.at(5, .taskWoken, id: 11, arg: child | TaskWake.cancelled.rawValue)
+        trace.at(6, .taskPollBegan, id: 11)
+        trace.at(7, .taskPollEnded, id: 11)
+        #expect(trace.state.tasks[10]?.structuredChild == true && trace.state.tasks[10]?.parent == 1)
+        #expect(trace.state.tasks[10]?.state == .waiting && trace.state.totals.liveTasks == 5)
+        trace.at(9, .taskCancelled, id: 1)
+        #expect(trace.state.tasks[10]?.state == .ended && trace.state.tasks[10]?.endedNanoseconds == .ms(9))
+        #expect(trace.state.tasks[10]?.idleNanoseconds == .ms(5))
+        #expect(trace.state.tasks[11]?.state == .cancelled)
+        #expect(trace.state.tasks[20]?.state == .ended && trace.state.tasks[20]?.parent == 10)
+        #expect(trace.state.tasks[12]?.state == .ready)
+        #expect(trace.state.totals.liveTasks == 1 && trace.state.totals.tasksCancelled == 2)
+    }
+
     @Test func wakeDuringPollLeavesTaskReady() {
         var trace = ScriptedTrace()
         trace.at(0, .taskSpawned, id: 1)

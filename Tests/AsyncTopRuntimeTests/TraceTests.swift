@@ -104,6 +104,53 @@ struct TraceTests {
         #expect(completed == Set(spawned.map(\.id)))
     }
 
+    @Test("task_woken's arg says which tasks are structured children (a group's, an async let) and which cancelled")
+    func wakeBits() async throws {
+        let region = try Self.smallRegion()
+        let source = InProcessSource(region: region)
+        let loop = try EventLoop(name: "wakes", region: region)
+        let gate = AsyncStream<Void>.makeStream()
+        let parent = loop.spawn(name: "parent") { () async throws -> Int in
+            async let letChild = 1
+            let groupChild = await withTaskGroup(of: Int.self) { group in
+                group.addTask(executorPreference: loop) { 2 }
+                return await group.next() ?? 0
+            }
+            // A child that sleeps until the parent is cancelled, then wakes cancelled.
+            let cancelledChild = try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask(executorPreference: loop) {
+                    gate.continuation.yield()
+                    try? await loop.sleep(for: .seconds(60))
+                    return 3
+                }
+                return try await group.next() ?? 0
+            }
+            return await letChild + groupChild + cancelledChild
+        }
+        for await _ in gate.stream { break }
+        parent.cancel()
+        _ = try? await parent.value
+        await loop.shutdown()
+
+        let events = Self.events(of: loop, in: source)
+        let parentID = try #require(events.first { $0.kind == .taskSpawned }?.id)
+        let wakes = events.filter { $0.kind == .taskWoken }
+        let parentWakes = wakes.filter { $0.id == parentID }.map { TaskWake(rawValue: $0.arg) }
+        #expect(parentWakes.allSatisfy { !$0.contains(.structuredChild) }, "the parent is not a child")
+        #expect(parentWakes.first == [] && parentWakes.last == .cancelled, "\(parentWakes)")
+        let children = Set(wakes.filter { $0.id != parentID }.map(\.id))
+        #expect(children.count == 3, "\(wakes.map { ($0.id, $0.arg) })")
+        for child in children {
+            let bits = wakes.filter { $0.id == child }.map { TaskWake(rawValue: $0.arg) }
+            #expect(bits.allSatisfy { $0.contains(.structuredChild) }, "task \(child): \(bits)")
+        }
+        // Exactly one child was woken after its parent was cancelled, and only its last wake says so.
+        let wokenCancelled = children.filter { child in wakes.contains { $0.id == child && $0.arg & 2 != 0 } }
+        #expect(wokenCancelled.count == 1)
+        let lastWakes = wakes.filter { wokenCancelled.contains($0.id) }.map { TaskWake(rawValue: $0.arg) }
+        #expect(lastWakes.first?.contains(.cancelled) == false && lastWakes.last?.contains(.cancelled) == true)
+    }
+
     @Test("the trace of a scripted scenario is the expected event sequence")
     func scriptedScenario() async throws {
         let region = try Self.smallRegion()

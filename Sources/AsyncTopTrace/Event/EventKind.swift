@@ -71,7 +71,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     // Tasks: 0x04xx
     /// A task was spawned. id: task id; arg: parent task id (0 = none); name: task name.
     @inlinable public static var taskSpawned: EventKind { EventKind(rawValue: 0x0401) }
-    /// A task was made ready to run. id: task id.
+    /// A task was made ready to run. id: task id; arg: `TaskWake` bits (a structured child, cancelled).
     @inlinable public static var taskWoken: EventKind { EventKind(rawValue: 0x0402) }
     /// A poll (one job run) of a task began. id: task id; arg: scheduling delay.
     @inlinable public static var taskPollBegan: EventKind { EventKind(rawValue: 0x0403) }

@@ -20,7 +20,7 @@ enum TasksView {
         case .ready: return .notice
         case .waiting, .done: return .plain
         case .failed: return .warning
-        case .cancelled: return .dim
+        case .cancelled, .ended: return .dim
         }
     }
 

@@ -25,6 +25,12 @@
 extern "C" {
 #endif
 
+/// The Swift runtime's flags of a job (`swift_task_getJobFlags`) and whether a task is cancelled
+/// (`swift_task_isCancelled`): what the loop says of a task it wakes. Called from C, for Swift's `_Concurrency`
+/// declares the second itself with a type Swift code cannot name.
+uint32_t asynctop_job_flags(const void *job);
+bool asynctop_task_is_cancelled(const void *task);
+
 /// Non-zero when tracing is on. Written rarely (by `Tracer.isEnabled`), read on
 /// every emit with a relaxed load: one predictable branch when off.
 extern int asynctop_tracing_flag;
