@@ -954,7 +954,8 @@ public struct Aggregator: Sendable {
                 if child.seenCancelled { state.totals.tasksCancelled += 1 }
                 state.totals.liveTasks -= 1
                 state.tasks[id] = child
-                state.taskDetails[id]?.recentEvents.append(TaskEvent(atNanoseconds: time, kind: kind, state: child.state))
+                state.taskDetails[id]?.recentEvents.append(
+                    TaskEvent(atNanoseconds: time, kind: kind, state: child.state))
                 parents.append(id)
             }
         }
