@@ -157,7 +157,9 @@ extension EventLoop {
             }
             let next: UInt64
             switch mode {
-            case .fixedRate: next = fired.deadline &+ period
+            // A fixed rate catches up the firings the program itself made late, not those that fell due while step
+            // mode held the loop: after a hold, the next firing is due no earlier than the moment it was let go.
+            case .fixedRate: next = max(fired.deadline &+ period, heldUntil)
             case .fixedDelay: next = TraceClock.monotonicNanoseconds() &+ period
             }
             let nextTicks = tracingEnabled ? ticks(atMonotonic: next) : 0

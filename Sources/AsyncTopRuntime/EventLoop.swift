@@ -75,6 +75,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Pending futures someone awaits, each with what fails it at shutdown.
     @exclusivity(unchecked) var awaitedFutures: [ObjectIdentifier: @Sendable () -> Void] = [:]
     @exclusivity(unchecked) var nextCallbackID: UInt64 = 1
+    /// When the loop was last let go after being held in step mode (monotonic ns; 0 if never held). A fixed-rate
+    /// timer skips the firings that fell due while it was held: held time is not the program's. Loop thread only.
+    @exclusivity(unchecked) var heldUntil: UInt64 = 0
     @exclusivity(unchecked) var nextMicrotaskID: UInt64 = 1
     @exclusivity(unchecked) var nextTimerID: UInt64 = 1
     /// The last trace time read on the loop thread. Events that follow closely on another (an enqueue inside a
@@ -131,7 +134,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         self.epochMonotonicNanoseconds = region.calibration.epochMonotonicNanoseconds
         self.ticksPerNanosecond = 1 / region.calibration.nanosecondsPerTick
         exited.enter()
-        stepper.onHold = { [unowned self] held in trace(.loopHeld, id: held ? 1 : 0) }
+        stepper.onHold = { [unowned self] held in
+            if !held { heldUntil = TraceClock.monotonicNanoseconds() }
+            trace(.loopHeld, id: held ? 1 : 0)
+        }
         thread.launch(self)
     }
 

@@ -1,5 +1,6 @@
 import AsyncTopRuntime
 import AsyncTopTrace
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -292,6 +293,27 @@ struct TraceTests {
         #expect(heldFor >= 50_000_000, "the hold lasted ~100 ms, not \(heldFor) ns")
         let began = try #require(events.firstIndex { $0.kind == .callbackBegan })
         #expect(began > released, "the callback began after the hold, so it does not last it")
+    }
+
+    @Test("a fixed-rate timer skips the firings that fell due while step mode held the loop, and keeps its rate")
+    func fixedRateSkipsHeldFirings() async throws {
+        let region = try Self.smallRegion()
+        let loop = try EventLoop(name: "held timer", region: region)
+        let firings = Atomic<Int>(0)
+        let timer = loop.scheduleRepeating(every: .milliseconds(10)) { _ in firings.add(1, ordering: .relaxed) }
+        usleep(50_000)
+        loop.stepper.pause()
+        usleep(300_000)  // ~30 periods fall due while held
+        let beforeResume = firings.load(ordering: .relaxed)
+        loop.stepper.resume()
+        usleep(30_000)
+        let justAfter = firings.load(ordering: .relaxed) - beforeResume
+        // Caught up, the 30 held firings would run back to back; skipped, one runs at once and then every 10 ms.
+        #expect(justAfter <= 8, "\(justAfter) firings in the 30 ms after the hold")
+        usleep(200_000)
+        #expect(firings.load(ordering: .relaxed) - beforeResume >= 10, "the timer keeps firing at its rate")
+        timer.cancel()
+        await loop.shutdown()
     }
 
     @Test("step mode entered again starts a new run of steps: no step shown from the last run, numbered from 1")
