@@ -276,10 +276,11 @@ public struct Aggregator: Sendable {
             }
             // Only the event loop's tasks: its runtime writes every wake, so a long wait with none is suspect. A
             // Swift Concurrency task waiting long (a server's accept loop, a signal handler) is normal.
-            if task.state == .waiting, !task.warnedLostWake, inState >= thresholds.lostWakeNanoseconds,
-                ProducerKind(loop: task.loop) == .eventLoop
-            {
-                due.append((id, .lostWake, "neither woken nor completed for \(Format.duration(inState))", inState))
+            if task.state == .waiting, !task.warnedLostWake, ProducerKind(loop: task.loop) == .eventLoop {
+                let waited = state.loops[task.loop].map { Self.unheld(inState, endingAt: now, on: $0) } ?? inState
+                if waited >= thresholds.lostWakeNanoseconds {
+                    due.append((id, .lostWake, "neither woken nor completed for \(Format.duration(waited))", waited))
+                }
             }
         }
         for warning in due.sorted(by: { $0.id < $1.id }) {
@@ -375,11 +376,7 @@ public struct Aggregator: Sendable {
                 loop.tickStartedAt = nil
             }
         case .loopHeld:
-            if let since = loop.heldSinceNanoseconds {
-                loop.heldTotalNanoseconds += time - min(time, since)
-                loop.holdEnds.append((time, loop.heldTotalNanoseconds))
-                if loop.holdEnds.count > 64 { loop.holdEnds.removeFirst() }
-            }
+            if let since = loop.heldSinceNanoseconds { loop.addHold(from: since, to: time) }
             loop.heldSinceNanoseconds = nil
             if loop.turnResumesAfterHold { loop.tickStartedAt = time }
             loop.turnResumesAfterHold = false
@@ -411,7 +408,8 @@ public struct Aggregator: Sendable {
                 at: time, lateness: lateness)
             if !siteName.isEmpty {
                 Self.fire(
-                    &state.timerSites[siteName, default: TimerSiteStats(site: siteName)], at: time, lateness: lateness)
+                    &state.timerSites[siteName, default: TimerSiteStats(site: siteName)], at: time, lateness: lateness,
+                    lastGap: state.gaps.last)
             }
             if lateness >= thresholds.lateTimerNanoseconds {
                 warn(
@@ -665,9 +663,17 @@ public struct Aggregator: Sendable {
         return timer.site
     }
 
-    /// A firing at a timer site, on its stats in place.
-    private static func fire(_ site: inout TimerSiteStats, at time: UInt64, lateness: UInt64) {
-        if site.fired == 0 { site.firstFiredNanoseconds = time }
+    /// A firing at a timer site, on its stats in place; a gap (`lastGap`) since its last firing leaves that period
+    /// out.
+    private static func fire(
+        _ site: inout TimerSiteStats, at time: UInt64, lateness: UInt64, lastGap: ClosedRange<UInt64>?
+    ) {
+        if site.fired == 0 {
+            site.firstFiredNanoseconds = time
+        } else if lastGap.map({ site.lastFiredNanoseconds > $0.lowerBound }) ?? true {
+            site.periods += 1
+            site.periodsTotalNanoseconds &+= time - min(time, site.lastFiredNanoseconds)
+        }
         site.fired += 1
         site.lastFiredNanoseconds = time
         site.totalLatenessNanoseconds &+= lateness  // wrapping: each ≤ 2^62 ns, their sum in a hostile trace is not
@@ -936,6 +942,14 @@ public struct Aggregator: Sendable {
         state.tasks[event.id] = task
         state.taskDetails[event.id]?.recentEvents.append(
             TaskEvent(atNanoseconds: time, kind: event.kind, state: task.state))
+    }
+
+    /// Says the trace has no events from `start` to `end` (nanoseconds; a flight recording's gap between two
+    /// windows), before the events after it are ingested. Every loop counts it as held: no rule takes it for a
+    /// wait, a delay or an idle stretch, no busy share for idle time, and no timer period spans it.
+    public mutating func gap(from start: UInt64, to end: UInt64) {
+        state.gaps.append(start...max(start, end))
+        for id in state.loops.keys { state.loops[id]?.addHold(from: start, to: end) }
     }
 
     /// Ends the structured children of `parent` (ended at `time` by an event of `kind`) that are not over yet, and

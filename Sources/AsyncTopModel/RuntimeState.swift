@@ -79,6 +79,19 @@ public struct RuntimeState: Sendable {
     public var elapsedNanoseconds: UInt64 {
         nowNanoseconds - min(nowNanoseconds, firstEventNanoseconds ?? nowNanoseconds)
     }
+    /// Stretches the trace has no events of, in order: a flight recording's gaps between the windows it kept
+    /// (`Aggregator.gap(from:to:)`). Few: one per window.
+    public var gaps: [ClosedRange<UInt64>] = []
+    /// `elapsedNanoseconds` less the gaps in it: the time the trace shows.
+    public var watchedNanoseconds: UInt64 {
+        let start = firstEventNanoseconds ?? nowNanoseconds
+        let gapped = gaps.reduce(0) { sum, gap in
+            sum
+                + (min(gap.upperBound, nowNanoseconds)
+                    - min(max(gap.lowerBound, start), min(gap.upperBound, nowNanoseconds)))
+        }
+        return elapsedNanoseconds - min(elapsedNanoseconds, gapped)
+    }
 
     /// Whole-trace counts.
     public struct Totals: Hashable, Sendable {
@@ -180,11 +193,21 @@ public struct LoopState: Sendable {
 
     public init(id: UInt16) { self.id = id }
 
-    /// Busy share of the loop's life so far (0…1).
+    /// Busy share of the loop's life so far (0…1), less the time it was held (step mode) or the trace has no
+    /// events of (a gap).
     public func busyRatio(until now: UInt64) -> Double {
         let start = startedNanoseconds ?? 0
         guard now > start else { return 0 }
-        return min(1, Double(busyNanoseconds) / Double(now - start))
+        let watched = now - start - heldNanoseconds(from: start, to: now)
+        return watched == 0 ? 0 : min(1, Double(busyNanoseconds) / Double(watched))
+    }
+
+    /// A stretch the loop was held (step mode) or the trace has no events of (a gap), which no rule counts as
+    /// anybody's wait or delay.
+    mutating func addHold(from start: UInt64, to end: UInt64) {
+        heldTotalNanoseconds += end - min(end, start)
+        holdEnds.append((end, heldTotalNanoseconds))
+        if holdEnds.count > 64 { holdEnds.removeFirst() }
     }
 }
 
@@ -331,11 +354,12 @@ public struct TimerSiteStats: Hashable, Sendable {
     public var lastFiredNanoseconds: UInt64 = 0
     public var totalLatenessNanoseconds: UInt64 = 0
     public var maxLatenessNanoseconds: UInt64 = 0
+    /// Times between two firings, and their sum: those across a gap in the trace are not counted.
+    public var periods: UInt64 = 0
+    public var periodsTotalNanoseconds: UInt64 = 0
 
-    /// Mean time between firings (how a repeating timer's period drifts under load).
-    public var meanPeriodNanoseconds: UInt64 {
-        fired > 1 ? (lastFiredNanoseconds - min(firstFiredNanoseconds, lastFiredNanoseconds)) / (fired - 1) : 0
-    }
+    /// Mean time between firings (how a repeating timer's period drifts under load); 0 with none.
+    public var meanPeriodNanoseconds: UInt64 { periods > 0 ? periodsTotalNanoseconds / periods : 0 }
 }
 
 /// Totals for one callback call site.

@@ -21,6 +21,9 @@ public final class TraceReplay {
     public private(set) var position: UInt64 = 0
     public let startNanoseconds: UInt64
     public let endNanoseconds: UInt64
+    /// Stretches the file has no events of (a flight recording's gaps between windows), in trace nanoseconds, in
+    /// order. Playing skips them.
+    public let gaps: [ClosedRange<UInt64>]
     /// Chunks that failed to decode during the first pass (named by offset).
     public private(set) var problems: [String] = []
     public static let checkpointInterval = 32
@@ -51,6 +54,7 @@ public final class TraceReplay {
         let span = reader.recordedSpan.map {
             nanoseconds($0.lowerBound)...nanoseconds($0.upperBound)
         }
+        gaps = reader.gaps.map { nanoseconds($0.lowerBound)...nanoseconds($0.upperBound) }
         aggregator = Aggregator(
             calibration: calibration, thresholds: thresholds, retentionNanoseconds: retentionNanoseconds)
         if let span { aggregator.startClock(at: span.lowerBound) }
@@ -129,6 +133,14 @@ public final class TraceReplay {
             batch.segments.append(EventBatch.Segment(ring: reader.ring(of: chunk), range: start..<batch.events.count))
         }
         batch.missedByRing = [missed]
+        // The gaps that end before this step's events, said before them (the state counts the ones said).
+        if let first = steps[index].first {
+            let firstTime = reader.info.calibration.nanoseconds(reader.chunks[first].firstTime)
+            while aggregator.state.gaps.count < gaps.count, gaps[aggregator.state.gaps.count].upperBound <= firstTime {
+                let gap = gaps[aggregator.state.gaps.count]
+                aggregator.gap(from: gap.lowerBound, to: gap.upperBound)
+            }
+        }
         aggregator.ingest(batch, names: reader.names)
         nextStep = index + 1
     }

@@ -137,6 +137,10 @@ public struct TraceSummary: Codable, Hashable, Sendable {
     public var events: UInt64
     public var missed: UInt64
     public var durationSeconds: Double
+    /// Of the duration, the time in gaps the trace has no events of (a flight recording's, between the windows
+    /// it kept), and how many gaps.
+    public var gapSeconds: Double
+    public var gaps: Int
     public var tasks: Tasks
     public var loops: [Loop]
     public var pool: Pool?
@@ -148,8 +152,9 @@ public struct TraceSummary: Codable, Hashable, Sendable {
     public var warnings: [WarningEntry]
 
     enum CodingKeys: String, CodingKey {
-        case events, missed, tasks, loops, pool, spans, callbacks, timers, counters, warnings
+        case events, missed, gaps, tasks, loops, pool, spans, callbacks, timers, counters, warnings
         case durationSeconds = "duration_s"
+        case gapSeconds = "gap_s"
     }
 
     /// Summarises a state (normally after a whole trace was ingested).
@@ -160,6 +165,8 @@ public struct TraceSummary: Codable, Hashable, Sendable {
         events = t.events
         missed = t.missed
         durationSeconds = Double(state.elapsedNanoseconds) / 1e9
+        gapSeconds = Double(state.elapsedNanoseconds - state.watchedNanoseconds) / 1e9
+        gaps = state.gaps.count
         tasks = Tasks(
             spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled,
             maxLive: t.maxLiveTasks)

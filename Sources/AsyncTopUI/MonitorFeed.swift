@@ -53,7 +53,8 @@ public final class LiveFeed: MonitorFeed {
 }
 
 /// A recording, played back in recorded time: space plays and pauses, `+`/`-` change the speed (×0.1 to ×100),
-/// `[` `]` seek a second, `{` `}` ten, `w` jumps to the next warning; a position bar shows where we are.
+/// `[` `]` seek a second, `{` `}` ten, `w` jumps to the next warning; a position bar shows where we are. Playing
+/// skips a flight recording's gaps (stretches between the windows it kept).
 public final class ReplayFeed: MonitorFeed {
     public let replay: TraceReplay
     public private(set) var playing = true
@@ -87,6 +88,10 @@ public final class ReplayFeed: MonitorFeed {
         warningCursor = nil
         let step = UInt64(Double(wallNanoseconds - min(wallNanoseconds, last)) * speed)
         position = min(position + step, replay.endNanoseconds)
+        // A gap of a flight recording has nothing to show: playing goes on at the next window.
+        if let gap = replay.gaps.first(where: { $0.lowerBound < position && position < $0.upperBound }) {
+            position = gap.upperBound
+        }
         replay.seek(to: position)
         if position >= replay.endNanoseconds { playing = false }
     }
@@ -144,7 +149,10 @@ public final class ReplayFeed: MonitorFeed {
         let span = max(1, replay.endNanoseconds - replay.startNanoseconds)
         let done = Double(position - min(position, replay.startNanoseconds)) / Double(span)
         let left = "\(playing ? "▶" : "⏸") ×\(Format.decimal(speed, digits: speed < 1 ? 2 : 0)) "
-        let right = " \(Format.clock(position - min(position, replay.startNanoseconds)))/\(Format.clock(span))"
+        let gaps = replay.gaps.count
+        let right =
+            " \(Format.clock(position - min(position, replay.startNanoseconds)))/\(Format.clock(span))"
+            + (gaps > 0 ? " \(gaps) gap\(gaps == 1 ? "" : "s") skipped" : "")
         let barWidth = max(4, width - TextWidth.of(left) - TextWidth.of(right) - 2)
         let glyphLeft = glyphs.barFull == "#" ? (playing ? "> " : "||") + String(left.dropFirst()) : left
         return (glyphLeft + glyphs.bar(done, width: barWidth) + right, false)

@@ -131,9 +131,9 @@ struct RecordCommand: ParsableCommand {
                                 "\nwarning fired: "
                                     + (watcher.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")
                             )
-                            try flight.dump(to: path)
+                            try flight.dump(to: path, nowTicks: traceTicksNow())
                         }
-                        if asynctop_take_dump_request() { try flight.dump(to: path) }
+                        if asynctop_take_dump_request() { try flight.dump(to: path, nowTicks: traceTicksNow()) }
                     } else {
                         try writer?.append(batch, names: source.names)
                     }
@@ -153,7 +153,7 @@ struct RecordCommand: ParsableCommand {
             }
             writer?.recordSpan(startTicks: startTicks, endTicks: traceTicksNow())
             try writer?.finish()
-            try flight?.dump(to: path)
+            try flight?.dump(to: path, nowTicks: traceTicksNow())
         } catch {
             throw CommandFailure(message: String(describing: error))
         }

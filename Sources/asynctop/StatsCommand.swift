@@ -40,7 +40,10 @@ struct StatsCommand: ParsableCommand {
         func ms(_ v: Double) -> String { Format.duration(UInt64(max(0, v) * 1e6)) }
         var lines = [
             "\(TerminalSafeText.make(file)): \(s.events) events over \(Format.decimal(s.durationSeconds, digits: 2)) "
-                + "s, \(s.missed) missed",
+                + "s, \(s.missed) missed"
+                + (s.gaps > 0
+                    ? "; \(s.gaps + 1) windows kept, \(Format.decimal(s.gapSeconds, digits: 2)) s of gaps between "
+                        + "them not recorded (figures leave the gaps out)" : ""),
             "tasks      \(s.tasks.spawned) spawned, \(s.tasks.completed) completed, \(s.tasks.failed) failed, "
                 + "\(s.tasks.cancelled) cancelled, at most \(s.tasks.maxLive) at once"
         ]
@@ -84,9 +87,9 @@ struct StatsCommand: ParsableCommand {
                 + (s.timers.fired > 0 ? ", at worst \(ms(s.timers.maxLatenessMilliseconds)) late" : "")
         )
         // The busiest sites, with the period they kept (a repeating timer's drift under load: the timer-drift demo).
-        // A site that fired once has no period.
+        // A site that fired once (in a window of a flight recording) has no period.
         for site in s.timers.bySite.sorted(by: { $0.fired > $1.fired }).prefix(5) {
-            let period = site.fired > 1 ? "\(ms(site.meanPeriodMilliseconds)) mean period  " : ""
+            let period = site.meanPeriodMilliseconds > 0 ? "\(ms(site.meanPeriodMilliseconds)) mean period  " : ""
             lines.append(
                 "           \(period)\(site.fired)× fired  late "
                     + "\(ms(site.meanLatenessMilliseconds)) mean, \(ms(site.maxLatenessMilliseconds)) max  \(site.site)"

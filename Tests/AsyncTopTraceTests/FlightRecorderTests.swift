@@ -18,15 +18,19 @@ import Testing
             _ = source.read(into: &batch, limit: .max)
             recorder.keep(batch)
         }
+        let calibration = source.info.calibration
+        func nowTicks() -> UInt64 { TraceClock.now(of: calibration.kind) &- calibration.epochTicks }
         tracer.emit(.mark, loop: 1, id: 1)  // the moment a warning fires
         pump()
-        try recorder.dump(to: path)
+        let firstDump = nowTicks()
+        try recorder.dump(to: path, nowTicks: firstDump)
         for index in 0..<20 as Range<UInt64> {  // 20 ms more, each event in a batch of its own
             usleep(1_000)
             tracer.emit(.mark, loop: 1, id: 100 + index)
             pump()
         }
-        try recorder.dump(to: path)  // the dump at exit
+        let lastDump = nowTicks()
+        try recorder.dump(to: path, nowTicks: lastDump)  // the dump at exit
         let reader = try TraceFileReader(path: path)
         var events: [TraceEvent] = []
         for chunk in reader.chunks { try reader.events(of: chunk, into: &events) }
@@ -35,5 +39,12 @@ import Testing
         #expect(ids.contains(119), "the last window is missing")
         #expect(!ids.contains(105), "an event outside every saved window was kept")
         #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        // Two windows with a gap between: the file says which stretches it holds.
+        let windows = reader.recordedWindows
+        #expect(windows.count == 2, "\(windows)")
+        #expect(windows.first?.contains(events.first { $0.id == 1 }!.time) == true)
+        #expect(windows.first?.upperBound == firstDump && windows.last?.upperBound == lastDump)
+        let latest = try #require(events.first { $0.id == 119 }).time
+        #expect(reader.gaps.count == 1 && reader.gaps[0].upperBound <= latest)
     }
 }

@@ -35,4 +35,34 @@ import Testing
         let verified = replay.finalState.counters["clients.verified"]
         #expect(verified == 100)
     }
+
+    /// A flight recording keeps a window around each warning: the file says where its gaps are, `stats` leaves them
+    /// out of its figures, and replay skips them (the 50 ms heartbeat's mean period read 91.5 ms over the gaps).
+    @Test func aFlightRecordingsGapsAreKnownAndLeftOut() throws {
+        let path = NSTemporaryDirectory() + "asynctop-flight-\(UUID().uuidString).atrace"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // blocking-callback warns in bursts every 2 s; 300 ms windows leave ~1.7 s between them.
+        let recorded = try ChildProcess.run(
+            asynctopPath,
+            ["record", "--demo", "blocking-callback", "-o", path, "--duration", "7", "--last", "300ms", "--on-warning"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let reader = try TraceFileReader(path: path)
+        #expect(reader.gaps.count >= 2, "\(reader.recordedWindows)")
+        let stats = try ChildProcess.run(asynctopPath, ["stats", path, "--json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let gapSeconds = try #require(summary["gap_s"] as? Double)
+        #expect(gapSeconds > 2, "\(gapSeconds) s of gaps")
+        #expect(summary["gaps"] as? Int == reader.gaps.count)
+        let timers = try #require(summary["timers"] as? [String: Any])
+        let sites = try #require(timers["by_site"] as? [[String: Any]])
+        let heartbeat = try #require(
+            sites.first { ($0["site"] as? String)?.hasSuffix("BlockingCallback.swift:18") == true })
+        let period = try #require(heartbeat["mean_period_ms"] as? Double)
+        #expect(period > 40 && period < 80, "the 50 ms heartbeat's mean period: \(period) ms")
+        let loops = try #require(summary["loops"] as? [[String: Any]])
+        let busy = try #require(loops.first?["busy_ratio"] as? Double)
+        #expect(busy > 0.2, "busy over the windows, which hold the 200 ms blocks: \(busy)")
+        let text = try ChildProcess.run(asynctopPath, ["stats", path])
+        #expect(text.stdout.contains("windows kept"), "\(text.stdout)")
+    }
 }

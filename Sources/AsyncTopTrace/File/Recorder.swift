@@ -44,6 +44,9 @@ public final class FlightRecorder {
     private var saved: [EventBatch] = []
     /// The sequence number of the newest batch in `saved` (-1: none).
     private var newestSaved = -1
+    /// The stretch of trace time each dump kept (ticks), written as the file's span chunks: the reader merges
+    /// those that overlap, and what lies between two is a gap the file has no events of.
+    private var windows: [ClosedRange<UInt64>] = []
     private var nextSequence = 0
     public private(set) var retainedEvents = 0
 
@@ -66,11 +69,19 @@ public final class FlightRecorder {
         }
     }
 
-    /// Writes every saved window and the current one to `path`, in the order they were read. The file is written
-    /// beside `path` (`.tmp`) and renamed over it, so a dump cut short leaves the previous one whole.
-    /// Returns the events written.
+    /// Writes every saved window and the current one (ending at `nowTicks`, trace time) to `path`, in the order they
+    /// were read, with each window's span. The file is written beside `path` (`.tmp`) and renamed over it, so a
+    /// dump cut short leaves the previous one whole. Returns the events written.
     @discardableResult
-    public func dump(to path: String) throws(TraceFileError) -> UInt64 {
+    public func dump(to path: String, nowTicks: UInt64) throws(TraceFileError) -> UInt64 {
+        // The window reaches back a window's length, or to its oldest event (batches leave it whole).
+        let oldest = batches.first?.batch.events.lazy.map(\.time).min() ?? nowTicks
+        let window = min(oldest, nowTicks - min(nowTicks, windowTicks))...max(nowTicks, batches.last?.newest ?? 0)
+        if let last = windows.last, window.lowerBound <= last.upperBound {
+            windows[windows.count - 1] = last.lowerBound...max(last.upperBound, window.upperBound)
+        } else {
+            windows.append(window)
+        }
         for entry in batches where entry.sequence > newestSaved {
             saved.append(entry.batch)
             newestSaved = entry.sequence
@@ -79,6 +90,7 @@ public final class FlightRecorder {
         let writer = try TraceFileWriter(path: temporary, info: source.info)
         do {
             for batch in saved { try writer.append(batch, names: source.names) }
+            for window in windows { writer.recordSpan(startTicks: window.lowerBound, endTicks: window.upperBound) }
             try writer.finish()
         } catch {
             unlink(temporary)

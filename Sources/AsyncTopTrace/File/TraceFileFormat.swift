@@ -31,7 +31,8 @@ public enum TraceFileFormat {
         case losses = 3
         case rings = 4
         /// The stretch a recorder watched (varints: start, end; trace ticks like event times), which may run past
-        /// the events on either side: a program idle for the rest of an 8 s recording was recorded for 8 s.
+        /// the events on either side: a program idle for the rest of an 8 s recording was recorded for 8 s. A flight
+        /// recording (`--last`) has one per window it kept: between two windows, the file has no events (a gap).
         case span = 5
     }
 

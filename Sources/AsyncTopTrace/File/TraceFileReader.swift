@@ -20,8 +20,18 @@ public final class TraceFileReader {
     public private(set) var missed: UInt64 = 0
     /// What was wrong with the file, if anything (skipped chunks, a truncated end).
     public private(set) var problems: [String] = []
-    /// The stretch the recorder watched, in trace ticks, when the file says (recordings before it did not).
-    public private(set) var recordedSpan: ClosedRange<UInt64>?
+    /// The stretch the recorder watched, in trace ticks, when the file says (recordings before it did not): from
+    /// the start of the first window to the end of the last.
+    public var recordedSpan: ClosedRange<UInt64>? {
+        recordedWindows.first.map { $0.lowerBound...recordedWindows.last!.upperBound }
+    }
+    /// The stretches the file holds events of, in trace ticks, in order and apart (overlapping ones merged): one
+    /// for a plain recording, one per window kept for a flight recording. Empty when the file does not say.
+    public private(set) var recordedWindows: [ClosedRange<UInt64>] = []
+    /// The stretches between two windows, which the file has no events of.
+    public var gaps: [ClosedRange<UInt64>] {
+        zip(recordedWindows, recordedWindows.dropFirst()).map { $0.upperBound...$1.lowerBound }
+    }
     /// Bytes at the end that did not form a whole chunk.
     public private(set) var truncatedBytes = 0
     public var eventCount: Int { chunks.reduce(0) { $0 + $1.count } }
@@ -60,6 +70,7 @@ public final class TraceFileReader {
         }
         self.info = header.0
         scan(from: header.1)
+        recordedWindows = Self.merged(recordedWindows)
     }
 
     deinit { close(fd) }
@@ -230,8 +241,7 @@ public final class TraceFileReader {
                 payload.withUnsafeBytes { raw in
                     var reader = ByteReader(bytes: raw)
                     if let start = try? reader.varint(), let end = try? reader.varint(), start <= end {
-                        recordedSpan =
-                            recordedSpan.map { min($0.lowerBound, start)...max($0.upperBound, end) } ?? start...end
+                        recordedWindows.append(start...end)
                     }
                 }
             case nil:
@@ -239,6 +249,20 @@ public final class TraceFileReader {
             }
             offset += header + length + 4
         }
+    }
+
+    /// `windows` sorted and apart: those that overlap or touch merge. O(n log n), for a hostile file may hold any
+    /// number of span chunks.
+    private static func merged(_ windows: [ClosedRange<UInt64>]) -> [ClosedRange<UInt64>] {
+        var result: [ClosedRange<UInt64>] = []
+        for window in windows.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = result.last, window.lowerBound <= last.upperBound {
+                result[result.count - 1] = last.lowerBound...max(last.upperBound, window.upperBound)
+            } else {
+                result.append(window)
+            }
+        }
+        return result
     }
 
     /// The offset of the next chunk marker after `offset`, or the end of the file.
