@@ -7,6 +7,8 @@ import CFuzzerDriver
 
 /// The target this run fuzzes (one of `FuzzHarness.targets`), chosen by the first argument before libFuzzer starts.
 nonisolated(unsafe) var target = ""
+/// The environment variable that names the target for `-fork` workers.
+let targetVariable = "ASYNCTOP_FUZZ_TARGET"
 
 /// libFuzzer's entry point for one input (libFuzzer's runtime refers to it by this name).
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,12 +20,19 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 // asynctop-fuzz TARGET [libFuzzer's options and corpus directories]
 exit(runFuzzer(CommandLine.arguments))
 
-/// Runs libFuzzer on the target the arguments name; the usage and 64 if they name none.
+/// Runs libFuzzer on the target the arguments name; the usage and 64 if they name none. The target is also put in
+/// the environment (`ASYNCTOP_FUZZ_TARGET`), where the worker processes of `-fork=N` find it: libFuzzer starts them
+/// with its own options only.
 func runFuzzer(_ arguments: [String]) -> Int32 {
-    guard arguments.count > 1, FuzzHarness.targets.contains(arguments[1]) else {
+    let inherited = getenv(targetVariable).map { String(cString: $0) }
+    if arguments.count > 1, FuzzHarness.targets.contains(arguments[1]) {
+        target = arguments[1]
+        setenv(targetVariable, target, 1)
+    } else if let inherited, FuzzHarness.targets.contains(inherited) {
+        target = inherited
+    } else {
         print("usage: asynctop-fuzz \(FuzzHarness.targets.joined(separator: "|")) [libFuzzer options] [corpus...]")
         return 64
     }
-    target = arguments[1]
     return asynctop_run_libfuzzer(CommandLine.argc, CommandLine.unsafeArgv)
 }
