@@ -954,6 +954,7 @@ public struct Aggregator: Sendable {
 
     /// Ends the structured children of `parent` (ended at `time` by an event of `kind`) that are not over yet, and
     /// theirs: a structured child never outlives its parent. One seen cancelled ends cancelled; any other, `ended`.
+    /// The totals, which count the tasks whose spawn was seen, do not count them.
     private mutating func endStructuredChildren(of parent: UInt64, at time: UInt64, kind: EventKind) {
         var parents = [parent]
         while let next = parents.popLast() {
@@ -965,7 +966,6 @@ public struct Aggregator: Sendable {
                 child.state = child.seenCancelled ? .cancelled : .ended
                 child.stateSinceNanoseconds = max(child.stateSinceNanoseconds, time)
                 child.endedNanoseconds = time
-                if child.seenCancelled { state.totals.tasksCancelled += 1 }
                 state.totals.liveTasks -= 1
                 state.tasks[id] = child
                 state.taskDetails[id]?.recentEvents.append(

@@ -15,7 +15,7 @@ public enum Keymap {
         ("t", "tasks as a tree by parent"),
         ("e", "open / close a group of warnings"),
         ("space", "freeze the display (events still ingested)"),
-        ("?", "this help"),
+        ("?", "this help (↑ ↓ scroll it in a small window)"),
         ("q  Ctrl-C", "quit")
     ]
 
@@ -50,8 +50,16 @@ public enum Keymap {
             return true
         }
         if monitor.showHelp {
-            if key == .character("q") || key == .controlC { monitor.quitRequested = true }
-            monitor.showHelp = false
+            // ↑ ↓ scroll a help too long for the window (the draw clamps); any other key closes it.
+            switch key {
+            case .up, .character("k"): monitor.helpScroll -= 1
+            case .down, .character("j"): monitor.helpScroll += 1
+            case .pageUp: monitor.helpScroll -= 5
+            case .pageDown: monitor.helpScroll += 5
+            default:
+                if key == .character("q") || key == .controlC { monitor.quitRequested = true }
+                monitor.showHelp = false
+            }
             return true
         }
         let view = monitor.view
@@ -66,6 +74,7 @@ public enum Keymap {
             monitor.quitRequested = true
         case .character("?"):
             monitor.showHelp = true
+            monitor.helpScroll = 0
         case .character(let c) where ("1"..."6").contains(c):
             let target = ViewID(rawValue: Int(String(c))!)!
             if target == .taskDetail, monitor.detailTaskID == nil { return true }

@@ -68,6 +68,8 @@ public struct MonitorState: Sendable {
     /// The state shown while frozen (space): ingestion goes on underneath.
     public var frozen: RuntimeState?
     public var showHelp = false
+    /// The first key the help shows, when the window is too small for all (↑ ↓ scroll it), clamped by the draw.
+    var helpScroll = 0
     public var caption: Caption?
     public var showCaption = true
     /// A line shown above the footer, e.g. when an attached process has exited.

@@ -43,7 +43,7 @@ public enum Screen {
         case .warnings: WarningsView.draw(runtime, &monitor, on: &canvas, area: area)
         }
         drawFooter(monitor, on: &canvas)
-        if monitor.showHelp { drawHelp(monitor, on: &canvas) }
+        if monitor.showHelp { drawHelp(&monitor, on: &canvas) }
     }
 
     private static func drawHeader(_ runtime: RuntimeState, _ monitor: MonitorState, on canvas: inout some Canvas) {
@@ -101,7 +101,11 @@ public enum Screen {
             lines.append((" STEP  " + (report.first ?? ""), Style(color: .yellow, bold: true)))
             lines += report.dropFirst().map { ("   " + $0, .plain) }
         } else if monitor.showCaption, let caption = monitor.caption {
-            lines.append((" " + caption.title + "   (c hides)", Style(color: .cyan, bold: true)))
+            // The title wraps like the prose: a narrow window cut it at its right edge.
+            let title = Style(color: .cyan, bold: true)
+            lines += wrap(caption.title + "   (c hides)", width: width - 1).enumerated().map {
+                ($0.offset == 0 ? " " + $0.element : "   " + $0.element, title)
+            }
             for line in caption.lines { lines += wrap(line, width: width - 3).map { ("   " + $0, .plain) } }
         }
         return lines
@@ -147,26 +151,40 @@ public enum Screen {
         canvas.fillRow(row, String(line.dropFirst()), style: .dim)
     }
 
-    private static func drawHelp(_ monitor: MonitorState, on canvas: inout some Canvas) {
+    /// The help box over the view: each key with what it does, wrapped. A window too small for every line shows a
+    /// part, which ↑ ↓ (PgUp PgDn) scroll, and says how many lines are above and below it.
+    private static func drawHelp(_ monitor: inout MonitorState, on canvas: inout some Canvas) {
         let overridden = Set(monitor.extraKeys.map(\.key))
         let entries = Keymap.help.filter { !overridden.contains($0.key) } + monitor.extraKeys
         // The whole width of a narrow window, so that nothing of the view behind shows at its sides.
         let width = canvas.columns < 66 ? canvas.columns : 64
-        let height = min(canvas.rows - 2, entries.count + 3)
+        let lines = entries.flatMap { entry in
+            wrap(entry.help, width: width - 15).enumerated().map { index, part in
+                " " + TextWidth.pad(index == 0 ? entry.key : "", to: 12) + " "
+                    + TextWidth.fitWords(part, to: width - 15)
+            }
+        }
+        let height = min(canvas.rows - 2, lines.count + 3)
         let left = (canvas.columns - width) / 2
         let top = max(1, (canvas.rows - height) / 2)
-        canvas.put(row: top, column: left, TextWidth.pad(" Keys  (any key closes)", to: width), style: .header)
-        // A window too small for every key says how many it leaves out, on the box's last line.
-        let shown = entries.count <= height - 2 ? entries.count : max(0, height - 3)
-        for (index, entry) in entries.prefix(shown).enumerated() {
-            let line = " " + TextWidth.pad(entry.key, to: 12) + " " + TextWidth.fitWords(entry.help, to: width - 15)
+        let fits = lines.count <= height - 2
+        let title = fits ? " Keys  (any key closes)" : " Keys  (↑↓ scroll, other keys close)"
+        canvas.put(
+            row: top, column: left, TextWidth.pad(TextWidth.fitWords(title, to: width), to: width), style: .header)
+        // Too small: the last line says where the part shown is.
+        let shown = fits ? lines.count : max(0, height - 3)
+        monitor.helpScroll = max(0, min(monitor.helpScroll, lines.count - shown))
+        let first = monitor.helpScroll
+        for (index, line) in lines[first..<(first + shown)].enumerated() {
             canvas.put(row: top + 1 + index, column: left, TextWidth.pad(line, to: width), style: .selected)
         }
-        if shown < entries.count {
+        if !fits {
+            let below = lines.count - first - shown
+            let place =
+                " \(first > 0 ? "↑ \(first) above" : "")\(first > 0 && below > 0 ? ", " : "")"
+                + "\(below > 0 ? "↓ \(below) more" : "")"
             canvas.put(
-                row: top + 1 + shown, column: left,
-                TextWidth.pad(
-                    TextWidth.fitWords(" … \(entries.count - shown) more in a bigger window", to: width), to: width),
+                row: top + 1 + shown, column: left, TextWidth.pad(TextWidth.fitWords(place, to: width), to: width),
                 style: .selected)
         }
         canvas.put(row: top + height - 1, column: left, TextWidth.pad("", to: width), style: .selected)

@@ -146,6 +146,9 @@ import Testing
             // The group's children end with the request, cancelled: the loop saw them woken cancelled.
             #expect(child.structuredChild && child.state == .cancelled, "group child \(child.id): \(child.state)")
         }
+        // The totals add up (the header read "10 spawned, 4 failed, 9 cancelled" when the children counted).
+        let t = run.state.totals
+        #expect(t.tasksCompleted + t.tasksFailed + t.tasksCancelled <= t.tasksSpawned, "\(t)")
     }
 
     @Test func multiLoopBusyRatiosDiffer() throws {

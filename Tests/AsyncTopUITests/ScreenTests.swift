@@ -94,12 +94,36 @@ import Testing
         }
     }
 
-    /// Help in a small window says how many keys it leaves out (at 40x12 it showed 8 of 17, silently).
-    @Test func helpInASmallWindowCountsTheKeysItLeavesOut() {
-        let text = render(.overview, rows: 12, columns: 40) { $0.showHelp = true }.text
-        #expect(text.contains("more in a bigger window"), "\(text)")
+    /// Help in a small window scrolls to every key and says how many are above and below (at 40x12 it showed 8 of
+    /// 17, silently, then said how many it left out with no way to see them).
+    @Test func helpInASmallWindowScrollsToEveryKey() {
+        let runtime = SampleRuntime.make().state
+        func help(afterDowns downs: Int) -> String {
+            render(.overview, rows: 12, columns: 40) { monitor in
+                _ = Keymap.handle(.character("?"), &monitor, runtime: runtime)
+                for _ in 0..<downs { _ = Keymap.handle(.down, &monitor, runtime: runtime) }
+            }.text
+        }
+        let top = help(afterDowns: 0)
+        #expect(top.contains("↓") && top.contains("more") && !top.contains("above"), "\(top)")
+        var seen = top
+        for downs in 1...40 { seen += help(afterDowns: downs) }
+        for entry in Keymap.help { #expect(seen.contains(entry.key), "\(entry.key) never shown") }
+        let bottom = help(afterDowns: 60)  // past the end: clamped, the last key on its last line
+        #expect(bottom.contains("q  Ctrl-C") && bottom.contains("above") && !bottom.contains("more"), "\(bottom)")
+        #expect(help(afterDowns: 59) == bottom, "scrolling stops at the end")
         let full = render(.overview, rows: 40, columns: 120) { $0.showHelp = true }.text
-        #expect(!full.contains("more in a bigger window") && full.contains("quit"), "\(full)")
+        #expect(!full.contains("above") && !full.contains("more") && full.contains("quit"), "\(full)")
+    }
+
+    @Test func anyOtherKeyClosesTheHelp() {
+        let runtime = SampleRuntime.make().state
+        var monitor = MonitorState(sourceLabel: "demo sample")
+        _ = Keymap.handle(.character("?"), &monitor, runtime: runtime)
+        _ = Keymap.handle(.down, &monitor, runtime: runtime)
+        #expect(monitor.showHelp)
+        _ = Keymap.handle(.character("x"), &monitor, runtime: runtime)
+        #expect(!monitor.showHelp && !monitor.quitRequested)
     }
 
     @Test func aFeedsOwnKeyReplacesTheMonitorsInFooterAndHelp() {
