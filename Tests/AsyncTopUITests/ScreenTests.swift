@@ -116,6 +116,12 @@ import Testing
         #expect(!full.contains("above") && !full.contains("more") && full.contains("quit"), "\(full)")
     }
 
+    /// A task gone from the list says so whole at 40 columns, the way back included (it was cut after "past").
+    @Test func aGoneTaskSaysHowToGoBackInANarrowWindow() {
+        let text = render(.taskDetail, rows: 12, columns: 40) { $0.detailTaskID = 999 }.text
+        #expect(text.contains("Task 999 is gone") && text.contains("Esc goes back."), "\(text)")
+    }
+
     @Test func anyOtherKeyClosesTheHelp() {
         let runtime = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")

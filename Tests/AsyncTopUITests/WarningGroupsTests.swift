@@ -50,7 +50,8 @@ import Testing
         rows = Self.lines(trace.state, &monitor)
         #expect(rows.count == 7, "the group and its five warnings: \(rows)")
         #expect(rows[1].contains("▼ ×5") && rows[2...].allSatisfy { $0.contains("Blocking.swift:23") }, "\(rows)")
-        #expect(rows[2...].map { $0.split(separator: " ")[0] } == ["831ms", "631ms", "441ms", "231ms", "31.0ms"])
+        #expect(
+            rows[2...].map { $0.split(separator: " ")[0] } == ["00:00.8", "00:00.6", "00:00.4", "00:00.2", "00:00.0"])
 
         #expect(Keymap.handle(.character("e"), &monitor, runtime: trace.state))
         rows = Self.lines(trace.state, &monitor)

@@ -12,9 +12,12 @@ enum TaskDetailView {
         var row = area.top
         let bottom = area.top + area.height
         guard let task = runtime.tasks[id] else {
-            canvas.put(
-                row: row, column: 1, "Task \(id) is gone (finished and past the retention time). Esc goes back.",
-                style: .dim)
+            // Wrapped: at 40 columns the one line lost "Esc goes back".
+            let text = "Task \(id) is gone (finished and past the retention time). Esc goes back."
+            for part in Screen.wrap(text, width: canvas.columns - 2) where row < bottom {
+                canvas.put(row: row, column: 1, part, style: .dim)
+                row += 1
+            }
             return
         }
         let now = runtime.nowNanoseconds

@@ -51,7 +51,7 @@ enum WarningsView {
             let isMember: Bool
             if case .member = row { isMember = true } else { isMember = false }
             let cells = [
-                Format.duration(warning.atNanoseconds - min(warning.atNanoseconds, start)),
+                Format.clock(warning.atNanoseconds - min(warning.atNanoseconds, start), tenths: true),
                 isMember ? "  " + warning.kind.rawValue : warning.kind.rawValue, count,
                 warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject, detail
             ]
