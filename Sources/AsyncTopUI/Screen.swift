@@ -143,12 +143,7 @@ public enum Screen {
         if monitor.view == .warnings { hints.append("e open group") }
         hints += monitor.extraKeys.map { "\($0.key) \($0.help)" }
         if !monitor.taskFilter.isEmpty { hints.insert("filter: \(monitor.taskFilter)", at: 0) }
-        var line = ""
-        for hint in hints {
-            let longer = line + "  " + hint
-            if TextWidth.of(longer) - 1 <= canvas.columns { line = longer }
-        }
-        canvas.fillRow(row, String(line.dropFirst()), style: .dim)
+        canvas.fillRow(row, " " + TextWidth.fitParts(hints, separator: "  ", to: canvas.columns - 1), style: .dim)
     }
 
     /// The help box over the view: each key with what it does, wrapped. A window too small for every line shows a
