@@ -17,13 +17,13 @@ extension EventLoop {
     public func execute(
         file: StaticString = #fileID, line: UInt = #line, _ work: consuming @escaping @Sendable () throws -> Void
     ) {
-        enqueue(.callback(work), file: file, line: line)
+        enqueue(.callback(work), site: CallSite(file: file, line: line))
     }
 
     /// `execute(_:)`, traced under `name` (shown in the callbacks view and warnings) instead of the call site.
     @inline(__always)
     public func execute(name: StaticString, _ work: consuming @escaping @Sendable () throws -> Void) {
-        enqueue(.callback(work), file: name, line: 0)
+        enqueue(.callback(work), site: CallSite(name: name))
     }
 
     /// Queues `work` like `execute` and returns a future of its result; a throw fails the future (and is traced).
@@ -40,7 +40,7 @@ extension EventLoop {
                     future.complete(.failure(error))
                     throw error
                 }
-            }, file: file, line: line)
+            }, site: CallSite(file: file, line: line))
         return accepted ? future : Future(loop: self, result: .failure(LoopError.shutDown))
     }
 
@@ -61,29 +61,29 @@ extension EventLoop {
     /// Runs `work` now if on the loop thread, else queues it as a callback.
     @usableFromInline
     func runOnLoop(file: StaticString = #fileID, line: UInt = #line, _ work: @escaping @Sendable () -> Void) {
-        if inEventLoop { work() } else { enqueue(.callback(work), file: file, line: line) }
+        if inEventLoop { work() } else { enqueue(.callback(work), site: CallSite(file: file, line: line)) }
     }
 
     /// Queues work as a callback; false if the loop refused it (shut down).
     @inline(__always) @discardableResult
     @usableFromInline
-    func enqueue(_ work: consuming LoopWork, file: StaticString, line: UInt) -> Bool {
+    func enqueue(_ work: consuming LoopWork, site: CallSite) -> Bool {
         if inEventLoop {
-            enqueueCallbackLocal(work, file: file, line: line)
+            enqueueCallbackLocal(work, site: site)
             return true
         }
-        return enqueueRemote(RemoteItem(work: work, enqueuedAt: stamp(), site: CallSite(file: file, line: line)))
+        return enqueueRemote(RemoteItem(work: work, enqueuedAt: stamp(), site: site))
     }
 
     @inline(__always)
-    func enqueueCallbackLocal(_ work: consuming LoopWork, file: StaticString, line: UInt) {
+    func enqueueCallbackLocal(_ work: consuming LoopWork, site: CallSite) {
         let callbackID = nextCallbackID
         nextCallbackID &+= 1
         var now: UInt64 = 0
         var name = NameID.none
         if tracingEnabled {
             now = clock
-            name = siteNames.name(file: file, line: line, in: region.names)
+            name = siteNames.name(for: site, in: region.names)
             tracer.emit(.callbackEnqueued, at: now, loop: id, name: name, id: callbackID)
         }
         callbacks.append(LoopItem(work: work, enqueuedAt: now, id: callbackID, name: name))

@@ -376,7 +376,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
                 }
                 if loop.inEventLoop {
                     register()
-                } else if !loop.enqueue(.callback(register), file: #fileID, line: #line) {
+                } else if !loop.enqueue(.callback(register), site: CallSite(file: #fileID, line: #line)) {
                     continuation.resume(throwing: LoopError.shutDown)
                 }
             }
