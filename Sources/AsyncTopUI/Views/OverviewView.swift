@@ -44,8 +44,7 @@ enum OverviewView {
             let (latency, ticks, events, seconds, busyRatio) = (
                 figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio
             )
-            let state =
-                loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
+            let state = runState(of: loop)
             canvas.put(
                 row: row, column: 0,
                 loopTitle(
@@ -82,11 +81,7 @@ enum OverviewView {
             for (name, depth, current) in queues where row < bottom {
                 // A second without events left the queue as the second before left it (an idle loop's pending
                 // timer is still pending): it holds that depth rather than drawing a gap.
-                var held: Double?
-                let series = recent.map { second -> Double? in
-                    if let second { held = Double(depth(second)) }
-                    return held
-                }
+                let series = holdingQuietSeconds(recent, value: { Double(depth($0)) }, carried: { Double(depth($0)) })
                 canvas.put(row: row, column: 2, TextWidth.pad(name, to: 10))
                 canvas.put(row: row, column: 13, glyphs.sparkline(series, floor: 4), style: .accent)
                 canvas.put(
@@ -129,13 +124,9 @@ enum OverviewView {
                 row += 1
                 return
             }
-            var held: Double?
-            let series = (runtime.counterSeconds[name]?.window(endingAt: nowSecond, count: sparkWidth) ?? []).map {
-                second -> Double? in
-                guard let second else { return held }
-                held = Double(second.last)
-                return Double(second.highest)
-            }
+            let series = holdingQuietSeconds(
+                runtime.counterSeconds[name]?.window(endingAt: nowSecond, count: sparkWidth) ?? [],
+                value: { Double($0.highest) }, carried: { Double($0.last) })
             let now = runtime.counters[name] ?? 0
             let highest = max(now, Int64(series.compactMap { $0 }.max() ?? Double(now)))
             let figures = "now \(now)  max \(highest)"
@@ -215,13 +206,31 @@ enum OverviewView {
 
     /// A SwiftNIO loop: its state and tick rate, busy share split into I/O handling and tasks, and the length of its
     /// turns (NIO reports ticks, not tasks: a turn's length is the longest any of its tasks could have waited).
+    /// "stopped", "held" (step mode) or "running".
+    private static func runState(of loop: LoopState) -> String {
+        loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
+    }
+
+    /// A sparkline's values over `seconds`: `value` of each second with events; in a second without (nil), what
+    /// the last second with events left (`carried`), for a queue or a counter keeps its level between events.
+    private static func holdingQuietSeconds<Second>(
+        _ seconds: [Second?], value: (Second) -> Double, carried: (Second) -> Double
+    ) -> [Double?] {
+        var held: Double?
+        return seconds.map { second in
+            guard let second else { return held }
+            held = carried(second)
+            return value(second)
+        }
+    }
+
     private static func drawNIOLoop(
         _ loop: LoopState, _ runtime: RuntimeState, glyphs: Glyphs, sparkWidth: Int, row: inout Int, bottom: Int,
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
         let figures = LoopWindow(loop, endingAt: nowSecond)
-        let state = loop.stoppedNanoseconds != nil ? "stopped" : loop.heldSinceNanoseconds != nil ? "held" : "running"
+        let state = runState(of: loop)
         let perTick =
             figures.ticks == 0
             ? [] : ["tasks/tick \(Format.decimal(Double(figures.itemsRun) / Double(figures.ticks), digits: 1))"]
