@@ -35,9 +35,34 @@ import Testing
         try tmux.send("Escape")
         screen = try tmux.waitFor { !$0.contains("loop held between items") }
         #expect(!screen.contains("loop held"))
+        // Let go, the loop does not run the firings that fell due while held back to back: the warnings go on at
+        // the demo's pace (~3 a second), not by a burst (they went from 10 to 158 in 1.5 s).
+        let released = try #require(warnings(screen))
+        usleep(1_500_000)
+        let after = try #require(warnings(try tmux.screen()))
+        #expect(after - released <= 15, "warnings went from \(released) to \(after) in 1.5 s after step mode")
         try tmux.type("c")
         screen = try tmux.waitFor { !$0.contains("computes for 200 ms") }
         #expect(!screen.contains("computes for 200 ms"))
+        try tmux.type("q")
+        #expect(tmux.exitStatus() == 0)
+    }
+
+    /// Help at 40x12 reaches every key: ↓ scrolls it to the last one (it showed 8 of 17 keys, then said how many it
+    /// left out with no way to see them).
+    @Test func helpScrollsToEveryKeyInASmallWindow() throws {
+        let tmux = try Tmux(
+            "\(asynctopPath) demo hello-gather", columns: 40, rows: 12, environment: ["LANG": "C.UTF-8"])
+        _ = try tmux.waitFor { $0.contains("asynctop") }
+        try tmux.type("?")
+        var screen = try tmux.waitFor { $0.contains("Keys") }
+        #expect(screen.contains("more") && !screen.contains("Ctrl-C"), "\(screen)")
+        for _ in 0..<40 { try tmux.send("Down") }
+        screen = try tmux.waitFor { $0.contains("Ctrl-C") }
+        #expect(screen.contains("q  Ctrl-C") && screen.contains("above"), "\(screen)")
+        try tmux.type("x")  // any other key closes it
+        screen = try tmux.waitFor { !$0.contains("Keys") }
+        #expect(!screen.contains("Keys"), "\(screen)")
         try tmux.type("q")
         #expect(tmux.exitStatus() == 0)
     }
