@@ -158,8 +158,16 @@ extension EventLoop {
             let next: UInt64
             switch mode {
             // A fixed rate catches up the firings the program itself made late, not those that fell due while step
-            // mode held the loop: after a hold, the next firing is due no earlier than the moment it was let go.
-            case .fixedRate: next = max(fired.deadline &+ period, heldUntil)
+            // mode held the loop: after a hold, the next deadline is the first of the timer's own (start + n ×
+            // period) after the moment it was let go.
+            case .fixedRate:
+                let onTime = fired.deadline &+ period
+                if onTime < heldUntil, period > 0 {
+                    let missed: UInt64 = (heldUntil - onTime + period - 1) / period
+                    next = onTime &+ missed &* period
+                } else {
+                    next = onTime
+                }
             case .fixedDelay: next = TraceClock.monotonicNanoseconds() &+ period
             }
             let nextTicks = tracingEnabled ? ticks(atMonotonic: next) : 0

@@ -76,7 +76,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) var awaitedFutures: [ObjectIdentifier: @Sendable () -> Void] = [:]
     @exclusivity(unchecked) var nextCallbackID: UInt64 = 1
     /// When the loop was last let go after being held in step mode (monotonic ns; 0 if never held). A fixed-rate
-    /// timer skips the firings that fell due while it was held: held time is not the program's. Loop thread only.
+    /// timer skips the deadlines that fell due while it was held: held time is not the program's. Loop thread only.
     @exclusivity(unchecked) var heldUntil: UInt64 = 0
     @exclusivity(unchecked) var nextMicrotaskID: UInt64 = 1
     @exclusivity(unchecked) var nextTimerID: UInt64 = 1

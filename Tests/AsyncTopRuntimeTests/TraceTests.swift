@@ -316,6 +316,28 @@ struct TraceTests {
         await loop.shutdown()
     }
 
+    @Test("stepping does not make a fixed-rate timer due at every step: it keeps to its own deadlines")
+    func steppingKeepsAFixedRateTimerToItsDeadlines() async throws {
+        let region = try Self.smallRegion()
+        let loop = try EventLoop(name: "stepped timer", region: region)
+        let firings = Atomic<Int>(0)
+        let timer = loop.scheduleRepeating(every: .milliseconds(100)) { _ in firings.add(1, ordering: .relaxed) }
+        usleep(150_000)
+        loop.stepper.pause()
+        usleep(250_000)  // two deadlines fall due while held
+        for _ in 0..<40 { loop.execute {} }
+        let before = firings.load(ordering: .relaxed)
+        for _ in 0..<20 {  // 20 steps over ~100 ms: one firing at most is due in that time
+            loop.stepper.step()
+            usleep(5_000)
+        }
+        let stepped = firings.load(ordering: .relaxed) - before
+        #expect(stepped <= 2, "the timer fired \(stepped) times in 20 steps over 100 ms")
+        loop.stepper.resume()
+        timer.cancel()
+        await loop.shutdown()
+    }
+
     @Test("step mode entered again starts a new run of steps: no step shown from the last run, numbered from 1")
     func stepModeEnteredAgainStartsOver() async throws {
         let region = try Self.smallRegion()
