@@ -13,8 +13,8 @@ extension Demo {
         narrative: [
             "Every 2 s: 'checked' fails and its caller catches the error; 'forgotten' fails and nobody ever looks at "
                 + "its result; 'slow call' takes 500 ms but its caller gives up after 100 ms (a timeout).",
-            "Every 4 s a 'request' task starts three 'subtask' children and is cancelled after 300 ms: the whole "
-                + "tree ends cancelled.",
+            "Every 4 s a 'request' task starts a task group of three children (listed as 'child of request'), each "
+                + "waiting on a 'subtask', and is cancelled after 300 ms: the whole tree ends cancelled (t shows it).",
             "View 2 (/state:failed, /state:cancelled) shows them; view 6 warns about each 'forgotten' failure "
                 + "(unhandled-failure) but not the handled ones."
         ],
@@ -29,7 +29,7 @@ extension Demo {
                 checked.whenFailure { error in context.say("caught: \(error)") }
                 _ = loop.spawn(name: "forgotten") {
                     try await loop.sleep(for: .milliseconds(30))
-                    throw DemoFailure(description: "connection refused (never observed)")
+                    throw DemoFailure(description: "connection refused")
                 }
                 loop.spawn(name: "slow call") { try await loop.sleep(for: .milliseconds(500)) }
                     .timeout(after: .milliseconds(100))

@@ -805,7 +805,7 @@ public struct Aggregator: Sendable {
                 known.spawnSeen = true
                 known.spawnedNanoseconds = min(known.spawnedNanoseconds, time)
                 state.tasks[event.id] = known
-                state.totals.tasksSpawned += 1
+                if !known.structuredChild { state.totals.tasksSpawned += 1 }
                 return
             }
             state.tasks[event.id] = TaskState(
@@ -835,8 +835,11 @@ public struct Aggregator: Sendable {
             var discovered = TaskState(id: event.id, name: .none, parent: parent, loop: event.loop, at: time)
             discovered.spawnSeen = false
             if event.kind == .taskWoken, TaskWake(rawValue: event.arg).contains(.structuredChild), parent != 0 {
+                // Spawned for sure (by a group's `addTask` or an `async let`), so counted as spawned: the totals
+                // then add up with the list.
                 discovered.structuredChild = true
                 structuredChildren[parent, default: []].append(event.id)
+                state.totals.tasksSpawned += 1
             }
             discovered.endUnseen = onEventLoop || event.kind == .jobEnqueued || event.kind == .taskPollBegan
             discovered.state = event.kind == .jobEnqueued || event.kind == .taskWoken ? .waiting : .ready
@@ -954,7 +957,7 @@ public struct Aggregator: Sendable {
 
     /// Ends the structured children of `parent` (ended at `time` by an event of `kind`) that are not over yet, and
     /// theirs: a structured child never outlives its parent. One seen cancelled ends cancelled; any other, `ended`.
-    /// The totals, which count the tasks whose spawn was seen, do not count them.
+    /// The totals count them (`tasksCancelled`, `tasksEnded`), as they counted them spawned.
     private mutating func endStructuredChildren(of parent: UInt64, at time: UInt64, kind: EventKind) {
         var parents = [parent]
         while let next = parents.popLast() {
@@ -966,6 +969,7 @@ public struct Aggregator: Sendable {
                 child.state = child.seenCancelled ? .cancelled : .ended
                 child.stateSinceNanoseconds = max(child.stateSinceNanoseconds, time)
                 child.endedNanoseconds = time
+                if child.seenCancelled { state.totals.tasksCancelled += 1 } else { state.totals.tasksEnded += 1 }
                 state.totals.liveTasks -= 1
                 state.tasks[id] = child
                 state.taskDetails[id]?.recentEvents.append(
@@ -1003,7 +1007,7 @@ public struct Aggregator: Sendable {
         warn(
             .unhandledFailure, at: time, loop: event.loop, subject: subject,
             culprit: event.id == 0 ? .loop(event.loop) : .task(event.id),
-            detail: "failed and nobody observed it: \(error)")
+            detail: "failed, unobserved: \(error)")
     }
 
     /// Samples queue depths once per second of trace time, for the queue-growth rule.

@@ -55,7 +55,13 @@ public struct RuntimeState: Sendable {
         let name = text(task.nameID)
         if !name.isEmpty { return name }
         let span = text(task.spanNameID)
-        return span.isEmpty ? "task \(task.id)" : span
+        if !span.isEmpty { return span }
+        // A structured child the loop never saw spawned is named after its parent, one level (no chain walk).
+        if task.structuredChild, let parent = tasks[task.parent] {
+            let parentName = text(parent.nameID)
+            if !parentName.isEmpty { return "child of \(parentName)" }
+        }
+        return "task \(task.id)"
     }
     /// Task `id`'s spans, open ones first (oldest first), then its ended ones still in the log, newest first, at
     /// most `limit` in all. O(open spans + log length).
@@ -105,6 +111,8 @@ public struct RuntimeState: Sendable {
         public var tasksCompleted: UInt64 = 0
         public var tasksFailed: UInt64 = 0
         public var tasksCancelled: UInt64 = 0
+        /// Structured children the loop never saw end, ended with their parent (`TaskRunState.ended`).
+        public var tasksEnded: UInt64 = 0
         public var callbacks: UInt64 = 0
         public var callbacksFailed: UInt64 = 0
         public var timersFired: UInt64 = 0
@@ -161,7 +169,7 @@ public struct LoopState: Sendable {
     var turnResumesAfterHold = false
 
     /// Time the loop was held within `start...end` (holds before the last 64 are not known: counted as none).
-    func heldNanoseconds(from start: UInt64, to end: UInt64) -> UInt64 {
+    public func heldNanoseconds(from start: UInt64, to end: UInt64) -> UInt64 {
         guard end > start, heldTotalNanoseconds > 0 || heldSinceNanoseconds != nil else { return 0 }
         func total(at time: UInt64) -> UInt64 { holdEnds.last { $0.end <= time }?.heldTotal ?? 0 }
         var held = total(at: end) - min(total(at: end), total(at: start))

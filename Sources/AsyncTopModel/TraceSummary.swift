@@ -8,9 +8,11 @@ public struct TraceSummary: Codable, Hashable, Sendable {
         public var completed: UInt64
         public var failed: UInt64
         public var cancelled: UInt64
+        /// Structured children whose own end the trace could not show, ended with their parent.
+        public var ended: UInt64
         public var maxLive: UInt64
         enum CodingKeys: String, CodingKey {
-            case spawned, completed, failed, cancelled
+            case spawned, completed, failed, cancelled, ended
             case maxLive = "max_live"
         }
     }
@@ -169,6 +171,7 @@ public struct TraceSummary: Codable, Hashable, Sendable {
         gaps = state.gaps.count
         tasks = Tasks(
             spawned: t.tasksSpawned, completed: t.tasksCompleted, failed: t.tasksFailed, cancelled: t.tasksCancelled,
+            ended: t.tasksEnded,
             maxLive: t.maxLiveTasks)
         loops = state.loops.values.sorted { $0.id < $1.id }.map { loop in
             let latency = loop.latency  // merged from the loop's seconds: once, not per figure

@@ -45,7 +45,9 @@ struct StatsCommand: ParsableCommand {
                     ? "; \(s.gaps + 1) windows kept, \(Format.decimal(s.gapSeconds, digits: 2)) s of gaps between "
                         + "them not recorded (figures leave the gaps out)" : ""),
             "tasks      \(s.tasks.spawned) spawned, \(s.tasks.completed) completed, \(s.tasks.failed) failed, "
-                + "\(s.tasks.cancelled) cancelled, at most \(s.tasks.maxLive) at once"
+                + "\(s.tasks.cancelled) cancelled, "
+                + (s.tasks.ended > 0 ? "\(s.tasks.ended) ended with their parent, " : "")
+                + "at most \(s.tasks.maxLive) at once"
         ]
         if let pool = s.pool {
             let others = pool.otherJobs.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(

@@ -77,8 +77,11 @@ import Testing
         #expect(trace.state.tasks[11]?.state == .cancelled)
         #expect(trace.state.tasks[20]?.state == .ended && trace.state.tasks[20]?.parent == 10)
         #expect(trace.state.tasks[12]?.state == .ready)
-        // The totals count the tasks whose spawn was seen: spawned 1, cancelled 1 (the children are not counted).
-        #expect(trace.state.totals.liveTasks == 1 && trace.state.totals.tasksCancelled == 1)
+        // The totals add up with the list: a structured child counts as spawned when first seen, and its end counts.
+        let totals = trace.state.totals
+        #expect(totals.tasksSpawned == 4 && totals.tasksCancelled == 2 && totals.tasksEnded == 2, "\(totals)")
+        #expect(totals.liveTasks == 1, "task 12, not structured, is still waiting")
+        #expect(trace.state.name(of: try! #require(trace.state.tasks[10])) == "child of request")
     }
 
     @Test func wakeDuringPollLeavesTaskReady() {

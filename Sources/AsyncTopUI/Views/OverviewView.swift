@@ -99,10 +99,13 @@ enum OverviewView {
         if row < bottom {
             // Whole parts, in this order, while they fit: a count cut short reads as another count.
             let t = runtime.totals
-            let parts = [
+            let taskParts = [
                 "tasks \(t.tasksSpawned) spawned", ", \(t.tasksCompleted) done", ", \(t.tasksFailed) failed",
-                ", \(t.tasksCancelled) cancelled", "   callbacks \(t.callbacks)", "   timers \(t.timersFired) fired"
+                ", \(t.tasksCancelled) cancelled"
             ]
+            let parts =
+                taskParts + (t.tasksEnded > 0 ? [", \(t.tasksEnded) ended with their parent"] : [])
+                + ["   callbacks \(t.callbacks)", "   timers \(t.timersFired) fired"]
             canvas.put(row: row, column: 1, TextWidth.fitParts(parts, to: area.width - 2), style: .dim)
         }
     }

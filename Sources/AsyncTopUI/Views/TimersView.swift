@@ -1,13 +1,15 @@
 import AsyncTopModel
 import AsyncTopTrace
 
-/// View 4: pending timers by deadline, with a live countdown (or how late an overdue one is), interval, times fired and last lateness.
+/// View 4: pending timers by deadline, with a live countdown (or how late an overdue one is), the time between its
+/// last two deadlines, times fired and last lateness. A line above says how many fired in all: a one-shot timer
+/// leaves the list when it fires.
 enum TimersView {
     static let columns: [ListDrawing.Column] = [
         .init(title: "ID", width: 7, alignRight: true),
         .init(title: "SET AT", width: 16, flexible: true),
         .init(title: "FIRES IN", width: 12, alignRight: true),
-        .init(title: "EVERY", width: 8, alignRight: true, priority: 2),
+        .init(title: "LAST GAP", width: 8, alignRight: true, priority: 2),
         .init(title: "FIRED", width: 6, alignRight: true, priority: 1),
         .init(title: "LAST LATE", width: 9, alignRight: true),
         .init(title: "LOOP", width: 4, alignRight: true, priority: 3)
@@ -23,23 +25,37 @@ enum TimersView {
         let widths = ListDrawing.layout(columns, width: area.width)
         let lines = timers.map { timer -> ListDrawing.Line in
             // Past its deadline: how late it is, in a word short enough that the figure fits the column at any width.
+            // Held by step mode, it is not late: it waits for the stepper (lateness counts no held time).
+            let loop = runtime.loops[timer.loop]
+            let overdue = now - min(now, timer.deadlineNanoseconds)
+            let late = overdue - min(overdue, loop?.heldNanoseconds(from: timer.deadlineNanoseconds, to: now) ?? 0)
             let countdown =
                 timer.deadlineNanoseconds >= now
                 ? Format.duration(timer.deadlineNanoseconds - now)
-                : "late " + Format.duration(now - timer.deadlineNanoseconds)
-            let late = timer.lastLatenessNanoseconds ?? 0
+                : loop?.heldSinceNanoseconds != nil ? "held" : "late " + Format.duration(late)
+            let lastLate = timer.lastLatenessNanoseconds ?? 0
             let cells = [
                 String(timer.id), timer.site.isEmpty ? "-" : timer.site, countdown,
                 timer.intervalNanoseconds.map(Format.duration) ?? "once", String(timer.timesFired),
                 timer.lastLatenessNanoseconds.map(Format.duration) ?? "-", ProducerKind.label(loop: timer.loop)
             ]
-            let style: Style = timer.deadlineNanoseconds < now ? .notice : late >= 10_000_000 ? .warning : .plain
+            let style: Style = timer.deadlineNanoseconds < now ? .notice : lastLate >= 10_000_000 ? .warning : .plain
             return ListDrawing.Line(
                 text: ListDrawing.row(cells, columns, widths: widths), style: style,
                 target: .timer(TimerKey(loop: timer.loop, id: timer.id)))
         }
+        var top = area.top
+        if area.height > 4 {
+            let fired = runtime.totals.timersFired
+            canvas.put(
+                row: top, column: 1,
+                TextWidth.fitWords(
+                    "\(timers.count) pending, \(fired) fired in all; a one-shot timer leaves the list when it fires",
+                    to: area.width - 2), style: .dim)
+            top += 1
+        }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
-            top: area.top, height: area.height, width: area.width, empty: "(no timer pending)")
+            top: top, height: area.height - (top - area.top), width: area.width, empty: "(no timer pending)")
     }
 }

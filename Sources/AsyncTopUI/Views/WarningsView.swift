@@ -8,7 +8,7 @@ enum WarningsView {
     static let columns: [ListDrawing.Column] = [
         // Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
         .init(title: "AT", width: 9, alignRight: true, priority: 1),
-        .init(title: "KIND", width: 17),
+        .init(title: "KIND", width: 19),  // a member row indents its kind by two
         .init(title: "COUNT", width: 6, alignRight: true),
         .init(title: "LOOP", width: 4, alignRight: true, priority: 3),
         .init(title: "SUBJECT", width: 16, flexible: true),
