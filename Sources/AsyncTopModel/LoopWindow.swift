@@ -13,12 +13,14 @@ public struct LoopWindow: Sendable {
     public var ticks: UInt64 = 0
     public var itemsRun: UInt64 = 0
     public var events: UInt64 = 0
-    /// Completed seconds of the window the loop was alive in (at least 1, the divisor of the rates).
+    /// Completed seconds of the window the loop was alive in, less its gaps (at least 1, the divisor of the rates).
     public var seconds: Double = 1
     /// Busy share of the completed seconds (0…1).
     public var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
 
-    public init(_ loop: LoopState, endingAt nowSecond: UInt64) {
+    /// `gaps`: stretches the trace has no events of (`RuntimeState.gaps`, a flight recording's), left out of the
+    /// seconds the rates and busy share are over.
+    public init(_ loop: LoopState, endingAt nowSecond: UInt64, gaps: [ClosedRange<UInt64>] = []) {
         let window = loop.seconds.window(endingAt: nowSecond, count: Self.seconds)
         let completed = window.dropLast()
         for second in window.compactMap({ $0 }) { latency.add(second.latency) }
@@ -34,6 +36,8 @@ public struct LoopWindow: Sendable {
         let firstSecond = nowSecond - min(nowSecond, UInt64(Self.seconds - 1))
         let startSecond = max(firstSecond, (loop.startedNanoseconds ?? 0) / 1_000_000_000)
         let endSecond = min(nowSecond, loop.stoppedNanoseconds.map { $0 / 1_000_000_000 + 1 } ?? nowSecond)
-        seconds = Double(max(1, endSecond - min(endSecond, startSecond)))
+        let (start, end) = (startSecond * 1_000_000_000, endSecond * 1_000_000_000)
+        let span = end - min(end, start)
+        seconds = max(1, Double(span - min(span, RuntimeState.nanoseconds(in: gaps, from: start, to: end))) / 1e9)
     }
 }

@@ -91,12 +91,15 @@ public struct RuntimeState: Sendable {
     /// `elapsedNanoseconds` less the gaps in it: the time the trace shows.
     public var watchedNanoseconds: UInt64 {
         let start = firstEventNanoseconds ?? nowNanoseconds
-        let gapped = gaps.reduce(0) { sum, gap in
-            sum
-                + (min(gap.upperBound, nowNanoseconds)
-                    - min(max(gap.lowerBound, start), min(gap.upperBound, nowNanoseconds)))
+        return elapsedNanoseconds - min(elapsedNanoseconds, Self.nanoseconds(in: gaps, from: start, to: nowNanoseconds))
+    }
+
+    /// How much of `start..<end` the `gaps` cover (they are apart, as `gaps` keeps them).
+    public static func nanoseconds(in gaps: [ClosedRange<UInt64>], from start: UInt64, to end: UInt64) -> UInt64 {
+        gaps.reduce(0) { sum, gap in
+            let overlapEnd = min(gap.upperBound, end)
+            return sum + (overlapEnd - min(overlapEnd, max(gap.lowerBound, start)))
         }
-        return elapsedNanoseconds - min(elapsedNanoseconds, gapped)
     }
 
     /// Whole-trace counts.

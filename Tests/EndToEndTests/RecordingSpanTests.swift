@@ -62,6 +62,13 @@ import Testing
         let loops = try #require(summary["loops"] as? [[String: Any]])
         let busy = try #require(loops.first?["busy_ratio"] as? Double)
         #expect(busy > 0.2, "busy over the windows, which hold the 200 ms blocks: \(busy)")
+        // The Overview's window (10 s: this whole recording) says the same busy share as the whole run: gaps are
+        // left out of both (it read 11% against 56%).
+        let state = TraceReplay(reader: reader).finalState
+        let loop = try #require(state.loops.values.first)
+        let window = LoopWindow(loop, endingAt: state.nowNanoseconds / 1_000_000_000, gaps: state.gaps)
+        let whole = loop.busyRatio(until: state.nowNanoseconds)
+        #expect(abs(window.busyRatio - whole) < 0.25, "window \(window.busyRatio), whole run \(whole)")
         let text = try ChildProcess.run(asynctopPath, ["stats", path])
         #expect(text.stdout.contains("windows kept"), "\(text.stdout)")
     }

@@ -40,7 +40,7 @@ enum OverviewView {
         for loop in loops {
             guard row + 1 < bottom else { break }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
-            let figures = LoopWindow(loop, endingAt: nowSecond)
+            let figures = LoopWindow(loop, endingAt: nowSecond, gaps: runtime.gaps)
             let (latency, ticks, events, seconds, busyRatio) = (
                 figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio
             )
@@ -232,7 +232,7 @@ enum OverviewView {
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let figures = LoopWindow(loop, endingAt: nowSecond)
+        let figures = LoopWindow(loop, endingAt: nowSecond, gaps: runtime.gaps)
         let state = runState(of: loop)
         let perTick =
             figures.ticks == 0
@@ -280,7 +280,7 @@ enum OverviewView {
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let figures = threads.map { LoopWindow($0, endingAt: nowSecond) }
+        let figures = threads.map { LoopWindow($0, endingAt: nowSecond, gaps: runtime.gaps) }
         var latency = LatencyHistogram()
         for figure in figures { latency.add(figure.latency) }
         let jobs = figures.reduce(0.0) { $0 + Double($1.ticks) / $1.seconds }
