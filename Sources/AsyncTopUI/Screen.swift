@@ -26,11 +26,18 @@ public enum Screen {
         var bottom = canvas.rows - 1
         let panel = bottomPanel(monitor, width: canvas.columns)
         if !panel.isEmpty {
-            let height = min(panel.count, (canvas.rows - 4) / 3)
+            // Up to half the rows under the tabs; a panel cut short says so on its last line.
+            let height = min(panel.count, (canvas.rows - 4) / 2)
             bottom -= height
-            for (index, line) in panel.prefix(height).enumerated() {
+            var shown = Array(panel.prefix(height))
+            if panel.count > height, let last = shown.indices.last {
+                shown[last] = ("   … \(panel.count - height + 1) more lines in a bigger window", .dim)
+            }
+            for (index, line) in shown.enumerated() {
                 canvas.put(
-                    row: bottom + index, column: 0, TextWidth.pad(line.text, to: canvas.columns), style: line.style)
+                    row: bottom + index, column: 0,
+                    TextWidth.pad(TextWidth.fitWords(line.text, to: canvas.columns), to: canvas.columns),
+                    style: line.style)
             }
         }
         let area = Area(top: 2, height: bottom - 2, width: canvas.columns)
@@ -103,9 +110,14 @@ public enum Screen {
         } else if monitor.showCaption, let caption = monitor.caption {
             // The title wraps like the prose: a narrow window cut it at its right edge.
             let title = Style(color: .cyan, bold: true)
-            lines += wrap(caption.title + "   (c hides)", width: width - 1).enumerated().map {
-                ($0.offset == 0 ? " " + $0.element : "   " + $0.element, title)
+            var titleLines = wrap(caption.title, width: width - 3)
+            let hint = "   (c hides)"
+            if let last = titleLines.last, TextWidth.of(last + hint) <= width - 3 {
+                titleLines[titleLines.count - 1] = last + hint
+            } else {
+                titleLines.append(String(hint.dropFirst(2)))
             }
+            lines += titleLines.enumerated().map { ($0.offset == 0 ? " " + $0.element : "   " + $0.element, title) }
             for line in caption.lines { lines += wrap(line, width: width - 3).map { ("   " + $0, .plain) } }
         }
         return lines

@@ -122,6 +122,19 @@ import Testing
         #expect(text.contains("Task 999 is gone") && text.contains("Esc goes back."), "\(text)")
     }
 
+    /// A caption too long for its panel says how much is left out (at 80x24 four demos lost their last sentences
+    /// with no sign, blank rows above), and its title wraps within the window.
+    @Test func aCaptionCutShortSaysSo() {
+        let caption = Caption(
+            title: "microtask-starvation: microtasks that re-enqueue themselves starve timers and I/O",
+            lines: (1...6).map { "Line \($0) of the caption, long enough to wrap once or twice at forty columns." })
+        let small = render(.overview, rows: 12, columns: 40) { $0.caption = caption }
+        #expect(small.text.contains("more lines in a bigger window"), "\(small.text)")
+        #expect(small.lines.allSatisfy { TextWidth.of($0) <= 40 })
+        let big = render(.overview, rows: 40, columns: 120) { $0.caption = caption }.text
+        #expect(!big.contains("more lines") && big.contains("Line 6 of the caption"), "\(big)")
+    }
+
     @Test func anyOtherKeyClosesTheHelp() {
         let runtime = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")
