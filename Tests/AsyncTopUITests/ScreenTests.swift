@@ -135,6 +135,15 @@ import Testing
         #expect(!big.contains("more lines") && big.contains("Line 6 of the caption"), "\(big)")
     }
 
+    /// Tree mode says so without covering a column's title (TOTAL lost its title at 80 columns, BUSY at 40).
+    @Test func treeModeKeepsEveryColumnTitle() throws {
+        for (columns, last) in [(80, "TOTAL"), (40, "BUSY")] {
+            let canvas = render(.tasks, rows: 24, columns: columns) { $0.treeMode = true }
+            let header = try #require(canvas.lines.first { $0.contains("STATE") }, "\(canvas.text)")
+            #expect(header.contains("(tree)") && header.contains(last), "\(columns): \(header)")
+        }
+    }
+
     @Test func anyOtherKeyClosesTheHelp() {
         let runtime = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")

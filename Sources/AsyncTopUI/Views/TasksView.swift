@@ -42,8 +42,10 @@ enum TasksView {
         if let index = listing.followedIndex { monitor.selectedRow[.tasks] = index }
         let widths = ListDrawing.layout(columns, width: area.width)
         let arrow = monitor.sortDescending ? monitor.glyphs.down : monitor.glyphs.up
+        // Tree mode says so in the NAME title: at the line's end it covered the last column's title.
         let titles = columns.enumerated().map { index, column in
-            index == monitor.taskSort.rawValue ? column.title + arrow : column.title
+            let title = monitor.treeMode && column.title == "NAME" ? "NAME (tree)" : column.title
+            return index == monitor.taskSort.rawValue ? title + arrow : title
         }
         let now = runtime.nowNanoseconds
         func line(_ index: Int) -> ListDrawing.Line {
@@ -60,8 +62,7 @@ enum TasksView {
                 text: ListDrawing.row(cells, columns, widths: widths), style: stateStyle(task.state),
                 target: .task(task.id))
         }
-        var header = ListDrawing.row(titles, columns, widths: widths)
-        if monitor.treeMode { header = TextWidth.truncate(header, to: area.width - 8) + " (tree)" }
+        let header = ListDrawing.row(titles, columns, widths: widths)
         let filter = TaskTable.Filter(monitor.taskFilter)
         let empty =
             filter.problem
