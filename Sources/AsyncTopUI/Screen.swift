@@ -197,15 +197,3 @@ public enum Screen {
         canvas.put(row: top + height - 1, column: left, TextWidth.pad("", to: width), style: .selected)
     }
 }
-
-extension Format {
-    /// Elapsed time as "mm:ss" or "h:mm:ss" (the header's clock); with `tenths`, "mm:ss.t": a moment of the run,
-    /// which a duration's "21.8s" does not read as.
-    static func clock(_ nanoseconds: UInt64, tenths: Bool = false) -> String {
-        let seconds = nanoseconds / 1_000_000_000
-        func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let fraction = tenths ? ".\(nanoseconds / 100_000_000 % 10)" : ""
-        if seconds >= 3600 { return "\(seconds / 3600):\(two(seconds / 60 % 60)):\(two(seconds % 60))\(fraction)" }
-        return "\(two(seconds / 60)):\(two(seconds % 60))\(fraction)"
-    }
-}

@@ -81,8 +81,13 @@ struct StatsCommand: ParsableCommand {
             )
         }
         lines.append("callbacks  \(s.callbacks.count) run, \(s.callbacks.failed) failed")
-        for site in s.callbacks.slowest.prefix(5) {
+        let listed = s.callbacks.slowest.prefix(5)
+        for site in listed {
             lines.append("           \(ms(site.maxMilliseconds)) max  \(site.count)×  \(site.site)")
+        }
+        let unlisted = s.callbacks.count - min(s.callbacks.count, listed.reduce(0) { $0 + $1.count })
+        if unlisted > 0 {
+            lines.append("           … \(unlisted) more runs at other sites (--json lists the ten slowest sites)")
         }
         lines.append(
             "timers     \(s.timers.fired) fired, \(s.timers.cancelled) cancelled"
@@ -90,12 +95,19 @@ struct StatsCommand: ParsableCommand {
         )
         // The busiest sites, with the period they kept (a repeating timer's drift under load: the timer-drift demo).
         // A site that fired once (in a window of a flight recording) has no period.
-        for site in s.timers.bySite.sorted(by: { $0.fired > $1.fired }).prefix(5) {
-            let period = site.meanPeriodMilliseconds > 0 ? "\(ms(site.meanPeriodMilliseconds)) mean period  " : ""
+        // Columns: a site without a period leaves its place blank rather than shifting the line.
+        let busiest = s.timers.bySite.sorted(by: { $0.fired > $1.fired }).prefix(5)
+        for site in busiest {
+            let period = site.meanPeriodMilliseconds > 0 ? "\(ms(site.meanPeriodMilliseconds)) mean period" : ""
             lines.append(
-                "           \(period)\(site.fired)× fired  late "
+                "           " + period.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + "\(site.fired)× fired".padding(toLength: 11, withPad: " ", startingAt: 0) + "late "
                     + "\(ms(site.meanLatenessMilliseconds)) mean, \(ms(site.maxLatenessMilliseconds)) max  \(site.site)"
             )
+        }
+        let otherFirings = s.timers.fired - min(s.timers.fired, busiest.reduce(0) { $0 + $1.fired })
+        if otherFirings > 0 {
+            lines.append("           … \(otherFirings) more firings at other sites (--json lists all)")
         }
         for (name, counter) in s.counters.sorted(by: { $0.key < $1.key }) {
             lines.append("counter    \(name) = \(counter.last) (max \(counter.max))")
@@ -103,7 +115,8 @@ struct StatsCommand: ParsableCommand {
         lines.append("warnings   \(s.warnings.count)")
         for warning in s.warnings.prefix(Self.warningsListed) {
             lines.append(
-                "  \(Format.decimal(warning.atSeconds, digits: 3))s  \(warning.kind)  \(warning.subject): "
+                "  \(Format.clock(UInt64(max(0, warning.atSeconds) * 1e9), tenths: true))  \(warning.kind)  "
+                    + "\(warning.subject): "
                     + "\(warning.detail)"
             )
         }

@@ -29,7 +29,7 @@ import Testing
             trace.at(at + 100.5, .timerFired, loop: 1, id: 1, arg: 500_000)
         }
         let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
-        #expect(text.contains("100ms mean period  5× fired  late 500µs mean, 500µs max  Timer.swift:9"), "\(text)")
+        #expect(text.contains("100ms mean period   5× fired   late 500µs mean, 500µs max  Timer.swift:9"), "\(text)")
         #expect(text.contains("timers     5 fired, 0 cancelled, at worst 500µs late"), "\(text)")
     }
 
@@ -38,8 +38,28 @@ import Testing
         trace.at(0, .timerArmed, loop: 1, name: "Once.swift:3", id: 1, arg: UInt64(100e6))
         trace.at(101, .timerFired, loop: 1, id: 1, arg: 1_000_000)
         let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
-        #expect(text.contains("           1× fired  late 1.00ms mean, 1.00ms max  Once.swift:3"), "\(text)")
+        // The period's place is left blank: the line does not shift left.
+        let line =
+            "           " + String(repeating: " ", count: 20) + "1× fired   late 1.00ms mean, 1.00ms max  Once.swift:3"
+        #expect(text.contains(line), "\(text)")
         #expect(!text.contains("mean period"), "\(text)")
+    }
+
+    /// The lists say what they leave out: the sites listed added up to less than the totals above them.
+    @Test func theListsSayHowManyRunsAndFiringsTheyLeaveOut() {
+        var trace = ScriptedTrace()
+        for site in 0..<7 {
+            for run in 0..<3 {
+                let at = Double(site * 100 + run * 10)
+                trace.callback(UInt64(site * 3 + run + 1), site: "Site.swift:\(site)", at: at, duration: 1, loop: 1)
+            }
+            let at = Double(site * 100)
+            trace.at(at, .timerArmed, loop: 1, name: "Timer.swift:\(site)", id: UInt64(site + 1), arg: UInt64(at * 1e6))
+            trace.at(at + 1, .timerFired, loop: 1, id: UInt64(site + 1), arg: 0)
+        }
+        let text = StatsCommand.text(TraceSummary(trace.state), file: "x.atrace")
+        #expect(text.contains("… 6 more runs at other sites"), "\(text)")
+        #expect(text.contains("… 2 more firings at other sites"), "\(text)")
     }
 }
 
