@@ -144,6 +144,12 @@ import Testing
         }
     }
 
+    /// Every loop is on a small Overview (at 40x12 multi-loop's second loop was neither shown nor mentioned).
+    @Test func aSmallOverviewShowsEveryLoop() {
+        let text = render(.overview, rows: 12, columns: 40).text
+        #expect(text.contains("loop 0") && text.contains("loop 1"), "\(text)")
+    }
+
     @Test func anyOtherKeyClosesTheHelp() {
         let runtime = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")

@@ -37,8 +37,15 @@ enum OverviewView {
                 runtime, poolThreads, glyphs: glyphs, sparkWidth: sparkWidth, row: &row, bottom: bottom, on: &canvas,
                 area: area)
         }
-        for loop in loops {
-            guard row + 1 < bottom else { break }
+        // A window too short for every loop's queues shows each loop's first three lines (state, busy, latency):
+        // at 40x12 the second loop of multi-loop was never on screen, nor said to exist.
+        let compact = loops.count > 1 && loops.count * 8 > bottom - row
+        for (index, loop) in loops.enumerated() {
+            guard row + 1 < bottom else {
+                canvas.put(
+                    row: bottom - 1, column: 1, "… \(loops.count - index) more loops in a bigger window", style: .dim)
+                break
+            }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
             let figures = LoopWindow(loop, endingAt: nowSecond, gaps: runtime.gaps)
             let (latency, ticks, events, seconds, busyRatio) = (
@@ -78,7 +85,7 @@ enum OverviewView {
                 ("timers", { $0.pendingTimers }, loop.pendingTimers),
                 ("io", { $0.ioWatchers }, loop.ioWatchers)
             ]
-            for (name, depth, current) in queues where row < bottom {
+            for (name, depth, current) in queues where row < bottom && !compact {
                 // A second without events left the queue as the second before left it (an idle loop's pending
                 // timer is still pending): it holds that depth rather than drawing a gap.
                 let series = holdingQuietSeconds(recent, value: { Double(depth($0)) }, carried: { Double(depth($0)) })
@@ -89,7 +96,7 @@ enum OverviewView {
                 )
                 row += 1
             }
-            row += 1
+            if !compact { row += 1 }
         }
         if row + 1 < bottom, !runtime.counters.isEmpty {
             drawCounters(
@@ -155,7 +162,8 @@ enum OverviewView {
         area: Screen.Area
     ) {
         let room = area.width - 14
-        let first = TextWidth.of(parts.first ?? "")
+        // The bar's width does not depend on the share's digits: two loops' bars line up ("0%" and "61%").
+        let first = max(TextWidth.of(parts.first ?? ""), TextWidth.of("100% over 10s"))
         let barWidth = max(8, min(20, room - first - 1))
         let text = TextWidth.fitParts(parts, to: room - barWidth - 1)
         canvas.put(row: row, column: 2, "busy")
