@@ -16,8 +16,9 @@ enum CallbacksView {
     static func draw(
         _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
     ) {
-        let slowHeight = min(8, max(3, area.height / 3))
-        let tableHeight = area.height - slowHeight - 1
+        // A short area is the table's alone: at 40x12 the slow callbacks left it one row.
+        let slowHeight = area.height < 10 ? 0 : min(8, max(3, area.height / 3))
+        let tableHeight = slowHeight == 0 ? area.height : area.height - slowHeight - 1
         let sites = runtime.callSites.sorted { ($0.totalNanoseconds, $0.site) > ($1.totalNanoseconds, $1.site) }
         let widths = ListDrawing.layout(columns, width: area.width)
         let lines = sites.map { site -> ListDrawing.Line in
@@ -34,6 +35,7 @@ enum CallbacksView {
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
             top: area.top, height: tableHeight, width: area.width, empty: "(no callback has run)")
+        guard slowHeight > 0 else { return }
         var row = area.top + tableHeight + 1
         let depths = runtime.loops.values.sorted { $0.id < $1.id }.map {
             "\(ProducerKind.name(loop: $0.id)): \($0.callbackQueueDepth) queued"
@@ -49,7 +51,7 @@ enum CallbacksView {
         let start = runtime.firstEventNanoseconds ?? 0
         for slow in runtime.slowCallbacks.reversed().prefix(slowHeight) {
             let figures =
-                "at \(Format.duration(slow.atNanoseconds - min(slow.atNanoseconds, start)))  "
+                "at \(Format.clock(slow.atNanoseconds - min(slow.atNanoseconds, start), tenths: true))  "
                 + "\(ProducerKind.name(loop: slow.loop))  \(Format.duration(slow.durationNanoseconds))  "
             // The call site takes what is left, cut so that its file and line stay visible.
             let room = max(0, area.width - 2 - TextWidth.of(figures))
