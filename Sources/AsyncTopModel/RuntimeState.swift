@@ -204,12 +204,12 @@ public struct LoopState: Sendable {
 
     public init(id: UInt16) { self.id = id }
 
-    /// Busy share of the loop's life so far (0…1), less the time it was held (step mode) or the trace has no
-    /// events of (a gap).
-    public func busyRatio(until now: UInt64) -> Double {
+    /// Busy share of the loop's life so far (0…1), less the `gaps` the trace has no events of (`RuntimeState.gaps`,
+    /// a flight recording's). Time held in step mode counts, as idle: a share of the unheld moments alone read 100%.
+    public func busyRatio(until now: UInt64, gaps: [ClosedRange<UInt64>] = []) -> Double {
         let start = startedNanoseconds ?? 0
         guard now > start else { return 0 }
-        let watched = now - start - heldNanoseconds(from: start, to: now)
+        let watched = now - start - min(now - start, RuntimeState.nanoseconds(in: gaps, from: start, to: now))
         return watched == 0 ? 0 : min(1, Double(busyNanoseconds) / Double(watched))
     }
 

@@ -105,8 +105,12 @@ public enum Screen {
         var lines: [(String, Style)] = []
         if let banner = monitor.banner { lines.append((" " + banner, monitor.bannerIsAlert ? .warning : .accent)) }
         if let report = monitor.stepReport {
-            lines.append((" STEP  " + (report.first ?? ""), Style(color: .yellow, bold: true)))
-            lines += report.dropFirst().map { ("   " + $0, .plain) }
+            // Wrapped: at 40 columns "Esc resumes" was cut off the first line.
+            let title = Style(color: .yellow, bold: true)
+            lines += wrap("STEP  " + (report.first ?? ""), width: width - 3).enumerated().map {
+                ($0.offset == 0 ? " " + $0.element : "   " + $0.element, title)
+            }
+            lines += report.dropFirst().flatMap { wrap($0, width: width - 3) }.map { ("   " + $0, .plain) }
         } else if monitor.showCaption, let caption = monitor.caption {
             // The title wraps like the prose: a narrow window cut it at its right edge.
             let title = Style(color: .cyan, bold: true)
@@ -125,7 +129,8 @@ public enum Screen {
 
     /// Splits text into lines of at most `width` columns at spaces.
     static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 4 else { return [text] }
+        // A line that fits stays as it is (its runs of spaces align columns: the step panel's queues).
+        guard width > 4, TextWidth.of(text) > width else { return [text] }
         var lines: [String] = []
         var current = ""
         for word in text.split(separator: " ") {
@@ -149,12 +154,15 @@ public enum Screen {
         }
         // A feed's own keys replace the monitor's (replay's space plays and pauses; it does not freeze). Hints are
         // kept whole, in this order, while they fit; `? help` lists every key.
+        // In step mode its keys come first: a narrow footer kept "q quit" and lost how to resume.
         var hints = ["q quit", "? help", "1-6 views"]
         if !monitor.extraKeys.contains(where: { $0.key == "space" }) { hints.append("space freeze") }
         if monitor.view == .tasks { hints += ["/ filter", "t tree", "←→ sort", "i invert"] }
         if monitor.view == .warnings { hints.append("e open group") }
-        hints += monitor.extraKeys.map { "\($0.key) \($0.help)" }
-        if !monitor.taskFilter.isEmpty { hints.insert("filter: \(monitor.taskFilter)", at: 0) }
+        let extra = monitor.extraKeys.map { "\($0.key) \($0.help)" }
+        hints = monitor.stepReport != nil ? extra + hints : hints + extra
+        // The filter applies to the tasks view: only there does the footer say it is on.
+        if !monitor.taskFilter.isEmpty, monitor.view == .tasks { hints.insert("filter: \(monitor.taskFilter)", at: 0) }
         canvas.fillRow(row, " " + TextWidth.fitParts(hints, separator: "  ", to: canvas.columns - 1), style: .dim)
     }
 

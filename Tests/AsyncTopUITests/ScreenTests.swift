@@ -150,6 +150,22 @@ import Testing
         #expect(text.contains("loop 0") && text.contains("loop 1"), "\(text)")
     }
 
+    /// In step mode a narrow footer offers step mode's keys first (at 40 columns it kept "q quit" and lost how to
+    /// resume), and the step panel wraps its first line; the task filter is mentioned only where it applies.
+    @Test func stepModeKeysComeFirstAndTheFilterShowsOnlyWithTasks() throws {
+        let stepping = render(.overview, rows: 12, columns: 40) {
+            $0.extraKeys = [("n", "run one item"), ("Esc", "resume the loop")]
+            $0.stepReport = ["loop held between items — n runs exactly one, Esc resumes", "no item stepped yet"]
+        }
+        let footer = try #require(stepping.lines.last)
+        #expect(footer.hasPrefix(" n run one item  Esc resume the loop"), "\(footer)")
+        #expect(stepping.text.contains("Esc resumes"), "\(stepping.text)")
+        let warnings = render(.warnings, rows: 24, columns: 120) { $0.taskFilter = "request" }
+        #expect(!(warnings.lines.last ?? "").contains("filter:"), "\(warnings.text)")
+        let tasks = render(.tasks, rows: 24, columns: 120) { $0.taskFilter = "request" }
+        #expect((tasks.lines.last ?? "").contains("filter: request"), "\(tasks.text)")
+    }
+
     @Test func anyOtherKeyClosesTheHelp() {
         let runtime = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")

@@ -67,7 +67,7 @@ import Testing
         let state = TraceReplay(reader: reader).finalState
         let loop = try #require(state.loops.values.first)
         let window = LoopWindow(loop, endingAt: state.nowNanoseconds / 1_000_000_000, gaps: state.gaps)
-        let whole = loop.busyRatio(until: state.nowNanoseconds)
+        let whole = loop.busyRatio(until: state.nowNanoseconds, gaps: state.gaps)
         #expect(abs(window.busyRatio - whole) < 0.25, "window \(window.busyRatio), whole run \(whole)")
         let text = try ChildProcess.run(asynctopPath, ["stats", path])
         #expect(text.stdout.contains("windows kept"), "\(text.stdout)")

@@ -68,7 +68,7 @@ enum OverviewView {
                     busyRatio, style: busyStyle,
                     parts: [
                         "\(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s",
-                        "   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds) * 100, digits: 0))%"
+                        "   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds, gaps: runtime.gaps) * 100, digits: 0))%"
                     ], glyphs: glyphs, row: row, on: &canvas, area: area)
                 row += 1
             }
