@@ -98,7 +98,10 @@ public struct RuntimeState: Sendable {
     public static func nanoseconds(in gaps: [ClosedRange<UInt64>], from start: UInt64, to end: UInt64) -> UInt64 {
         gaps.reduce(0) { sum, gap in
             let overlapEnd = min(gap.upperBound, end)
-            return sum + (overlapEnd - min(overlapEnd, max(gap.lowerBound, start)))
+            // Saturating: a hostile trace's gaps may overlap.
+            let (total, overflow) = sum.addingReportingOverflow(
+                overlapEnd - min(overlapEnd, max(gap.lowerBound, start)))
+            return overflow ? .max : total
         }
     }
 
@@ -216,7 +219,10 @@ public struct LoopState: Sendable {
     /// A stretch the loop was held (step mode) or the trace has no events of (a gap), which no rule counts as
     /// anybody's wait or delay.
     mutating func addHold(from start: UInt64, to end: UInt64) {
-        heldTotalNanoseconds += end - min(end, start)
+        // Saturating: each hold is at most 2^62 ns (times are clamped), but a hostile trace's holds add up past
+        // 2^64 (found by the atrace fuzz target).
+        let (sum, overflow) = heldTotalNanoseconds.addingReportingOverflow(end - min(end, start))
+        heldTotalNanoseconds = overflow ? .max : sum
         holdEnds.append((end, heldTotalNanoseconds))
         if holdEnds.count > 64 { holdEnds.removeFirst() }
     }
