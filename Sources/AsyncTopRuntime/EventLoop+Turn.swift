@@ -109,7 +109,9 @@ extension EventLoop {
     }
 
     var queueDepths: StepRecord.Queues {
-        StepRecord.Queues(callbacks: callbacks.count, microtasks: microtasks.count, timers: timers.liveCount)
+        StepRecord.Queues(
+            callbacks: callbacks.count - queuedJobs, taskJobs: queuedJobs, microtasks: microtasks.count,
+            timers: timers.liveCount)
     }
 
     /// Step mode's one gate, before each thing the loop runs (a timer, a callback, a microtask, a task's poll, an

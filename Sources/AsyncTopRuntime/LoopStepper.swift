@@ -121,7 +121,10 @@ public struct StepRecord: Sendable, Hashable {
     }
     /// Queue depths of the loop.
     public struct Queues: Sendable, Hashable {
+        /// Callbacks queued, as the trace counts them (the Overview's "callbacks"); task polls are `taskJobs`.
         public var callbacks: Int
+        /// Task polls queued (jobs of tasks run on the loop), which share the callbacks' queue.
+        public var taskJobs: Int
         public var microtasks: Int
         public var timers: Int
     }

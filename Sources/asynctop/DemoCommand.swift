@@ -179,8 +179,8 @@ enum StepReport {
         let b = step.before
         let a = step.after
         lines.append(
-            "queues  callbacks \(b.callbacks) → \(a.callbacks)   microtasks \(b.microtasks) → \(a.microtasks)   "
-                + "timers \(b.timers) → \(a.timers)"
+            "queues  callbacks \(b.callbacks) → \(a.callbacks)   task polls \(b.taskJobs) → \(a.taskJobs)   "
+                + "microtasks \(b.microtasks) → \(a.microtasks)   timers \(b.timers) → \(a.timers)"
         )
         return lines
     }
