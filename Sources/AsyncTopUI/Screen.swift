@@ -67,8 +67,13 @@ public enum Screen {
                 3
             ),
             (Format.clock(runtime.elapsedNanoseconds) + "  ", .header, 2),
-            // Over the last second (the loops' rates are over their window, which they state).
-            (Format.count(monitor.eventsPerSecond) + (narrow ? "/s  " : " ev/s (1s)  "), .header, 1),
+            // Over the last second (the loops' rates are over their window, which they state). As wide as its widest
+            // figure, so that it does not come and go at a narrow width as its digits change.
+            (
+                TextWidth.pad(
+                    Format.count(monitor.eventsPerSecond) + (narrow ? " ev/s" : " ev/s (1s)"), to: narrow ? 11 : 16)
+                    + "  ", .header, 1
+            ),
             ((narrow ? "miss " : "missed ") + Format.count(Double(missed)), missed > 0 ? .warning : .header, 0),
             ("  ", .header, 0),
             (
@@ -182,6 +187,8 @@ public enum Screen {
         let height = min(canvas.rows - 2, lines.count + 3)
         let left = (canvas.columns - width) / 2
         let top = max(1, (canvas.rows - height) / 2)
+        // The box's rows are cleared across the window: bits of the caption beside it read as part of the help.
+        for row in top..<min(canvas.rows - 1, top + height) { canvas.fillRow(row, style: .plain) }
         let fits = lines.count <= height - 2
         let title = fits ? " Keys  (any key closes)" : " Keys  (↑↓ scroll, other keys close)"
         canvas.put(
