@@ -8,8 +8,8 @@ extension Demo {
         narrative: [
             "All the heavy work lands on {loop 0} (a 6 ms callback every 10 ms plus a stream of small tasks); {loop "
                 + "1} only runs a 500 ms timer.",
-            "View 1 shows both loops side by side: {loop 0} is ~60% busy with rising latency, {loop 1} is near 0%. A "
-                + "group does not balance work by itself: next() hands out loops round-robin, but here everything "
+            "View 1 shows both loops, one under the other: {loop 0} is ~60% busy with rising latency, {loop 1} is "
+                + "near 0%. A group does not balance work by itself: next() hands out loops round-robin, but here everything "
                 + "was pinned to {loop 0}.",
             "Try: compare the ticks/s of the two loops; view 5 shows the hot call site."
         ],

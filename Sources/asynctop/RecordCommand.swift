@@ -158,7 +158,10 @@ struct RecordCommand: ParsableCommand {
             throw CommandFailure(message: String(describing: error))
         }
         progress(final: true)
-        printToStandardError("stopped: \(ended ?? "")")
+        // A flight recording says how many windows it kept: each warning saved one, and the exit another (they
+        // merge where they overlap).
+        let windows = flight.map { "; \($0.windowCount) window\($0.windowCount == 1 ? "" : "s") in the file" } ?? ""
+        printToStandardError("stopped: \(ended ?? "")\(windows)")
     }
 }
 

@@ -49,6 +49,8 @@ public final class FlightRecorder {
     private var windows: [ClosedRange<UInt64>] = []
     private var nextSequence = 0
     public private(set) var retainedEvents = 0
+    /// The windows the file holds, apart (those that overlap count once).
+    public var windowCount: Int { windows.count }
 
     public init(source: any Source, windowNanoseconds: UInt64) {
         self.source = source
