@@ -153,6 +153,8 @@ public final class ReplayFeed: MonitorFeed {
         let right =
             " \(Format.clock(position - min(position, replay.startNanoseconds)))/\(Format.clock(span))"
             + (gaps > 0 ? " \(gaps) gap\(gaps == 1 ? "" : "s") skipped" : "")
+            // Where `w` is: warnings at one moment are gone through one press each, the clock standing still.
+            + (warningCursor.map { " warning \($0 + 1)/\(replay.warningMarks.count)" } ?? "")
         let barWidth = max(4, width - TextWidth.of(left) - TextWidth.of(right) - 2)
         let glyphLeft = glyphs.barFull == "#" ? (playing ? "> " : "||") + String(left.dropFirst()) : left
         return (glyphLeft + glyphs.bar(done, width: barWidth) + right, false)

@@ -64,6 +64,9 @@ import Testing
             #expect(
                 selected.contains(expected) && selected.contains("blocking"),
                 "\(selected)\n\(canvas.text)")
+            // The status line says which warning `w` is on.
+            let status = feed.status(width: 100, glyphs: .unicode)?.text ?? ""
+            #expect(status.contains("warning \(index + 1)/2"), "\(status)")
         }
         // No third warning: w stays where it is.
         let position = replay.position
