@@ -75,7 +75,11 @@ enum OverviewView {
             if row < bottom {
                 let worst = recent.map { $0.map { Double($0.latency.max) } }
                 drawDelays(
-                    "latency", worst, latency, window: "(\(windowSeconds)s)", glyphs: glyphs, sparkWidth: sparkWidth,
+                    // Held in step mode, the delays leave the held time out (nobody's delay): the line says so.
+                    "latency", worst, latency,
+                    window: loop.heldSinceNanoseconds != nil
+                        ? "(\(windowSeconds)s, held time left out)" : "(\(windowSeconds)s)",
+                    glyphs: glyphs, sparkWidth: sparkWidth,
                     row: row, on: &canvas, area: area)
                 row += 1
             }
