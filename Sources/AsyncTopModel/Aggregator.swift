@@ -1007,7 +1007,7 @@ public struct Aggregator: Sendable {
         warn(
             .unhandledFailure, at: time, loop: event.loop, subject: subject,
             culprit: event.id == 0 ? .loop(event.loop) : .task(event.id),
-            detail: "failed, unobserved: \(error)")
+            detail: "\(error), never observed")  // the error first: a narrow column keeps it
     }
 
     /// Samples queue depths once per second of trace time, for the queue-growth rule.

@@ -38,7 +38,10 @@ enum WarningsView {
             switch row {
             case .group(let group):
                 warning = group.latest
-                detail = group.warnings.count > 1 ? "worst: " + group.worst.detail : warning.detail
+                // A group of warnings with a figure shows its worst; one without (a failure) its latest.
+                detail =
+                    group.warnings.count > 1 && group.worst.figureNanoseconds > 0
+                    ? "worst: " + group.worst.detail : warning.detail
                 let open = monitor.expandedWarningGroups.contains(group.key) && group.warnings.count > 1
                 count = group.warnings.count == 1 ? "" : (open ? "▼ " : "") + "×\(group.warnings.count)"
                 identity = .warningGroup(group.key)
