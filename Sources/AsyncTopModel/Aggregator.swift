@@ -40,8 +40,10 @@ public struct Aggregator: Sendable {
     /// Loops whose open second has counts not yet in their buckets (closed at the end of each batch).
     private var loopsWithOpenSeconds: [UInt16] = []
     private var lastEvaluation: UInt64 = 0
-    /// Structured children whose own end the trace cannot show, by parent: they end with their parent.
-    private var structuredChildren: [UInt64: [UInt64]] = [:]
+    /// Structured children whose own end the trace cannot show, by parent: they end with their parent. A child
+    /// leaves its parent's set when it ends or is dropped, so a parent that lives for ever (a server's task group)
+    /// keeps only its children still listed.
+    private var structuredChildren: [UInt64: Set<UInt64>] = [:]
 
     public init(
         calibration: ClockCalibration, thresholds: WarningThresholds = WarningThresholds(),
@@ -206,6 +208,7 @@ public struct Aggregator: Sendable {
             microtasks: max(loop.openSecondDeepest.microtasks, loop.microtaskQueueDepth)
         )
         let depths = (loop.pendingTimers, loop.ioWatchers)
+        let atEnd = (callbacks: loop.callbackQueueDepth, microtasks: loop.microtaskQueueDepth)
         let hasLatency = loop.openSecondLatency.count > 0
         do {
             // The copy ends with this block, so the reset below clears the histogram in place, not a copy of it.
@@ -216,6 +219,8 @@ public struct Aggregator: Sendable {
                 $0.microtaskQueueDepth = max($0.microtaskQueueDepth, deepest.microtasks)
                 $0.pendingTimers = depths.0
                 $0.ioWatchers = depths.1
+                $0.callbacksAtEnd = atEnd.callbacks
+                $0.microtasksAtEnd = atEnd.microtasks
                 if hasLatency { $0.latency.add(latency) }
             }
         }
@@ -293,6 +298,7 @@ public struct Aggregator: Sendable {
         }
         for id in unseenEnds {
             structuredChildren.removeValue(forKey: id)
+            if let task = state.tasks[id], task.structuredChild { forgetStructuredChild(id, of: task.parent) }
             if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
             state.tasks.removeLive(id)
         }
@@ -838,7 +844,7 @@ public struct Aggregator: Sendable {
                 // Spawned for sure (by a group's `addTask` or an `async let`), so counted as spawned: the totals
                 // then add up with the list.
                 discovered.structuredChild = true
-                structuredChildren[parent, default: []].append(event.id)
+                structuredChildren[parent, default: []].insert(event.id)
                 state.totals.tasksSpawned += 1
             }
             discovered.endUnseen = onEventLoop || event.kind == .jobEnqueued || event.kind == .taskPollBegan
@@ -894,7 +900,7 @@ public struct Aggregator: Sendable {
                 if waited >= thresholds.starvedNanoseconds, !task.warnedStarved {
                     warn(
                         .starved, at: time, loop: event.loop, subject: state.name(of: task), culprit: .task(task.id),
-                        detail: "waited \(Format.duration(waited)) ready before it was polled", figure: waited)
+                        detail: "ready for \(Format.duration(waited)) before its poll", figure: waited)
                 }
             } else if task.state == .waiting {
                 task.idleNanoseconds += inState
@@ -936,6 +942,7 @@ public struct Aggregator: Sendable {
                 task.errorID = error
             }
             if final == .cancelled { state.totals.tasksCancelled += 1 }
+            if task.structuredChild { forgetStructuredChild(event.id, of: task.parent) }
             endStructuredChildren(of: event.id, at: time, kind: event.kind)
         case .failureUnobserved:
             unobserved(event, subject: state.name(of: task), at: time, names: names)
@@ -953,6 +960,18 @@ public struct Aggregator: Sendable {
     public mutating func gap(from start: UInt64, to end: UInt64) {
         state.gaps.append(start...max(start, end))
         for id in state.loops.keys { state.loops[id]?.addHold(from: start, to: end) }
+    }
+
+    /// Structured children held to end with their parents (for tests: a parent that lives for ever must not make
+    /// this grow).
+    var structuredChildrenHeld: Int { structuredChildren.values.reduce(0) { $0 + $1.count } }
+
+    /// Takes `child` out of the children `parent` ends with (it ended, or left the list).
+    private mutating func forgetStructuredChild(_ child: UInt64, of parent: UInt64) {
+        guard structuredChildren[parent]?.remove(child) != nil, structuredChildren[parent]?.isEmpty == true else {
+            return
+        }
+        structuredChildren.removeValue(forKey: parent)
     }
 
     /// Ends the structured children of `parent` (ended at `time` by an event of `kind`) that are not over yet, and

@@ -240,6 +240,9 @@ public struct LoopSecond: Sendable {
     /// The deepest the callback and microtask queues got in the second.
     public var callbackQueueDepth = 0
     public var microtaskQueueDepth = 0
+    /// The callback and microtask queues at the second's last reading: what a quiet second after it still holds.
+    public var callbacksAtEnd = 0
+    public var microtasksAtEnd = 0
     /// Timers pending and I/O watchers at the second's last reading.
     public var pendingTimers = 0
     public var ioWatchers = 0

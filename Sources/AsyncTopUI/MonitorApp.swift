@@ -52,6 +52,7 @@ public final class MonitorApp {
         self.feed = feed
         self.options = options
         monitor = MonitorState(sourceLabel: label)
+        monitor.retentionNanoseconds = options.retentionNanoseconds
     }
 
     /// A monitor on a live source.
@@ -110,12 +111,16 @@ public final class MonitorApp {
             feed.update(wallNanoseconds: now, final: frameDue)
             if frameDue {
                 nextFrame = max(nextFrame + frameNanoseconds, now)
-                rateWindow.append((now, feed.state.totals.events))
-                while let first = rateWindow.first, now - first.time > 1_000_000_000 { rateWindow.removeFirst() }
-                if let first = rateWindow.first, now > first.time {
-                    let events = feed.state.totals.events
+                // Over the last second of trace time, as the loops' rates are: a replay paused, seeking or played
+                // fast says the trace's rate, not how fast it is being read.
+                let traceNow = feed.state.nowNanoseconds
+                let events = feed.state.totals.events
+                if let last = rateWindow.last, traceNow < last.time || events < last.events { rateWindow.removeAll() }
+                if rateWindow.last?.time != traceNow { rateWindow.append((traceNow, events)) }
+                while let first = rateWindow.first, traceNow - first.time > 1_000_000_000 { rateWindow.removeFirst() }
+                if let first = rateWindow.first, traceNow > first.time {
                     monitor.eventsPerSecond =
-                        Double(events - min(events, first.events)) / (Double(now - first.time) / 1e9)
+                        Double(events - min(events, first.events)) / (Double(traceNow - first.time) / 1e9)
                 }
                 if let beforeFrame, !beforeFrame(&monitor) { break }
                 draw(&canvas)

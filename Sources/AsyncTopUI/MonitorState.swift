@@ -68,6 +68,8 @@ public struct MonitorState: Sendable {
     /// The state shown while frozen (space): ingestion goes on underneath.
     public var frozen: RuntimeState?
     public var showHelp = false
+    /// How long an ended task stays listed (the model's retention): the tasks view says so.
+    public var retentionNanoseconds: UInt64 = 10_000_000_000
     /// The first key the help shows, when the window is too small for all (↑ ↓ scroll it), clamped by the draw.
     var helpScroll = 0
     public var caption: Caption?

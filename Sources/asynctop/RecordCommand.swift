@@ -127,9 +127,13 @@ struct RecordCommand: ParsableCommand {
                         let before = watcher?.state.totals.warnings ?? 0
                         watcher?.ingest(batch, names: source.names)  // in place: no copy of the aggregate per batch
                         if let watcher, watcher.state.totals.warnings > before {
+                            // Every warning of the batch is counted (a batch often raises several: a block and the
+                            // timers it made late); a new line only after the progress line on a terminal.
+                            let fired = watcher.state.totals.warnings - before
                             printToStandardError(
-                                "\nwarning fired: "
+                                (interactive ? "\n" : "") + "warning fired: "
                                     + (watcher.state.warnings.last.map { "\($0.kind.rawValue) \($0.subject)" } ?? "")
+                                    + (fired > 1 ? " and \(fired - 1) more" : "") + "; window saved"
                             )
                             try flight.dump(to: path, nowTicks: traceTicksNow())
                         }

@@ -1,3 +1,4 @@
+import AsyncTopTestSupport
 import AsyncTopTrace
 import Testing
 
@@ -68,5 +69,25 @@ import Testing
         #expect(
             checkpoint.count == 5000 && checkpoint[1] != nil && checkpoint[5001] == nil && checkpoint[4000]?.polls == 0)
         #expect(store.count == 3000 && store[1] == nil && store[4000]?.polls == 9)
+    }
+}
+
+/// A parent that never ends (a server's task group) keeps only the structured children still listed: each leaves
+/// the set it ends with when it ends or is dropped, so a monitor left on does not grow.
+@Suite struct StructuredChildrenBoundTests {
+    @Test func aParentThatLivesForEverHoldsOnlyItsListedChildren() {
+        var trace = ScriptedTrace(retentionMilliseconds: 100)
+        trace.at(0, .taskSpawned, name: "server", id: 1)
+        for child in 0..<500 as Range<UInt64> {
+            let at = Double(child) * 10
+            trace.at(at, .taskPollBegan, id: 1)
+            trace.at(at + 0.1, .taskWoken, id: 100 + child, arg: TaskWake.structuredChild.rawValue)
+            trace.at(at + 0.2, .taskPollEnded, id: 1)
+            trace.at(at + 1, .taskPollBegan, id: 100 + child)
+            trace.at(at + 2, .taskPollEnded, id: 100 + child)  // then waits for ever: its end is not seen
+        }
+        trace.advance(to: 6000)
+        #expect(trace.aggregator.structuredChildrenHeld <= 20, "\(trace.aggregator.structuredChildrenHeld) held")
+        #expect(trace.state.tasks[1]?.state.isFinished == false)
     }
 }

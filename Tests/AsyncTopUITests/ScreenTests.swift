@@ -233,7 +233,7 @@ import Testing
             $0.taskSort = .busy
             $0.sortDescending = true
         }
-        #expect(byBusy.lines[3].contains("connection-7"))
+        #expect(byBusy.lines[4].contains("connection-7"), "the first row, under the line saying what the list holds")
         let ready = render(.tasks, rows: 40, columns: 120) { $0.taskFilter = "state:ready" }.text
         #expect(ready.contains("connection-7") && ready.contains("report") && !ready.contains("accept-loop"))
         let named = render(.tasks, rows: 40, columns: 120) { $0.taskFilter = "name:conn" }.text

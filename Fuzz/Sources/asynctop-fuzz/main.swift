@@ -17,9 +17,6 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
-// asynctop-fuzz TARGET [libFuzzer's options and corpus directories]
-exit(runFuzzer(CommandLine.arguments))
-
 /// Runs libFuzzer on the target the arguments name; the usage and 64 if they name none. The target is also put in
 /// the environment (`ASYNCTOP_FUZZ_TARGET`), where the worker processes of `-fork=N` find it: libFuzzer starts them
 /// with its own options only.
@@ -36,3 +33,6 @@ func runFuzzer(_ arguments: [String]) -> Int32 {
     }
     return asynctop_run_libfuzzer(CommandLine.argc, CommandLine.unsafeArgv)
 }
+
+// asynctop-fuzz TARGET [libFuzzer's options and corpus directories]
+exit(runFuzzer(CommandLine.arguments))

@@ -83,16 +83,19 @@ enum OverviewView {
                     row: row, on: &canvas, area: area)
                 row += 1
             }
-            let queues: [(String, (LoopSecond) -> Int, Int)] = [
-                ("callbacks", { $0.callbackQueueDepth }, loop.callbackQueueDepth),
-                ("microtasks", { $0.microtaskQueueDepth }, loop.microtaskQueueDepth),
-                ("timers", { $0.pendingTimers }, loop.pendingTimers),
-                ("io", { $0.ioWatchers }, loop.ioWatchers)
+            // Each second's deepest, and the depth it ended at.
+            let queues: [(String, (LoopSecond) -> Int, (LoopSecond) -> Int, Int)] = [
+                ("callbacks", { $0.callbackQueueDepth }, { $0.callbacksAtEnd }, loop.callbackQueueDepth),
+                ("microtasks", { $0.microtaskQueueDepth }, { $0.microtasksAtEnd }, loop.microtaskQueueDepth),
+                ("timers", { $0.pendingTimers }, { $0.pendingTimers }, loop.pendingTimers),
+                ("io", { $0.ioWatchers }, { $0.ioWatchers }, loop.ioWatchers)
             ]
-            for (name, depth, current) in queues where row < bottom && !compact {
-                // A second without events left the queue as the second before left it (an idle loop's pending
-                // timer is still pending): it holds that depth rather than drawing a gap.
-                let series = holdingQuietSeconds(recent, value: { Double(depth($0)) }, carried: { Double(depth($0)) })
+            for (name, depth, atEnd, current) in queues where row < bottom && !compact {
+                // A second without events left the queue as the second before ended it (an idle loop's pending
+                // timer is still pending), not at that second's peak: echo-server's 100 callbacks, queued for a
+                // moment each round, drew a queue full all the time.
+                let series = holdingQuietSeconds(
+                    recent, value: { Double(depth($0)) }, carried: { Double(atEnd($0)) })
                 canvas.put(row: row, column: 2, TextWidth.pad(name, to: 10))
                 canvas.put(row: row, column: 13, glyphs.sparkline(series, floor: 4), style: .accent)
                 canvas.put(
