@@ -61,4 +61,24 @@ import Testing
         _ = Keymap.handle(.enter, &monitor, runtime: trace.state)
         #expect(monitor.view == .callbacks)
     }
+
+    /// With warnings on several loops the LOOP column stays at 80 columns (the time goes first): without it, two
+    /// groups of one kind and subject on two pool threads read as one row twice.
+    @Test func warningsOnSeveralLoopsKeepTheLoopColumn() throws {
+        var trace = ScriptedTrace()
+        trace.callback(1, site: "Report.swift:9", at: 0, duration: 20, loop: 1)
+        trace.callback(2, site: "Report.swift:9", at: 100, duration: 20, loop: 2)
+        trace.advance(to: 200)
+        let canvas = drawn(trace.state, view: .warnings, columns: 80, rows: 24)
+        let header = try #require(canvas.lines.first { $0.contains("KIND") }, "\(canvas.text)")
+        let firstTitle = header.split(separator: " ").first.map(String.init)
+        #expect(header.contains("LOOP") && firstTitle == "KIND", "\(header)")
+        var one = ScriptedTrace()
+        one.callback(1, site: "Report.swift:9", at: 0, duration: 20, loop: 1)
+        one.advance(to: 200)
+        let single = try #require(
+            drawn(one.state, view: .warnings, columns: 80, rows: 24).lines.first { $0.contains("KIND") })
+        let singleFirst = single.split(separator: " ").first.map(String.init)
+        #expect(singleFirst == "AT" && !single.contains("LOOP"), "one loop: the time stays, \(single)")
+    }
 }

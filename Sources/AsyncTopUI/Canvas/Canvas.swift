@@ -165,7 +165,8 @@ public enum TextWidth {
 
     /// A source location (`Module/Dir/File.swift:21`) fitted to `width` columns, keeping what tells it apart:
     /// the whole of it; else without its directories (`File.swift:21`); else without the extension (`File:21`);
-    /// else cut from the left (`…le:21`). The line is never lost.
+    /// else the name's start and the line (`Fi…:21`: the start tells files apart, "…tion:28" did not). The line is
+    /// never lost.
     public static func fitLocation(_ location: String, to width: Int) -> String {
         guard of(location) > width else { return location }
         let file = location.split(separator: "/").last.map(String.init) ?? location
@@ -175,6 +176,11 @@ public enum TextWidth {
             stem = String(file[..<colon].dropLast(6)) + String(file[colon...])
         }
         if of(stem) <= width { return stem }
+        if let colon = stem.lastIndex(of: ":") {
+            let line = String(stem[colon...])
+            let room = width - of(line) - 1
+            if room >= 2 { return truncate(String(stem[..<colon]), to: room, ellipsis: false) + "…" + line }
+        }
         return truncateKeepingEnd(stem, to: width)
     }
 

@@ -5,15 +5,19 @@ import AsyncTopTrace
 /// each with its count (×N), its latest time and its worst warning; `e` opens a group to list its warnings under it.
 /// Enter opens the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
 enum WarningsView {
-    static let columns: [ListDrawing.Column] = [
-        // Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
-        .init(title: "AT", width: 9, alignRight: true, priority: 1),
-        .init(title: "KIND", width: 19),  // a member row indents its kind by two
-        .init(title: "COUNT", width: 6, alignRight: true),
-        .init(title: "LOOP", width: 4, alignRight: true, priority: 3),
-        .init(title: "SUBJECT", width: 16, flexible: true),
-        .init(title: "WHAT HAPPENED", width: 24, flexible: true, priority: 2)
-    ]
+    /// Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
+    /// With warnings on several loops the loop stays longest instead: without it, two groups of one kind and subject
+    /// on two pool threads read as one row twice.
+    static func columns(severalLoops: Bool) -> [ListDrawing.Column] {
+        [
+            .init(title: "AT", width: 9, alignRight: true, priority: severalLoops ? 3 : 1),
+            .init(title: "KIND", width: 19),  // a member row indents its kind by two
+            .init(title: "COUNT", width: 6, alignRight: true),
+            .init(title: "LOOP", width: 4, alignRight: true, priority: severalLoops ? 1 : 3),
+            .init(title: "SUBJECT", width: 16, flexible: true),
+            .init(title: "WHAT HAPPENED", width: 24, flexible: true, priority: 2)
+        ]
+    }
 
     /// The warnings in the order the view lists them: newest first (ties in the order they were raised).
     private static func ordered(_ runtime: RuntimeState) -> [Warning] {
@@ -27,6 +31,8 @@ enum WarningsView {
         _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
     ) {
         let start = runtime.firstEventNanoseconds ?? 0
+        let loops = Set(runtime.warnings.lazy.map { $0.culprit == .pool ? UInt16.max : $0.loop })
+        let columns = columns(severalLoops: loops.count > 1)
         let widths = ListDrawing.layout(columns, width: area.width)
         let newestFirst = ordered(runtime)
         let lines = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups).map {
