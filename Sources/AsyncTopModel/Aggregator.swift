@@ -638,7 +638,7 @@ public struct Aggregator: Sendable {
             state.pool.saturationWarnedUntil = wait.end
             warn(
                 .poolSaturated, at: wait.end, loop: 0, subject: "Swift concurrency pool", culprit: .pool,
-                detail: "all \(width) threads busy while a job waited \(Format.duration(wait.end - wait.start))",
+                detail: "a job waited \(Format.duration(wait.end - wait.start)), all \(width) threads busy",
                 figure: wait.end - wait.start)
         }
         state.pool.longWaits.removeFirst(judged)
