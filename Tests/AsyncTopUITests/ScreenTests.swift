@@ -168,6 +168,16 @@ import Testing
         #expect((tasks.lines.last ?? "").contains("filter: request"), "\(tasks.text)")
     }
 
+    /// The counters' title is drawn only with room for a line under it: at some heights it stood over "… and 1 more"
+    /// and no counter.
+    @Test func countersNeverShowATitleOverNothing() {
+        for rows in 12...24 {
+            let lines = render(.overview, rows: rows, columns: 80).lines
+            guard let title = lines.firstIndex(where: { $0.hasPrefix(" counters") }) else { continue }
+            #expect(!lines[title + 1].contains("… and"), "\(rows) rows: \(lines.joined(separator: "\n"))")
+        }
+    }
+
     @Test func anyOtherKeyClosesTheHelp() {
         let runtime = SampleRuntime.make().state
         var monitor = MonitorState(sourceLabel: "demo sample")

@@ -105,7 +105,8 @@ enum OverviewView {
             }
             if !compact { row += 1 }
         }
-        if row + 1 < bottom, !runtime.counters.isEmpty {
+        // Room for the title and one line at least: with the title alone, its one line read "… and 1 more".
+        if row + 2 < bottom, !runtime.counters.isEmpty {
             drawCounters(
                 runtime, glyphs: glyphs, sparkWidth: sparkWidth, nowSecond: nowSecond, row: &row, bottom: bottom - 1,
                 on: &canvas, area: area)
@@ -137,7 +138,10 @@ enum OverviewView {
         let labelWidth = min(24, names.map(TextWidth.of).max() ?? 0)
         for (index, name) in names.enumerated() {
             guard row + 1 < bottom || (row < bottom && index == names.count - 1) else {
-                canvas.put(row: row, column: 2, "… and \(names.count - index) more", style: .dim)
+                let rest =
+                    index == 0
+                    ? "\(names.count) counters (a bigger window shows them)" : "… and \(names.count - index) more"
+                canvas.put(row: row, column: 2, rest, style: .dim)
                 row += 1
                 return
             }
