@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncTopModel
 import AsyncTopTrace
+import AsyncTopUI
 import Foundation
 
 /// `asynctop stats FILE [--json]`: the whole recording summarised.
@@ -100,8 +101,7 @@ struct StatsCommand: ParsableCommand {
         for site in busiest {
             let period = site.meanPeriodMilliseconds > 0 ? "\(ms(site.meanPeriodMilliseconds)) mean period" : ""
             lines.append(
-                "           " + period.padding(toLength: 20, withPad: " ", startingAt: 0)
-                    + "\(site.fired)× fired".padding(toLength: 11, withPad: " ", startingAt: 0) + "late "
+                "           " + TextWidth.pad(period, to: 20) + TextWidth.pad("\(site.fired)× fired", to: 11) + "late "
                     + "\(ms(site.meanLatenessMilliseconds)) mean, \(ms(site.maxLatenessMilliseconds)) max  \(site.site)"
             )
         }

@@ -21,6 +21,14 @@ enum ListDrawing {
         case warning(atNanoseconds: UInt64, group: WarningGroup.Key)
     }
 
+    /// A dim line above a list saying what it holds (and what it leaves out), when the area has rows to spare;
+    /// returns the area left for the list.
+    static func summary(_ text: String, on canvas: inout some Canvas, area: Screen.Area) -> Screen.Area {
+        guard area.height > 4 else { return area }
+        canvas.put(row: area.top, column: 1, TextWidth.fitWords(text, to: area.width - 2), style: .dim)
+        return Screen.Area(top: area.top + 1, height: area.height - 1, width: area.width)
+    }
+
     /// `empty`: what an empty list says (what is not there, not "yet": a replay at its end has nothing to come).
     static func draw(
         header: String, lines: [Line], _ monitor: inout MonitorState, on canvas: inout some Canvas, top: Int,

@@ -70,20 +70,12 @@ enum TasksView {
                 ? "(no tasks)" : "no task matches '\(monitor.taskFilter)' (Esc clears the filter)")
         // A line above says what the list holds: ended tasks leave it after the retention time, so it has fewer
         // rows than the header has tasks (a newcomer counted 44 rows against 91 spawned).
-        var top = area.top
-        if area.height > 4 {
-            let live = runtime.tasks.live.count
-            let ended = runtime.tasks.count - live
-            let seconds = Format.duration(monitor.retentionNanoseconds)
-            canvas.put(
-                row: top, column: 1,
-                TextWidth.fitWords(
-                    "\(live) live, \(ended) ended; an ended task leaves the list \(seconds) after it ends",
-                    to: area.width - 2), style: .dim)
-            top += 1
-        }
+        let live = runtime.tasks.live.count
+        let list = ListDrawing.summary(
+            "\(live) live, \(runtime.tasks.count - live) ended; an ended task leaves the list "
+                + "\(Format.duration(monitor.retentionNanoseconds)) after it ends", on: &canvas, area: area)
         ListDrawing.draw(
-            header: header, count: listing.count, line: line, &monitor, on: &canvas, top: top,
-            height: area.height - (top - area.top), width: area.width, empty: empty)
+            header: header, count: listing.count, line: line, &monitor, on: &canvas, top: list.top,
+            height: list.height, width: list.width, empty: empty)
     }
 }

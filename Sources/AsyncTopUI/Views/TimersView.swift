@@ -50,19 +50,11 @@ enum TimersView {
                 text: ListDrawing.row(cells, columns, widths: widths), style: style,
                 target: .timer(TimerKey(loop: timer.loop, id: timer.id)))
         }
-        var top = area.top
-        if area.height > 4 {
-            let fired = runtime.totals.timersFired
-            canvas.put(
-                row: top, column: 1,
-                TextWidth.fitWords(
-                    "\(timers.count { $0.isPending }) pending, \(fired) fired in all; a one-shot timer leaves the list "
-                        + "when it fires",
-                    to: area.width - 2), style: .dim)
-            top += 1
-        }
+        let list = ListDrawing.summary(
+            "\(timers.count { $0.isPending }) pending, \(runtime.totals.timersFired) fired in all; a one-shot timer "
+                + "leaves the list when it fires", on: &canvas, area: area)
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
-            top: top, height: area.height - (top - area.top), width: area.width, empty: "(no timer pending)")
+            top: list.top, height: list.height, width: list.width, empty: "(no timer pending)")
     }
 }

@@ -31,8 +31,10 @@ enum WarningsView {
         _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
     ) {
         let start = runtime.firstEventNanoseconds ?? 0
-        let loops = Set(runtime.warnings.lazy.map { $0.culprit == .pool ? UInt16.max : $0.loop })
-        let columns = columns(severalLoops: loops.count > 1)
+        // One pass, no set built per frame: do two warnings name different loops?
+        func loop(_ warning: Warning) -> UInt16 { warning.culprit == .pool ? .max : warning.loop }
+        let first = runtime.warnings.first.map(loop)
+        let columns = columns(severalLoops: runtime.warnings.contains { loop($0) != first })
         let widths = ListDrawing.layout(columns, width: area.width)
         let newestFirst = ordered(runtime)
         let lines = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups).map {
