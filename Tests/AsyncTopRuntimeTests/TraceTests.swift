@@ -295,43 +295,47 @@ struct TraceTests {
         #expect(began > released, "the callback began after the hold, so it does not last it")
     }
 
+    /// A loop with a fixed-rate timer counting its firings, run for `run` µs and then held in step mode for `hold`
+    /// µs; the caller lets it go and shuts it down.
+    private static func heldFixedRateTimer(every period: Duration, runFor run: UInt32, thenHoldFor hold: UInt32)
+        throws -> (EventLoop, Firings, TimerHandle)
+    {
+        let loop = try EventLoop(name: "held timer", region: try smallRegion())
+        let firings = Firings()
+        let timer = loop.scheduleRepeating(every: period) { _ in firings.count.add(1, ordering: .relaxed) }
+        usleep(run)
+        loop.stepper.pause()
+        usleep(hold)
+        return (loop, firings, timer)
+    }
+
     @Test("a fixed-rate timer skips the firings that fell due while step mode held the loop, and keeps its rate")
     func fixedRateSkipsHeldFirings() async throws {
-        let region = try Self.smallRegion()
-        let loop = try EventLoop(name: "held timer", region: region)
-        let firings = Atomic<Int>(0)
-        let timer = loop.scheduleRepeating(every: .milliseconds(10)) { _ in firings.add(1, ordering: .relaxed) }
-        usleep(50_000)
-        loop.stepper.pause()
-        usleep(300_000)  // ~30 periods fall due while held
-        let beforeResume = firings.load(ordering: .relaxed)
+        let (loop, firings, timer) = try Self.heldFixedRateTimer(
+            every: .milliseconds(10), runFor: 50_000, thenHoldFor: 300_000)  // ~30 periods fall due while held
+        let beforeResume = firings.count.load(ordering: .relaxed)
         loop.stepper.resume()
         usleep(30_000)
-        let justAfter = firings.load(ordering: .relaxed) - beforeResume
+        let justAfter = firings.count.load(ordering: .relaxed) - beforeResume
         // Caught up, the 30 held firings would run back to back; skipped, one runs at once and then every 10 ms.
         #expect(justAfter <= 8, "\(justAfter) firings in the 30 ms after the hold")
         usleep(200_000)
-        #expect(firings.load(ordering: .relaxed) - beforeResume >= 10, "the timer keeps firing at its rate")
+        #expect(firings.count.load(ordering: .relaxed) - beforeResume >= 10, "the timer keeps firing at its rate")
         timer.cancel()
         await loop.shutdown()
     }
 
     @Test("stepping does not make a fixed-rate timer due at every step: it keeps to its own deadlines")
     func steppingKeepsAFixedRateTimerToItsDeadlines() async throws {
-        let region = try Self.smallRegion()
-        let loop = try EventLoop(name: "stepped timer", region: region)
-        let firings = Atomic<Int>(0)
-        let timer = loop.scheduleRepeating(every: .milliseconds(100)) { _ in firings.add(1, ordering: .relaxed) }
-        usleep(150_000)
-        loop.stepper.pause()
-        usleep(250_000)  // two deadlines fall due while held
+        let (loop, firings, timer) = try Self.heldFixedRateTimer(
+            every: .milliseconds(100), runFor: 150_000, thenHoldFor: 250_000)  // two deadlines fall due while held
         for _ in 0..<40 { loop.execute {} }
-        let before = firings.load(ordering: .relaxed)
+        let before = firings.count.load(ordering: .relaxed)
         for _ in 0..<20 {  // 20 steps over ~100 ms: one firing at most is due in that time
             loop.stepper.step()
             usleep(5_000)
         }
-        let stepped = firings.load(ordering: .relaxed) - before
+        let stepped = firings.count.load(ordering: .relaxed) - before
         #expect(stepped <= 2, "the timer fired \(stepped) times in 20 steps over 100 ms")
         loop.stepper.resume()
         timer.cancel()
@@ -387,4 +391,9 @@ struct TraceTests {
         await loop.shutdown()
         #expect(Self.events(of: loop, in: source).isEmpty)
     }
+}
+
+/// A timer's firings, counted from the loop thread and read from the test's (a class: `Atomic` cannot be returned).
+private final class Firings: Sendable {
+    let count = Atomic<Int>(0)
 }
