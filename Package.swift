@@ -66,7 +66,8 @@ let package = Package(
             name: "AsyncTopConcurrencyPreload", dependencies: ["AsyncTopConcurrency", "CAsyncTopConcurrencyPreload"]),
         // A program for the tap's tests: named tasks in a TaskGroup, a chain of awaits, an actor, a blocking call.
         .executableTarget(
-            name: "asynctop-concurrency-sample", dependencies: ["AsyncTopConcurrency", "ConcurrencySampleHook"],
+            name: "asynctop-concurrency-sample",
+            dependencies: ["AsyncTopConcurrency", "AsyncTopTrace", "ConcurrencySampleHook"],
             path: "Tests/ConcurrencySample"),
         .target(name: "ConcurrencySampleHook", path: "Tests/ConcurrencySampleHook"),
         .target(name: "AsyncTopExport", dependencies: ["AsyncTopTrace"]),

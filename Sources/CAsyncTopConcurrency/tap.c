@@ -63,6 +63,7 @@ static uint64_t untimed_jobs, ringless_events, unwatched_completions;
 typedef struct {
     asynctop_tap_ring ring;
     int state;
+    bool runs_jobs;               // `ring` is a pool thread's (else an enqueuing thread's)
     uint32_t generation;          // the region generation `ring` belongs to
     // Task creation in progress on this thread: the job the hook held back until the spawn is written.
     int creating;
@@ -75,16 +76,22 @@ static uint32_t region_generation;
 void asynctop_tap_region_changed(void) { __atomic_fetch_add(&region_generation, 1, __ATOMIC_ACQ_REL); }
 uint32_t asynctop_tap_region_generation(void) { return __atomic_load_n(&region_generation, __ATOMIC_ACQUIRE); }
 
-/// The ring of the calling thread, claiming one first if needed; NULL if none can be had.
+/// The ring of the calling thread, claiming one first if needed; NULL if none can be had. `runs_jobs`: the
+/// caller runs a job (or is inside one). A thread whose first event only enqueued (a dispatch worker handing a
+/// task on before it ever ran one) has an enqueuing thread's ring; when it later runs a job it
+/// claims a pool thread's ring and writes there from then on (its enqueuing ring simply ends).
 static inline asynctop_tap_ring *thread_ring(bool runs_jobs) {
     uint32_t generation = __atomic_load_n(&region_generation, __ATOMIC_ACQUIRE);
-    if (__builtin_expect(current.state == 1 && current.generation == generation, 1)) return &current.ring;
-    if (current.generation != generation) {
+    if (__builtin_expect(current.state == 1 && current.generation == generation && (current.runs_jobs || !runs_jobs), 1)) {
+        return &current.ring;
+    }
+    if (current.generation != generation || (runs_jobs && !current.runs_jobs)) {
         current.generation = generation;
         current.state = 0;
     }
     if (current.state == 0) {
         current.state = callbacks.claim_ring(runs_jobs, &current.ring) ? 1 : 2;
+        current.runs_jobs = runs_jobs;
         if (current.state == 1) return &current.ring;
     }
     __atomic_fetch_add(&ringless_events, 1, __ATOMIC_RELAXED);
@@ -110,9 +117,10 @@ static inline uint64_t task_id_of(void *job, uint8_t kind) {
 
 /// Stamps the job with its enqueue time (in SchedulerPrivate[0]) and writes `job_enqueued` on this thread's ring.
 static inline void mark_enqueued(void *job, uint32_t flags) {
+    // The ring first: a thread's first event claims it, which writes its `loop_started` (and takes a while).
+    asynctop_tap_ring *ring = asynctop_tracing_enabled() ? thread_ring(false) : NULL;
     uint64_t now = asynctop_now_ticks();
     ((void **)job)[job_scheduler_private_0] = (void *)now;
-    asynctop_tap_ring *ring = asynctop_tracing_enabled() ? thread_ring(false) : NULL;
     if (ring) {
         uint8_t kind = job_kind(flags);
         append(ring, now, kind_job_enqueued, 0, task_id_of(job, kind), (uint64_t)job_priority(flags) | (uint64_t)kind << 8);

@@ -57,21 +57,29 @@ import Testing
         return (result.status, result.stdout + result.stderr, recording)
     }
 
-    /// The sample tracing itself (the one-line call), recorded by `asynctop record --pid` from its start.
-    static func recordOneLine(_ arguments: [String]) throws -> (output: String, recording: Recording) {
+    /// The sample tracing itself (the one-line call), recorded by `asynctop record --pid` from its start; with
+    /// `switchingRegion`, the second region it switches to (`--switch-region`) is the one recorded.
+    static func recordOneLine(_ arguments: [String], switchingRegion: Bool = false) throws -> (
+        output: String, recording: Recording
+    ) {
         let directory = temporaryFile("dir")
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let sample = try ChildProcess(samplePath, arguments, environment: ["XDG_RUNTIME_DIR": directory])
-        let region = directory + "/asynctop/\(sample.pid).region"
+        let recorded = switchingRegion ? temporaryFile("dir") : directory
+        for made in [directory, recorded, recorded + "/asynctop"] {
+            try FileManager.default.createDirectory(
+                atPath: made, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        defer { for made in Set([directory, recorded]) { try? FileManager.default.removeItem(atPath: made) } }
+        let sample = try ChildProcess(
+            samplePath, arguments + (switchingRegion ? ["--switch-region", recorded + "/asynctop"] : []),
+            environment: ["XDG_RUNTIME_DIR": directory])
+        let region = recorded + "/asynctop/\(sample.pid).region"
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: region), Date() < deadline { usleep(2_000) }
         let path = temporaryFile("atrace")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let recorder = try ChildProcess.run(
             asynctopPath, ["record", "-o", path, "--pid", String(sample.pid)],
-            environment: ["XDG_RUNTIME_DIR": directory])
+            environment: ["XDG_RUNTIME_DIR": recorded])
         #expect(recorder.status == 0, "\(recorder.stderr)")
         #expect(sample.wait() == 0, "\(sample.stderr)")
         return (sample.stdout, try Recording(path: path))
@@ -191,6 +199,22 @@ import Testing
         let seen = try #require(output.split(separator: "\n").first { $0.hasPrefix("own hook saw") })
         #expect((Int(seen.split(separator: " ")[3]) ?? 0) > 0, "the program's own hook saw no jobs")
         try Self.checkConformance(recording)
+        #expect(recording.state.totals.tasksCompleted > 0)
+    }
+
+    /// A thread whose first event in a region only enqueued or emitted (here: the one that pointed the tap at a new
+    /// region, as the demo tour does) and that then runs a job writes from then on as a pool thread.
+    @Test func aThreadThatFirstOnlyEmittedWritesItsJobsAsAPoolThread() throws {
+        let (output, recording) = try Self.recordOneLine(["--seconds", "1"], switchingRegion: true)
+        #expect(output.contains("counter 16000"))
+        let switched = try #require(
+            recording.of(.counter).first { recording.name($0.event.name) == "sample.switched" })
+        #expect(ProducerKind(loop: switched.event.loop) == .enqueuingThread)
+        let main = try #require(recording.of(.taskSpawned).first { recording.name($0.event.name) == "sample main" })
+        #expect(ProducerKind(loop: main.event.loop) == .poolThread, "the spawn was written inside the switcher's job")
+        #expect(main.ring.threadID == switched.ring.threadID && main.ring.index != switched.ring.index)
+        let runs = recording.events.filter { [.taskPollBegan, .jobBegan].contains($0.event.kind) }
+        #expect(!runs.isEmpty && runs.allSatisfy { ProducerKind(loop: $0.event.loop) == .poolThread })
         #expect(recording.state.totals.tasksCompleted > 0)
     }
 

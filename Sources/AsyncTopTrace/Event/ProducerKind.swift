@@ -7,6 +7,10 @@
 /// | 0x4000 … 0x7FFF | a SwiftNIO event loop (`AsyncTopNIO`'s metrics delegate): its ticks, not its tasks |
 /// | 0x8000 … 0xBFFF | a Swift Concurrency pool thread (the concurrency tap): a thread that ran global-executor jobs |
 /// | 0xC000 … 0xFFFF | another thread that handed jobs to the global executor (the main thread, a NIO loop) |
+///
+/// A thread that first only hands jobs on and later runs one (a dispatch worker, or any pool thread after the tap
+/// is pointed at another region) gets a pool thread's ring at its first job and writes there from then on: its
+/// two rings share its thread id, and polls and jobs are only ever written on a pool thread's ring.
 @frozen
 public enum ProducerKind: Sendable, Hashable {
     case eventLoop
