@@ -925,23 +925,15 @@ public struct Aggregator: Sendable {
         case .taskCompleted, .taskFailed, .taskCancelled:
             // A task ends inside its last poll: that poll is over too.
             if loop.pollingTask == event.id { loop.pollingTask = 0 }
-            if task.state == .running {
-                task.busyNanoseconds += inState
-                endPoll(of: task, lasting: inState, at: time, loop: event.loop)
-            }
-            if !task.state.isFinished { state.totals.liveTasks -= 1 }
+            if task.state == .running { endPoll(of: task, lasting: inState, at: time, loop: event.loop) }
             let final: TaskRunState =
                 event.kind == .taskCompleted ? .done : event.kind == .taskFailed ? .failed : .cancelled
-            enter(final)
-            task.endedNanoseconds = time
-            if final == .done { state.totals.tasksCompleted += 1 }
+            guard finish(&task, as: final, at: time) else { break }
             if final == .failed {
-                state.totals.tasksFailed += 1
                 let error = NameID(rawValue: UInt32(truncatingIfNeeded: event.arg))
                 _ = resolve(error, names)
                 task.errorID = error
             }
-            if final == .cancelled { state.totals.tasksCancelled += 1 }
             if task.structuredChild { forgetStructuredChild(event.id, of: task.parent) }
             endStructuredChildren(of: event.id, at: time, kind: event.kind)
         case .failureUnobserved:
@@ -982,20 +974,44 @@ public struct Aggregator: Sendable {
         while let next = parents.popLast() {
             for id in structuredChildren.removeValue(forKey: next) ?? [] {
                 guard var child = state.tasks[id], !child.state.isFinished else { continue }
-                let inState = time - min(time, child.stateSinceNanoseconds)
-                if child.state == .waiting { child.idleNanoseconds += inState }
-                if child.state == .ready { child.scheduledWaitNanoseconds += inState }
-                child.state = child.seenCancelled ? .cancelled : .ended
-                child.stateSinceNanoseconds = max(child.stateSinceNanoseconds, time)
-                child.endedNanoseconds = time
-                if child.seenCancelled { state.totals.tasksCancelled += 1 } else { state.totals.tasksEnded += 1 }
-                state.totals.liveTasks -= 1
+                finish(&child, as: child.seenCancelled ? .cancelled : .ended, at: time)
                 state.tasks[id] = child
                 state.taskDetails[id]?.recentEvents.append(
                     TaskEvent(atNanoseconds: time, kind: kind, state: child.state))
                 parents.append(id)
             }
         }
+    }
+
+    /// Ends `task` as `final` at `time` and counts it in the totals: the time since its last change goes where its
+    /// state says (busy, scheduled wait or idle; a poll it was in is the caller's to report, `endPoll`). A task
+    /// ended with its parent (`.ended`) whose own end is read later takes that end instead, counted once; any other
+    /// end of a task already over changes nothing (false).
+    @discardableResult
+    private mutating func finish(_ task: inout TaskState, as final: TaskRunState, at time: UInt64) -> Bool {
+        switch task.state {
+        case .ended: state.totals.tasksEnded -= 1
+        case .done, .failed, .cancelled: return false
+        case .running, .ready, .waiting: state.totals.liveTasks -= 1
+        }
+        let inState = time - min(time, task.stateSinceNanoseconds)
+        switch task.state {
+        case .running: task.busyNanoseconds += inState
+        case .ready: task.scheduledWaitNanoseconds += inState
+        case .waiting: task.idleNanoseconds += inState
+        case .ended, .done, .failed, .cancelled: break
+        }
+        task.state = final
+        task.stateSinceNanoseconds = max(task.stateSinceNanoseconds, time)
+        task.endedNanoseconds = time
+        switch final {
+        case .done: state.totals.tasksCompleted += 1
+        case .failed: state.totals.tasksFailed += 1
+        case .cancelled: state.totals.tasksCancelled += 1
+        case .ended: state.totals.tasksEnded += 1
+        case .running, .ready, .waiting: assertionFailure("a task cannot end as \(final)")
+        }
+        return true
     }
 
     /// Gives task `id` a `TaskDetail` (histograms and latest events) if it has none and the budget allows.

@@ -19,8 +19,8 @@ public struct LoopWindow: Sendable {
     public var busyRatio: Double { min(1, Double(busy) / (seconds * 1e9)) }
 
     /// `gaps`: stretches the trace has no events of (`RuntimeState.gaps`, a flight recording's), left out of the
-    /// seconds the rates and busy share are over.
-    public init(_ loop: LoopState, endingAt nowSecond: UInt64, gaps: [ClosedRange<UInt64>] = []) {
+    /// seconds the rates and busy share are over (`RuntimeState.window(of:endingAt:)` passes them).
+    public init(_ loop: LoopState, endingAt nowSecond: UInt64, gaps: [ClosedRange<UInt64>]) {
         let window = loop.seconds.window(endingAt: nowSecond, count: Self.seconds)
         let completed = window.dropLast()
         for second in window.compactMap({ $0 }) { latency.add(second.latency) }

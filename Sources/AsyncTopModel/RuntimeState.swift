@@ -94,6 +94,15 @@ public struct RuntimeState: Sendable {
         return elapsedNanoseconds - min(elapsedNanoseconds, Self.nanoseconds(in: gaps, from: start, to: nowNanoseconds))
     }
 
+    /// `loop`'s busy share from its start to `now`, less the trace's gaps: what every view and summary shows.
+    public func busyRatio(of loop: LoopState, until now: UInt64) -> Double { loop.busyRatio(until: now, gaps: gaps) }
+
+    /// `loop`'s figures over the window ending at `nowSecond`, less the trace's gaps: what every view and scrape
+    /// shows.
+    public func window(of loop: LoopState, endingAt nowSecond: UInt64) -> LoopWindow {
+        LoopWindow(loop, endingAt: nowSecond, gaps: gaps)
+    }
+
     /// How much of `start..<end` the `gaps` cover (they are apart, as `gaps` keeps them).
     public static func nanoseconds(in gaps: [ClosedRange<UInt64>], from start: UInt64, to end: UInt64) -> UInt64 {
         gaps.reduce(0) { sum, gap in
@@ -208,8 +217,9 @@ public struct LoopState: Sendable {
     public init(id: UInt16) { self.id = id }
 
     /// Busy share of the loop's life so far (0…1), less the `gaps` the trace has no events of (`RuntimeState.gaps`,
-    /// a flight recording's). Time held in step mode counts, as idle: a share of the unheld moments alone read 100%.
-    public func busyRatio(until now: UInt64, gaps: [ClosedRange<UInt64>] = []) -> Double {
+    /// a flight recording's; `RuntimeState.busyRatio(of:until:)` passes them). Time held in step mode counts, as
+    /// idle: a share of the unheld moments alone read 100%.
+    public func busyRatio(until now: UInt64, gaps: [ClosedRange<UInt64>]) -> Double {
         let start = startedNanoseconds ?? 0
         guard now > start else { return 0 }
         let watched = now - start - min(now - start, RuntimeState.nanoseconds(in: gaps, from: start, to: now))

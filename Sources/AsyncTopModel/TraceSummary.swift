@@ -183,7 +183,7 @@ public struct TraceSummary: Codable, Hashable, Sendable {
             case .enqueuingThread: producer = "enqueuing_thread"
             }
             let end = loop.stoppedNanoseconds ?? state.nowNanoseconds
-            let busy = loop.busyRatio(until: end, gaps: state.gaps)
+            let busy = state.busyRatio(of: loop, until: end)
             let ioShare = loop.busyNanoseconds == 0 ? 0 : Double(loop.ioBusyNanoseconds) / Double(loop.busyNanoseconds)
             return Loop(
                 id: loop.id, name: ProducerKind.name(loop: loop.id), producer: producer,
@@ -202,7 +202,7 @@ public struct TraceSummary: Codable, Hashable, Sendable {
             let threads = state.loops.values.filter { ProducerKind(loop: $0.id) == .poolThread }
             var latency = LatencyHistogram()
             for thread in threads { latency.add(thread.latency) }
-            let busy = threads.map { $0.busyRatio(until: state.nowNanoseconds, gaps: state.gaps) }
+            let busy = threads.map { state.busyRatio(of: $0, until: state.nowNanoseconds) }
             pool = Pool(
                 threads: threads.count, width: state.pool.width,
                 busyRatio: busy.isEmpty ? 0 : busy.reduce(0, +) / Double(busy.count),

@@ -121,7 +121,7 @@ public enum FleetMetrics {
         let loops = processes.flatMap { process, labels in
             let nowSecond = process.state.nowNanoseconds / 1_000_000_000
             return process.state.loops.values.sorted { $0.id < $1.id }.compactMap {
-                loop -> (LoopState, MetricsExposition.Labels, UInt64)? in
+                loop -> (LoopState, MetricsExposition.Labels, busyRatio: Double)? in
                 let kind: String
                 switch ProducerKind(loop: loop.id) {
                 case .eventLoop: kind = "event_loop"
@@ -129,7 +129,8 @@ public enum FleetMetrics {
                 case .poolThread: kind = "pool_thread"
                 case .enqueuingThread: return nil
                 }
-                return (loop, labels + [("loop", ProducerKind.name(loop: loop.id)), ("kind", kind)], nowSecond)
+                let busyRatio = process.state.window(of: loop, endingAt: nowSecond).busyRatio
+                return (loop, labels + [("loop", ProducerKind.name(loop: loop.id)), ("kind", kind)], busyRatio)
             }
         }
         let bounds = Self.latencyBounds
@@ -141,9 +142,7 @@ public enum FleetMetrics {
                 sum: Double(buckets.sumNanoseconds) / 1e9)
         }
         exposition.begin(loopBusyRatio)
-        for (loop, labels, nowSecond) in loops {
-            exposition.sample(loopBusyRatio, labels, LoopWindow(loop, endingAt: nowSecond).busyRatio)
-        }
+        for (_, labels, busyRatio) in loops { exposition.sample(loopBusyRatio, labels, busyRatio) }
         exposition.begin(loopBusy)
         for (loop, labels, _) in loops { exposition.sample(loopBusy, labels, Double(loop.busyNanoseconds) / 1e9) }
         exposition.begin(loopIOBusy)

@@ -157,7 +157,7 @@ import Testing
     @Test func multiLoopBusyRatiosDiffer() throws {
         let run = try run(.multiLoop, seconds: 4)
         let ratios = run.state.loops.values.sorted { $0.id < $1.id }.map {
-            $0.busyRatio(until: run.state.nowNanoseconds)
+            run.state.busyRatio(of: $0, until: run.state.nowNanoseconds)
         }
         #expect(ratios.count == 2)
         #expect(ratios[0] - ratios[1] >= 0.3, "\(ratios)")

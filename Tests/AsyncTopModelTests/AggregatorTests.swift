@@ -84,6 +84,24 @@ import Testing
         #expect(trace.state.name(of: try! #require(trace.state.tasks[10])) == "child of request")
     }
 
+    /// A task's end counts once: a structured child ended with its parent whose own end is read later takes that
+    /// end instead, and a second end of a task already over changes nothing.
+    @Test func aTaskEndCountsOnce() {
+        var trace = ScriptedTrace()
+        trace.at(0, .taskSpawned, name: "request", id: 1)
+        trace.at(1, .taskPollBegan, id: 1)
+        trace.at(1.1, .taskWoken, id: 10, arg: TaskWake.structuredChild.rawValue)
+        trace.at(2, .taskPollEnded, id: 1)
+        trace.at(3, .taskCompleted, id: 1)
+        #expect(trace.state.tasks[10]?.state == .ended && trace.state.totals.tasksEnded == 1)
+        trace.at(2.5, .taskCompleted, id: 10)  // its own end, read late
+        trace.at(3.5, .taskCompleted, id: 1)  // a second end
+        let totals = trace.state.totals
+        #expect(trace.state.tasks[10]?.state == .done && trace.state.tasks[10]?.endedNanoseconds == .ms(2.5))
+        #expect(totals.tasksSpawned == 2 && totals.tasksCompleted == 2 && totals.tasksEnded == 0, "\(totals)")
+        #expect(totals.liveTasks == 0 && trace.state.tasks[1]?.endedNanoseconds == .ms(3))
+    }
+
     @Test func wakeDuringPollLeavesTaskReady() {
         var trace = ScriptedTrace()
         trace.at(0, .taskSpawned, id: 1)
@@ -135,7 +153,7 @@ import Testing
         #expect(loop.threadID == 77)
         #expect(loop.ticks == 10)
         #expect(loop.busyNanoseconds == .ms(500))
-        #expect(abs(loop.busyRatio(until: .ms(1000)) - 0.5) < 0.001)
+        #expect(abs(trace.state.busyRatio(of: loop, until: .ms(1000)) - 0.5) < 0.001)
         #expect(loop.latency.count == 10)
         #expect(loop.latency.max >= .ms(9) && loop.latency.max < .ms(9.6))  // coarse: within 1/16
         #expect(loop.callbackQueueDepth == 4 && loop.pendingTimers == 1 && loop.ioWatchers == 1)

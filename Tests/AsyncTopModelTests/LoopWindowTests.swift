@@ -11,7 +11,7 @@ import Testing
         trace.at(600, .tickEnded, loop: 1, id: 1)  // 500 ms busy in second 0, then nothing
         trace.advance(to: 9_500)
         let loop = try #require(trace.state.loops[1])
-        let window = LoopWindow(loop, endingAt: 9)
+        let window = LoopWindow(loop, endingAt: 9, gaps: [])
         #expect(window.seconds == 9)
         #expect(abs(window.busyRatio - 0.5 / 9) < 0.001)
         #expect(window.ticks == 1)
@@ -24,7 +24,7 @@ import Testing
         trace.at(600, .tickEnded, loop: 1, id: 1)
         trace.at(2_500, .loopStopped, loop: 1)
         trace.advance(to: 9_500)
-        let window = LoopWindow(try #require(trace.state.loops[1]), endingAt: 9)
+        let window = trace.state.window(of: try #require(trace.state.loops[1]), endingAt: 9)
         #expect(window.seconds == 3)
     }
 }

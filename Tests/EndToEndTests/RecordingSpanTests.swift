@@ -66,8 +66,8 @@ import Testing
         // left out of both (it read 11% against 56%).
         let state = TraceReplay(reader: reader).finalState
         let loop = try #require(state.loops.values.first)
-        let window = LoopWindow(loop, endingAt: state.nowNanoseconds / 1_000_000_000, gaps: state.gaps)
-        let whole = loop.busyRatio(until: state.nowNanoseconds, gaps: state.gaps)
+        let window = state.window(of: loop, endingAt: state.nowNanoseconds / 1_000_000_000)
+        let whole = state.busyRatio(of: loop, until: state.nowNanoseconds)
         #expect(abs(window.busyRatio - whole) < 0.25, "window \(window.busyRatio), whole run \(whole)")
         let text = try ChildProcess.run(asynctopPath, ["stats", path])
         #expect(text.stdout.contains("windows kept"), "\(text.stdout)")

@@ -18,20 +18,21 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 }
 
 /// Runs libFuzzer on the target the arguments name; the usage and 64 if they name none. The target is also put in
-/// the environment (`ASYNCTOP_FUZZ_TARGET`), where the worker processes of `-fork=N` find it: libFuzzer starts them
-/// with its own options only.
+/// the environment (`ASYNCTOP_FUZZ_TARGET`), where the worker processes of `-jobs=N` and `-fork=N` find it:
+/// libFuzzer starts them with its own options only.
 func runFuzzer(_ arguments: [String]) -> Int32 {
     let inherited = getenv(targetVariable).map { String(cString: $0) }
     if arguments.count > 1, FuzzHarness.targets.contains(arguments[1]) {
         target = arguments[1]
         setenv(targetVariable, target, 1)
-    } else if let inherited, FuzzHarness.targets.contains(inherited) {
-        target = inherited
-    } else {
+        return asynctop_run_libfuzzer(CommandLine.argc, CommandLine.unsafeArgv, true)
+    }
+    guard let inherited, FuzzHarness.targets.contains(inherited) else {
         print("usage: asynctop-fuzz \(FuzzHarness.targets.joined(separator: "|")) [libFuzzer options] [corpus...]")
         return 64
     }
-    return asynctop_run_libfuzzer(CommandLine.argc, CommandLine.unsafeArgv)
+    target = inherited
+    return asynctop_run_libfuzzer(CommandLine.argc, CommandLine.unsafeArgv, false)
 }
 
 // asynctop-fuzz TARGET [libFuzzer's options and corpus directories]

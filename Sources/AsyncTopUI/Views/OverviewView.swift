@@ -47,7 +47,7 @@ enum OverviewView {
                 break
             }
             let recent = loop.seconds.window(endingAt: nowSecond, count: sparkWidth)
-            let figures = LoopWindow(loop, endingAt: nowSecond, gaps: runtime.gaps)
+            let figures = runtime.window(of: loop, endingAt: nowSecond)
             let (latency, ticks, events, seconds, busyRatio) = (
                 figures.latency, figures.ticks, figures.events, figures.seconds, figures.busyRatio
             )
@@ -68,7 +68,7 @@ enum OverviewView {
                     busyRatio, style: busyStyle,
                     parts: [
                         "\(Format.decimal(busyRatio * 100, digits: 0))% over \(Int(seconds))s",
-                        "   whole run \(Format.decimal(loop.busyRatio(until: runtime.nowNanoseconds, gaps: runtime.gaps) * 100, digits: 0))%"
+                        "   whole run \(Format.decimal(runtime.busyRatio(of: loop, until: runtime.nowNanoseconds) * 100, digits: 0))%"
                     ], glyphs: glyphs, row: row, on: &canvas, area: area)
                 row += 1
             }
@@ -251,7 +251,7 @@ enum OverviewView {
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let figures = LoopWindow(loop, endingAt: nowSecond, gaps: runtime.gaps)
+        let figures = runtime.window(of: loop, endingAt: nowSecond)
         let state = runState(of: loop)
         let perTick =
             figures.ticks == 0
@@ -299,7 +299,7 @@ enum OverviewView {
         on canvas: inout some Canvas, area: Screen.Area
     ) {
         let nowSecond = runtime.nowNanoseconds / 1_000_000_000
-        let figures = threads.map { LoopWindow($0, endingAt: nowSecond, gaps: runtime.gaps) }
+        let figures = threads.map { runtime.window(of: $0, endingAt: nowSecond) }
         var latency = LatencyHistogram()
         for figure in figures { latency.add(figure.latency) }
         let jobs = figures.reduce(0.0) { $0 + Double($1.ticks) / $1.seconds }
