@@ -71,7 +71,8 @@ import Testing
         }
         Screen.draw(trace.state, &monitor, on: &canvas)
         #expect(monitor.selection(.warnings) == 3, "two newer warnings came above it")
-        let row = canvas.lines[3 + monitor.selection(.warnings)]
+        // Below the header, the tabs, the summary line and the column titles.
+        let row = canvas.lines[4 + monitor.selection(.warnings)]
         #expect(row.contains("slow.swift:1") && !row.contains("slow.swift:1" + "0"), "\(row)")
     }
     /// The tasks list too (issue 16.14): sorted newest first, a selected task keeps the selection as newer tasks

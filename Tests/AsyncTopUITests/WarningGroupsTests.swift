@@ -81,4 +81,29 @@ import Testing
         let singleFirst = single.split(separator: " ").first.map(String.init)
         #expect(singleFirst == "AT" && !single.contains("LOOP"), "one loop: the time stays, \(single)")
     }
+
+    /// A line above the list says what it holds (the header counts every warning raised; the list keeps the latest)
+    /// and, when the LOOP column has labels other than event loops' numbers, what they mean.
+    @Test func theSummaryLineCountsTheListAndExplainsTheLoopLabels() throws {
+        var trace = ScriptedTrace()
+        trace.aggregator.warningLimit = 2
+        for index in 0..<3 {
+            trace.callback(UInt64(index), site: "Report.swift:9", at: Double(index) * 100, duration: 20)
+        }
+        trace.advance(to: 400)
+        let loops = drawn(trace.state, view: .warnings, columns: 120, rows: 24).text
+        #expect(
+            loops.contains("the latest 2 of 3 warnings in 1 group, newest first") && !loops.contains("· LOOP"),
+            "\(loops)")
+
+        var pool = ScriptedTrace()
+        let thread = ProducerKind.poolThreadBase
+        pool.at(0, .taskSpawned, loop: thread, name: "report", id: 1)
+        pool.at(1, .taskPollBegan, loop: thread, id: 1)
+        pool.at(31, .taskPollEnded, loop: thread, id: 1)
+        pool.advance(to: 100)
+        let text = drawn(pool.state, view: .warnings, columns: 120, rows: 24).text
+        #expect(text.contains("1 warning in 1 group, newest first · LOOP pN: pool thread"), "\(text)")
+        #expect(text.contains(" p1 report") && !text.contains("tN:"), "\(text)")
+    }
 }

@@ -37,7 +37,8 @@ enum WarningsView {
         let columns = columns(severalLoops: runtime.warnings.contains { loop($0) != first })
         let widths = ListDrawing.layout(columns, width: area.width)
         let newestFirst = ordered(runtime)
-        let lines = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups).map {
+        let rows = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups)
+        let lines = rows.map {
             row -> ListDrawing.Line in
             let warning: Warning
             let detail: String
@@ -70,8 +71,48 @@ enum WarningsView {
                 text: ListDrawing.row(cells, columns, widths: widths), style: isMember ? .plain : .warning,
                 target: warning.culprit, identity: identity)
         }
+        // What the list holds: the header counts every warning raised, the list keeps the latest
+        // (`Aggregator.warningLimit`).
+        let groups = rows.count { if case .group = $0 { true } else { false } }
+        let (kept, raised) = (runtime.warnings.count, Int(runtime.totals.warnings))
+        let held = raised > kept ? "the latest \(kept) of \(raised) warnings" : "\(kept) warning\(kept == 1 ? "" : "s")"
+        // The legend only when the LOOP column is shown (index 3), on a line of its own if both do not fit in one.
+        let legend = widths[3] > 0 ? loopLegend(runtime.warnings) : ""
+        let counts = held + " in \(groups) group\(groups == 1 ? "" : "s"), newest first"
+        var list = area
+        if !runtime.warnings.isEmpty {
+            if legend.isEmpty || TextWidth.of(counts + " · " + legend) <= area.width - 2 {
+                list = ListDrawing.summary(legend.isEmpty ? counts : counts + " · " + legend, on: &canvas, area: list)
+            } else {
+                list = ListDrawing.summary(counts, on: &canvas, area: list)
+                list = ListDrawing.summary(legend, on: &canvas, area: list)
+            }
+        }
         ListDrawing.draw(
             header: ListDrawing.row(columns.map(\.title), columns, widths: widths), lines: lines, &monitor, on: &canvas,
-            top: area.top, height: area.height, width: area.width, empty: "(no warnings)")
+            top: list.top, height: list.height, width: list.width, empty: "(no warnings)")
+    }
+
+    /// What the LOOP column's labels other than an event loop's number mean, for the kinds the warnings show
+    /// ("LOOP pN: pool thread, …"), or "" when they are all event loops'. One pass, no set.
+    static func loopLegend(_ warnings: some Sequence<Warning>) -> String {
+        var (pool, poolThread, enqueuing, nio) = (false, false, false, false)
+        for warning in warnings {
+            guard warning.culprit != .pool else {
+                pool = true
+                continue
+            }
+            switch ProducerKind(loop: warning.loop) {
+            case .poolThread: poolThread = true
+            case .enqueuingThread: enqueuing = true
+            case .nioLoop: nio = true
+            case .eventLoop: break
+            }
+        }
+        let parts =
+            (poolThread ? ["pN: pool thread"] : [])
+            + (enqueuing ? ["tN: thread handing it tasks"] : [])
+            + (pool ? ["pool: whole pool"] : []) + (nio ? ["nN: SwiftNIO loop"] : [])
+        return parts.isEmpty ? "" : "LOOP " + parts.joined(separator: ", ")
     }
 }
