@@ -989,18 +989,15 @@ public struct Aggregator: Sendable {
     /// end of a task already over changes nothing (false).
     @discardableResult
     private mutating func finish(_ task: inout TaskState, as final: TaskRunState, at time: UInt64) -> Bool {
-        switch task.state {
-        case .ended: state.totals.tasksEnded -= 1
-        case .done, .failed, .cancelled: return false
-        case .running, .ready, .waiting: state.totals.liveTasks -= 1
-        }
         let inState = time - min(time, task.stateSinceNanoseconds)
         switch task.state {
+        case .done, .failed, .cancelled: return false
+        case .ended: state.totals.tasksEnded -= 1
         case .running: task.busyNanoseconds += inState
         case .ready: task.scheduledWaitNanoseconds += inState
         case .waiting: task.idleNanoseconds += inState
-        case .ended, .done, .failed, .cancelled: break
         }
+        if task.state != .ended { state.totals.liveTasks -= 1 }
         task.state = final
         task.stateSinceNanoseconds = max(task.stateSinceNanoseconds, time)
         task.endedNanoseconds = time

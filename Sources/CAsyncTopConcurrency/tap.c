@@ -78,8 +78,8 @@ uint32_t asynctop_tap_region_generation(void) { return __atomic_load_n(&region_g
 
 /// The ring of the calling thread, claiming one first if needed; NULL if none can be had. `runs_jobs`: the
 /// caller runs a job (or is inside one). A thread whose first event only enqueued (a dispatch worker handing a
-/// task on before it ever ran one) has an enqueuing thread's ring; when it later runs a job it
-/// claims a pool thread's ring and writes there from then on (its enqueuing ring simply ends).
+/// task on before it ever ran one) has an enqueuing thread's ring; when it later runs a job it claims a pool
+/// thread's ring and writes there from then on (its enqueuing ring simply ends).
 static inline asynctop_tap_ring *thread_ring(bool runs_jobs) {
     uint32_t generation = __atomic_load_n(&region_generation, __ATOMIC_ACQUIRE);
     if (__builtin_expect(current.state == 1 && current.generation == generation && (current.runs_jobs || !runs_jobs), 1)) {

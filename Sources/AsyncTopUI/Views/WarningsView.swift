@@ -79,10 +79,13 @@ enum WarningsView {
         // The legend only when the LOOP column is shown (index 3), on a line of its own if both do not fit in one.
         let legend = widths[3] > 0 ? loopLegend(runtime.warnings) : ""
         let counts = held + " in \(groups) group\(groups == 1 ? "" : "s"), newest first"
+        let joined = legend.isEmpty ? counts : counts + " · " + legend
         var list = area
         if !runtime.warnings.isEmpty {
-            if legend.isEmpty || TextWidth.of(counts + " · " + legend) <= area.width - 2 {
-                list = ListDrawing.summary(legend.isEmpty ? counts : counts + " · " + legend, on: &canvas, area: list)
+            if TextWidth.of(joined) <= area.width - 2 {
+                list = ListDrawing.summary(joined, on: &canvas, area: list)
+            } else if legend.isEmpty {
+                list = ListDrawing.summary(counts, on: &canvas, area: list)
             } else {
                 list = ListDrawing.summary(counts, on: &canvas, area: list)
                 list = ListDrawing.summary(legend, on: &canvas, area: list)
