@@ -15,6 +15,10 @@ public struct Aggregator: Sendable {
     public var thresholds: WarningThresholds
     /// How long finished tasks stay visible.
     public var retentionNanoseconds: UInt64
+    /// A task the monitor's user has under the cursor or open: it stays past the retention time while it is, so
+    /// that Enter on a row drawn a frame ago, or a task detail left open, still finds it. Set by the owner before
+    /// each update; not part of the trace.
+    public var keptTask: UInt64?
     /// Most tasks that keep a `TaskDetail` (histograms and latest events) at once (each ~3 KiB).
     public var taskHistogramBudget = 4_000
     /// Callbacks at least this long go in `RuntimeState.slowCallbacks`.
@@ -261,6 +265,7 @@ public struct Aggregator: Sendable {
         // A task a warning names stays while the warning is kept, so that Enter on the warning still finds it.
         var named: Set<UInt64> = []
         for warning in state.warnings { if case .task(let id) = warning.culprit { named.insert(id) } }
+        if let keptTask { named.insert(keptTask) }
         state.tasks.removeEnded(now: now, retention: retentionNanoseconds, keeping: named) { id in
             if state.taskDetails.removeValue(forKey: id) != nil { taskHistograms -= 1 }
         }

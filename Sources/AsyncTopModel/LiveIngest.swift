@@ -13,6 +13,11 @@ public final class LiveIngest {
     public var endReason: String? { reader.endReason }
     public var readIntervalNanoseconds: UInt64 { reader.readIntervalNanoseconds }
     public var state: RuntimeState { aggregator.state }
+    /// The task kept past its retention (`Aggregator.keptTask`).
+    public var keptTask: UInt64? {
+        get { aggregator.keptTask }
+        set { aggregator.keptTask = newValue }
+    }
 
     public init(source: any Source, thresholds: WarningThresholds, retentionNanoseconds: UInt64) {
         reader = PacedReader(source: source)

@@ -26,6 +26,11 @@ public final class TraceReplay {
     public let gaps: [ClosedRange<UInt64>]
     /// Chunks that failed to decode during the first pass (named by offset).
     public private(set) var problems: [String] = []
+    /// The task kept past its retention (`Aggregator.keptTask`), whichever checkpoint a seek starts from.
+    public var keptTask: UInt64? {
+        get { aggregator.keptTask }
+        set { aggregator.keptTask = newValue }
+    }
     public static let checkpointInterval = 32
     /// Most chunks in one step: bounds the events a step holds in memory.
     static let stepChunkLimit = 256
@@ -170,7 +175,9 @@ public final class TraceReplay {
     private func seek(steps wanted: Int, time: UInt64) {
         if wanted < nextStep || wanted - nextStep > Self.checkpointInterval {
             let checkpoint = checkpoints.last { $0.step <= wanted }
+            let kept = keptTask
             aggregator = checkpoint?.aggregator ?? initial
+            keptTask = kept
             nextStep = checkpoint?.step ?? 0
         }
         while nextStep < wanted { ingest(step: nextStep) }

@@ -108,6 +108,7 @@ public final class MonitorApp {
                 nextTrim = now + Self.trimIntervalNanoseconds
             }
             let frameDue = now >= nextFrame
+            feed.keptTask = monitor.taskInHand
             feed.update(wallNanoseconds: now, final: frameDue)
             if frameDue {
                 nextFrame = max(nextFrame + frameNanoseconds, now)

@@ -11,6 +11,8 @@ public protocol MonitorFeed: AnyObject {
     /// How long the app may wait before the next `update` between frames; `UInt64.max` when only frames need
     /// one.
     var readIntervalNanoseconds: UInt64 { get }
+    /// The task the user has under the cursor or open, kept past its retention (`Aggregator.keptTask`).
+    var keptTask: UInt64? { get set }
     /// Keys of the feed (replay transport); true if handled.
     func handle(_ key: Key, _ monitor: inout MonitorState) -> Bool
     /// A line for the status panel (a replay's position bar; an alert when a live source ended), if any.
@@ -38,6 +40,10 @@ public final class LiveFeed: MonitorFeed {
     public var aggregator: Aggregator { ingest.aggregator }
     public var source: any Source { ingest.source }
     public var state: RuntimeState { ingest.state }
+    public var keptTask: UInt64? {
+        get { ingest.keptTask }
+        set { ingest.keptTask = newValue }
+    }
     public var keys: [(key: String, help: String)] { [] }
     public var readIntervalNanoseconds: UInt64 { ingest.readIntervalNanoseconds }
 
@@ -72,6 +78,10 @@ public final class ReplayFeed: MonitorFeed {
     }
 
     public var state: RuntimeState { replay.aggregator.state }
+    public var keptTask: UInt64? {
+        get { replay.keptTask }
+        set { replay.keptTask = newValue }
+    }
     /// A replay moves only when a frame is drawn.
     public var readIntervalNanoseconds: UInt64 { .max }
 

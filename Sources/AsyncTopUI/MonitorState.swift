@@ -92,6 +92,10 @@ public struct MonitorState: Sendable {
     /// What the rows on screen point at, from row `firstShownRow` on, recorded by the last draw, for Enter.
     public var shownTargets: [Warning.Culprit?] = []
     public var firstShownRow = 0
+    /// The task open in the task detail, or under a list's cursor, at the last draw: the model keeps it past its
+    /// retention while it is (`MonitorFeed.keptTask`). Recorded by the draw, so that keys between two draws (Esc
+    /// from the detail back to its list) do not let it go.
+    public internal(set) var taskInHand: UInt64?
     /// A row to select on the next draw (after a jump from a warning).
     public var pendingFocus: Warning.Culprit?
     /// Rows of the current list that fit on screen, recorded by the last draw, for PgUp/PgDn.

@@ -41,6 +41,7 @@ public enum Screen {
             }
         }
         let area = Area(top: 2, height: bottom - 2, width: canvas.columns)
+        monitor.taskInHand = nil  // the list or the task detail records it
         switch monitor.view {
         case .overview: OverviewView.draw(runtime, &monitor, on: &canvas, area: area)
         case .tasks: TasksView.draw(runtime, &monitor, on: &canvas, area: area)

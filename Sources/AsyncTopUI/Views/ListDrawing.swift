@@ -79,7 +79,10 @@ enum ListDrawing {
         for index in first..<min(count, first + visible) {
             let line = line(index)
             monitor.shownTargets.append(line.target)
-            if index == selected { monitor.selectedKey[view] = line.key }
+            if index == selected {
+                monitor.selectedKey[view] = line.key
+                if case .task(let id) = line.target { monitor.taskInHand = id }
+            }
             let style =
                 index == selected ? Style(color: line.style.color, bold: line.style.bold, reverse: true) : line.style
             canvas.put(row: top + 1 + index - first, column: 0, TextWidth.pad(line.text, to: width), style: style)

@@ -9,6 +9,7 @@ enum TaskDetailView {
     ) {
         monitor.clearRows()
         guard let id = monitor.detailTaskID else { return }
+        monitor.taskInHand = id
         var row = area.top
         let bottom = area.top + area.height
         guard let task = runtime.tasks[id] else {

@@ -73,7 +73,8 @@ enum TasksView {
         let live = runtime.tasks.live.count
         let list = ListDrawing.summary(
             "\(live) live, \(runtime.tasks.count - live) ended; an ended task leaves the list "
-                + "\(Format.duration(monitor.retentionNanoseconds)) after it ends", on: &canvas, area: area)
+                + "\(Format.duration(monitor.retentionNanoseconds)) after it ends, unless the cursor is on it",
+            on: &canvas, area: area)
         ListDrawing.draw(
             header: header, count: listing.count, line: line, &monitor, on: &canvas, top: list.top,
             height: list.height, width: list.width, empty: empty)
