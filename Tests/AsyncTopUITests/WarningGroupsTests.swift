@@ -63,7 +63,7 @@ import Testing
     }
 
     /// With warnings on several loops the LOOP column stays at 80 columns (the time goes first): without it, two
-    /// groups of one kind and subject on two pool threads read as one row twice.
+    /// groups of one kind and subject on two loops read as one row twice.
     @Test func warningsOnSeveralLoopsKeepTheLoopColumn() throws {
         var trace = ScriptedTrace()
         trace.callback(1, site: "Report.swift:9", at: 0, duration: 20, loop: 1)
@@ -103,7 +103,38 @@ import Testing
         pool.at(31, .taskPollEnded, loop: thread, id: 1)
         pool.advance(to: 100)
         let text = drawn(pool.state, view: .warnings, columns: 120, rows: 24).text
-        #expect(text.contains("1 warning in 1 group, newest first · LOOP pN: pool thread"), "\(text)")
-        #expect(text.contains(" p1 report") && !text.contains("tN:"), "\(text)")
+        #expect(text.contains("1 warning in 1 group, newest first · LOOP pool: Swift concurrency pool"), "\(text)")
+        #expect(text.contains(" pool report") && !text.contains("pN:") && !text.contains("tN:"), "\(text)")
+    }
+
+    /// Warnings of the Swift Concurrency pool group as the pool's, whichever of its threads raised them (a late
+    /// request's starved warnings came from the thread that handed it on or the one that polled it: pool-starvation
+    /// read one problem as three groups); an opened group's rows say the thread, and the legend says what that is.
+    @Test func thePoolsWarningsGroupWhicheverThreadRaisedThem() throws {
+        var trace = ScriptedTrace()
+        let (poolThread, handing) = (ProducerKind.poolThreadBase, ProducerKind.enqueuingThreadBase)
+        for (index, thread) in [poolThread, poolThread + 1, handing + 1].enumerated() {
+            let at = Double(index) * 100
+            trace.at(at, .taskSpawned, loop: thread, name: "report", id: UInt64(index + 1))
+            trace.at(at + 1, .taskPollBegan, loop: thread, id: UInt64(index + 1))
+            trace.at(at + 31, .taskPollEnded, loop: thread, id: UInt64(index + 1))
+        }
+        trace.advance(to: 400)
+        #expect(Set(trace.state.warnings.map(\.loop)).count == 3, "\(trace.state.warnings)")
+        var monitor = MonitorState(sourceLabel: "test")
+        monitor.view = .warnings
+        var rows = Self.lines(trace.state, &monitor)
+        #expect(rows.count == 1 && rows[0].contains("×3") && rows[0].contains(" pool report"), "\(rows)")
+        _ = Self.lines(trace.state, &monitor)
+        #expect(Keymap.handle(.character("e"), &monitor, runtime: trace.state))
+        var canvas = MemoryCanvas(rows: 30, columns: 120)
+        Screen.draw(trace.state, &monitor, on: &canvas)
+        rows = canvas.text.split(separator: "\n").map(String.init).filter { $0.contains("blocking") }
+        #expect(rows.count == 4, "the group and its three warnings: \(rows)")
+        #expect(["t2", "p2", "p1"].allSatisfy { label in rows.contains { $0.contains(" \(label) report") } }, "\(rows)")
+        #expect(
+            canvas.text.contains(
+                "LOOP pool: Swift concurrency pool, pN: its thread N, tN: a thread handing it tasks"),
+            "\(canvas.text)")
     }
 }

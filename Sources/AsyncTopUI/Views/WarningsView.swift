@@ -1,13 +1,13 @@
 import AsyncTopModel
 import AsyncTopTrace
 
-/// View 6: the warnings grouped by kind, loop and subject (`WarningGroup`), the group with the newest warning first,
+/// View 6: the warnings grouped by kind, place (a loop, or the pool) and subject (`WarningGroup`), the group with the newest warning first,
 /// each with its count (×N), its latest time and its worst warning; `e` opens a group to list its warnings under it.
 /// Enter opens the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
 enum WarningsView {
     /// Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
-    /// With warnings on several loops the loop stays longest instead: without it, two groups of one kind and subject
-    /// on two pool threads read as one row twice.
+    /// With warnings in several places the loop stays longest instead: without it, two groups of one kind and subject
+    /// on two loops read as one row twice.
     static func columns(severalLoops: Bool) -> [ListDrawing.Column] {
         [
             .init(title: "AT", width: 9, alignRight: true, priority: severalLoops ? 3 : 1),
@@ -31,10 +31,9 @@ enum WarningsView {
         _ runtime: RuntimeState, _ monitor: inout MonitorState, on canvas: inout some Canvas, area: Screen.Area
     ) {
         let start = runtime.firstEventNanoseconds ?? 0
-        // One pass, no set built per frame: do two warnings name different loops?
-        func loop(_ warning: Warning) -> UInt16 { warning.culprit == .pool ? .max : warning.loop }
-        let first = runtime.warnings.first.map(loop)
-        let columns = columns(severalLoops: runtime.warnings.contains { loop($0) != first })
+        // One pass, no set built per frame: are two warnings' groups in different places?
+        let first = runtime.warnings.first.map(WarningGroup.Place.init)
+        let columns = columns(severalLoops: runtime.warnings.contains { WarningGroup.Place($0) != first })
         let widths = ListDrawing.layout(columns, width: area.width)
         let newestFirst = ordered(runtime)
         let rows = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups)
@@ -43,10 +42,12 @@ enum WarningsView {
             let warning: Warning
             let detail: String
             let count: String
+            let place: String
             let identity: ListDrawing.RowKey
             switch row {
             case .group(let group):
                 warning = group.latest
+                place = group.key.place.label
                 // A group of warnings with a figure shows its worst; one without (a failure) its latest.
                 detail =
                     group.warnings.count > 1 && group.worst.figureNanoseconds > 0
@@ -58,6 +59,7 @@ enum WarningsView {
                 warning = member
                 detail = member.detail
                 count = ""
+                place = Self.label(member)
                 identity = .warning(atNanoseconds: member.atNanoseconds, group: WarningGroup.Key(member))
             }
             let isMember: Bool
@@ -65,7 +67,7 @@ enum WarningsView {
             let cells = [
                 Format.clock(warning.atNanoseconds - min(warning.atNanoseconds, start), tenths: true),
                 isMember ? "  " + warning.kind.rawValue : warning.kind.rawValue, count,
-                warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop), warning.subject, detail
+                place, warning.subject, detail
             ]
             return ListDrawing.Line(
                 text: ListDrawing.row(cells, columns, widths: widths), style: isMember ? .plain : .warning,
@@ -77,7 +79,7 @@ enum WarningsView {
         let (kept, raised) = (runtime.warnings.count, Int(runtime.totals.warnings))
         let held = raised > kept ? "the latest \(kept) of \(raised) warnings" : "\(kept) warning\(kept == 1 ? "" : "s")"
         // The legend only when the LOOP column is shown (index 3), on a line of its own if both do not fit in one.
-        let legend = widths[3] > 0 ? loopLegend(runtime.warnings) : ""
+        let legend = widths[3] > 0 ? loopLegend(rows) : ""
         let counts = held + " in \(groups) group\(groups == 1 ? "" : "s"), newest first"
         let joined = legend.isEmpty ? counts : counts + " · " + legend
         var list = area
@@ -96,26 +98,35 @@ enum WarningsView {
             top: list.top, height: list.height, width: list.width, empty: "(no warnings)")
     }
 
-    /// What the LOOP column's labels other than an event loop's number mean, for the kinds the warnings show
-    /// ("LOOP pN: pool thread, …"), or "" when they are all event loops'. One pass, no set.
-    static func loopLegend(_ warnings: some Sequence<Warning>) -> String {
+    /// A warning's own LOOP label (an opened group's row): its loop, or the pool thread or thread that raised it.
+    static func label(_ warning: Warning) -> String {
+        warning.culprit == .pool ? "pool" : ProducerKind.label(loop: warning.loop)
+    }
+
+    /// What the LOOP column's labels other than an event loop's number mean, for the labels the list's rows show
+    /// ("LOOP pool: Swift concurrency pool, …"), or "" when they are all event loops'. One pass, no set.
+    static func loopLegend(_ rows: [WarningGroup.Row]) -> String {
         var (pool, poolThread, enqueuing, nio) = (false, false, false, false)
-        for warning in warnings {
-            guard warning.culprit != .pool else {
-                pool = true
-                continue
-            }
-            switch ProducerKind(loop: warning.loop) {
-            case .poolThread: poolThread = true
-            case .enqueuingThread: enqueuing = true
-            case .nioLoop: nio = true
-            case .eventLoop: break
+        for row in rows {
+            switch row {
+            case .group(let group):
+                switch group.key.place {
+                case .pool: pool = true
+                case .loop(let loop): nio = nio || ProducerKind(loop: loop) == .nioLoop
+                }
+            case .member(let warning) where warning.culprit == .pool: pool = true
+            case .member(let warning):
+                switch ProducerKind(loop: warning.loop) {
+                case .poolThread: poolThread = true
+                case .enqueuingThread: enqueuing = true
+                case .nioLoop: nio = true
+                case .eventLoop: break
+                }
             }
         }
         let parts =
-            (poolThread ? ["pN: pool thread"] : [])
-            + (enqueuing ? ["tN: thread handing it tasks"] : [])
-            + (pool ? ["pool: whole pool"] : []) + (nio ? ["nN: SwiftNIO loop"] : [])
+            (pool ? ["pool: Swift concurrency pool"] : []) + (poolThread ? ["pN: its thread N"] : [])
+            + (enqueuing ? ["tN: a thread handing it tasks"] : []) + (nio ? ["nN: SwiftNIO loop"] : [])
         return parts.isEmpty ? "" : "LOOP " + parts.joined(separator: ", ")
     }
 }
