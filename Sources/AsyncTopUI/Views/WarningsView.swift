@@ -1,8 +1,9 @@
 import AsyncTopModel
 import AsyncTopTrace
 
-/// View 6: the warnings grouped by kind, place (a loop, or the pool) and subject (`WarningGroup`), the group with the newest warning first,
-/// each with its count (×N), its latest time and its worst warning; `e` opens a group to list its warnings under it.
+/// View 6: the warnings grouped by kind, place (a loop, or the pool) and subject (`WarningGroup`), the group with the
+/// newest warning first, each with its count (×N), its latest time and its worst warning; `e` opens a group to list
+/// its warnings under it.
 /// Enter opens the culprit (task, call site, timer or loop) of the row's warning (a group's latest).
 enum WarningsView {
     /// Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
