@@ -5,7 +5,7 @@ import Testing
 /// The terminal is the user's again after every way the monitor can be stopped by a signal (issue 15.4): the
 /// shell's terminal settings (`stty -g`) are the same before and after, and the screen is the shell's.
 @Suite(.serialized) struct SignalRestoreTests {
-    @Test(arguments: ["TERM", "HUP", "SEGV", "ABRT"])
+    @Test(arguments: ["INT", "TERM", "HUP", "SEGV", "ABRT"])
     func theTerminalIsRestoredAfter(_ signal: String) throws {
         let directory = NSTemporaryDirectory() + "asynctop-stty-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
