@@ -72,9 +72,9 @@ enum TasksView {
         // rows than the header has tasks (a newcomer counted 44 rows against 91 spawned).
         let live = runtime.tasks.live.count
         let list = ListDrawing.summary(
-            "\(live) live, \(runtime.tasks.count - live) ended; an ended task leaves the list "
-                + "\(Format.duration(monitor.retentionNanoseconds)) after it ends, unless the cursor is on it",
-            on: &canvas, area: area)
+            "\(live) live, \(runtime.tasks.count - live) ended; an ended task stays "
+                + "\(Format.duration(monitor.retentionNanoseconds)), or while the cursor is on it", on: &canvas,
+            area: area)
         ListDrawing.draw(
             header: header, count: listing.count, line: line, &monitor, on: &canvas, top: list.top,
             height: list.height, width: list.width, empty: empty)
