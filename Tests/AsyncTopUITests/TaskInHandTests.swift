@@ -33,7 +33,9 @@ import Testing
         // Past every ended task's retention: the one under the cursor stays, and the cursor with it.
         let later = frame(&trace, at: 500, &monitor)
         #expect(trace.state.tasks[2] != nil && trace.state.tasks[1] == nil && trace.state.tasks[3] == nil, "\(later)")
-        #expect(later.contains("an ended task stays 100ms, or while the cursor is on it") && monitor.taskInHand == 2, "\(later)")
+        #expect(
+            later.contains("an ended task stays 100ms, or while the cursor is on it") && monitor.taskInHand == 2,
+            "\(later)")
         _ = Keymap.handle(.enter, &monitor, runtime: trace.state)
         let detail = frame(&trace, at: 1_000, &monitor)
         #expect(monitor.view == .taskDetail && detail.contains("job 2") && !detail.contains("is gone"), "\(detail)")
