@@ -9,12 +9,12 @@ enum WarningsView {
     /// Narrowing, the loop goes first, then what happened, then the time: a group's count says more at 40 columns.
     /// With warnings in several places the loop stays longest instead: without it, two groups of one kind and subject
     /// on two loops read as one row twice.
-    static func columns(severalLoops: Bool) -> [ListDrawing.Column] {
+    static func columns(severalPlaces: Bool) -> [ListDrawing.Column] {
         [
-            .init(title: "AT", width: 9, alignRight: true, priority: severalLoops ? 3 : 1),
+            .init(title: "AT", width: 9, alignRight: true, priority: severalPlaces ? 3 : 1),
             .init(title: "KIND", width: 19),  // a member row indents its kind by two
             .init(title: "COUNT", width: 6, alignRight: true),
-            .init(title: "LOOP", width: 4, alignRight: true, priority: severalLoops ? 1 : 3),
+            .init(title: "LOOP", width: 4, alignRight: true, priority: severalPlaces ? 1 : 3),
             .init(title: "SUBJECT", width: 16, flexible: true),
             .init(title: "WHAT HAPPENED", width: 24, flexible: true, priority: 2)
         ]
@@ -34,7 +34,7 @@ enum WarningsView {
         let start = runtime.firstEventNanoseconds ?? 0
         // One pass, no set built per frame: are two warnings' groups in different places?
         let first = runtime.warnings.first.map(WarningGroup.Place.init)
-        let columns = columns(severalLoops: runtime.warnings.contains { WarningGroup.Place($0) != first })
+        let columns = columns(severalPlaces: runtime.warnings.contains { WarningGroup.Place($0) != first })
         let widths = ListDrawing.layout(columns, width: area.width)
         let newestFirst = ordered(runtime)
         let rows = WarningGroup.rows(newestFirst, expanded: monitor.expandedWarningGroups)
